@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` is pure logic (no services, runs anywhere in seconds);
+// `integration` covers test/integration and test/e2e against the real stack
+// that test/support/global-setup.ts starts (or the URLs given in env).
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    reporters: ['default', ['json', { outputFile: '.laurel/test-report.json' }]],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
