@@ -1,0 +1,234 @@
+/**
+ * Wall-clock arithmetic in IANA time zones without a date library.
+ *
+ * Everything here is pure: instants are `Date`s (UTC), local dates are plain `{year, month, day}`
+ * records (month 1..12). Intl (full ICU ships with Node 20) supplies the zone offsets; formatters
+ * are cached per zone because constructing them dominates the cost.
+ */
+
+export interface LocalDate {
+  readonly year: number;
+  /** 1..12 */
+  readonly month: number;
+  readonly day: number;
+}
+
+export interface LocalDateTime extends LocalDate {
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+  readonly millisecond: number;
+}
+
+export type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
+
+const WEEKDAY_INDEX: Record<Weekday, number> = {
+  sunday: 0,
+  monday: 1,
+  tuesday: 2,
+  wednesday: 3,
+  thursday: 4,
+  friday: 5,
+  saturday: 6,
+};
+
+const DAY_MS = 86_400_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      calendar: 'gregory',
+      numberingSystem: 'latn',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  if (timeZone.length === 0) return false;
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wall-clock reading of `instant` in `timeZone`. */
+export function toLocalDateTime(instant: Date, timeZone: string): LocalDateTime {
+  const ms = instant.getTime();
+  if (!Number.isFinite(ms)) throw new RangeError('invalid instant');
+  const parts = formatterFor(timeZone).formatToParts(instant);
+  let year = 0;
+  let month = 0;
+  let day = 0;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let bc = false;
+  for (const part of parts) {
+    switch (part.type) {
+      case 'year': year = Number(part.value); break;
+      case 'month': month = Number(part.value); break;
+      case 'day': day = Number(part.value); break;
+      case 'hour': hour = Number(part.value); break;
+      case 'minute': minute = Number(part.value); break;
+      case 'second': second = Number(part.value); break;
+      case 'era': bc = part.value.startsWith('B'); break;
+      default: break;
+    }
+  }
+  if (bc) year = 1 - year;
+  // Zone offsets are whole seconds, so the sub-second part is the same everywhere.
+  const millisecond = ((ms % 1000) + 1000) % 1000;
+  return { year, month, day, hour, minute, second, millisecond };
+}
+
+export function toLocalDate(instant: Date, timeZone: string): LocalDate {
+  const { year, month, day } = toLocalDateTime(instant, timeZone);
+  return { year, month, day };
+}
+
+/** Offset of the zone from UTC at `instant`, in milliseconds (Tehran: +3h30m). */
+export function zoneOffsetMs(instant: Date, timeZone: string): number {
+  const local = toLocalDateTime(instant, timeZone);
+  const asUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond);
+  return asUtc - instant.getTime();
+}
+
+export function compareLocalDates(a: LocalDate, b: LocalDate): number {
+  return a.year - b.year || a.month - b.month || a.day - b.day;
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** Calendar month arithmetic with the day clamped to the target month (Jan 31 + 1 month = Feb 28/29). */
+export function addMonthsToLocalDate(date: LocalDate, months: number): LocalDate {
+  const index = date.year * 12 + (date.month - 1) + months;
+  const year = Math.floor(index / 12);
+  const month = index - year * 12 + 1;
+  return { year, month, day: Math.min(date.day, daysInMonth(year, month)) };
+}
+
+export function addDaysToLocalDate(date: LocalDate, days: number): LocalDate {
+  const d = new Date(Date.UTC(date.year, date.month - 1, date.day) + days * DAY_MS);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+export function weekdayOf(date: LocalDate): number {
+  return new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
+}
+
+/**
+ * The first instant of a local calendar day. Where a DST jump skips midnight (Tehran used to move
+ * its clocks at 00:00), the day starts at the transition, i.e. the first instant whose local date
+ * is `date`.
+ */
+export function startOfLocalDate(date: LocalDate, timeZone: string): Date {
+  const wallAsUtc = Date.UTC(date.year, date.month - 1, date.day);
+  // Try the offsets in force on either side of the wall-clock midnight; the zone has at most two.
+  const candidates = new Set<number>();
+  for (const probe of [wallAsUtc - DAY_MS, wallAsUtc, wallAsUtc + DAY_MS]) {
+    candidates.add(wallAsUtc - zoneOffsetMs(new Date(probe), timeZone));
+  }
+  let best: number | undefined;
+  for (const candidate of candidates) {
+    const local = toLocalDateTime(new Date(candidate), timeZone);
+    if (compareLocalDates(local, date) === 0 && local.hour === 0 && local.minute === 0 && local.second === 0) {
+      if (best === undefined || candidate < best) best = candidate;
+    }
+  }
+  if (best !== undefined) return new Date(best);
+  // Midnight does not exist that day: binary-search the first instant on or after the date.
+  let lo = wallAsUtc - 2 * DAY_MS;
+  let hi = wallAsUtc + 2 * DAY_MS;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (compareLocalDates(toLocalDate(new Date(mid), timeZone), date) >= 0) hi = mid;
+    else lo = mid;
+  }
+  return new Date(hi);
+}
+
+/** The instant a given local wall-clock time occurs (the earlier one when ambiguous, the transition when skipped). */
+export function fromLocalDateTime(local: LocalDateTime, timeZone: string): Date {
+  const dayStart = startOfLocalDate(local, timeZone);
+  const wallMs = ((local.hour * 60 + local.minute) * 60 + local.second) * 1000 + local.millisecond;
+  const wallAsUtc = Date.UTC(local.year, local.month - 1, local.day) + wallMs;
+  const candidates = [dayStart.getTime() + wallMs];
+  for (const probe of [wallAsUtc - DAY_MS, wallAsUtc + DAY_MS]) {
+    candidates.push(wallAsUtc - zoneOffsetMs(new Date(probe), timeZone));
+  }
+  const exact = candidates
+    .filter((c) => {
+      const got = toLocalDateTime(new Date(c), timeZone);
+      return compareLocalDates(got, local) === 0 && got.hour === local.hour && got.minute === local.minute && got.second === local.second;
+    })
+    .sort((a, b) => a - b);
+  if (exact[0] !== undefined) return new Date(exact[0]);
+  // Skipped by a DST jump: take the instant the clocks jumped.
+  let lo = dayStart.getTime();
+  let hi = wallAsUtc + DAY_MS;
+  const target = wallAsUtc;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const got = toLocalDateTime(new Date(mid), timeZone);
+    const gotWall = Date.UTC(got.year, got.month - 1, got.day, got.hour, got.minute, got.second, got.millisecond);
+    if (gotWall >= target) hi = mid;
+    else lo = mid;
+  }
+  return new Date(hi);
+}
+
+export function startOfLocalDay(instant: Date, timeZone: string): Date {
+  return startOfLocalDate(toLocalDate(instant, timeZone), timeZone);
+}
+
+export function startOfNextLocalDay(instant: Date, timeZone: string): Date {
+  return startOfLocalDate(addDaysToLocalDate(toLocalDate(instant, timeZone), 1), timeZone);
+}
+
+export function startOfLocalWeek(instant: Date, timeZone: string, weekStartsOn: Weekday): Date {
+  const date = toLocalDate(instant, timeZone);
+  const back = (weekdayOf(date) - WEEKDAY_INDEX[weekStartsOn] + 7) % 7;
+  return startOfLocalDate(addDaysToLocalDate(date, -back), timeZone);
+}
+
+export function startOfLocalMonth(instant: Date, timeZone: string): Date {
+  const { year, month } = toLocalDate(instant, timeZone);
+  return startOfLocalDate({ year, month, day: 1 }, timeZone);
+}
+
+export function startOfLocalYear(instant: Date, timeZone: string): Date {
+  return startOfLocalDate({ year: toLocalDate(instant, timeZone).year, month: 1, day: 1 }, timeZone);
+}
+
+/** `instant` moved by whole calendar months on the local wall clock (day clamped, time of day kept). */
+export function addLocalMonths(instant: Date, months: number, timeZone: string): Date {
+  const local = toLocalDateTime(instant, timeZone);
+  const date = addMonthsToLocalDate(local, months);
+  return fromLocalDateTime({ ...local, ...date }, timeZone);
+}
+
+export function addDays(instant: Date, days: number): Date {
+  return new Date(instant.getTime() + days * DAY_MS);
+}
+
+export function formatLocalDate(date: LocalDate): string {
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  return `${pad(date.year, 4)}-${pad(date.month, 2)}-${pad(date.day, 2)}`;
+}

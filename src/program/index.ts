@@ -1,0 +1,12 @@
+export * from './schema.js';
+export type { Predicate, FieldPredicate, AllPredicate, AnyPredicate, NotPredicate, PredicateOperator, PredicateValue } from './predicate-schema.js';
+export { PredicateSchema, PREDICATE_OPERATORS, FORBIDDEN_PATH_SEGMENTS, fieldPathProblem, MAX_PREDICATE_DEPTH } from './predicate-schema.js';
+export type { ProgramIssue } from './issues.js';
+export { formatIssuePath } from './issues.js';
+export type { ProgramFormat } from './parse-program.js';
+export { parseProgram, validateProgram, decodeProgramText } from './parse-program.js';
+export { loadProgramFile, programFormatForPath } from './load-program-file.js';
+export { checkProgramSemantics } from './semantic-checks.js';
+export { tierRank, tierAt, findTier, baseTier } from './program-lookup.js';
+export * as calendar from './calendar.js';
+export type { LocalDate, LocalDateTime, Weekday } from './calendar.js';
