@@ -1,0 +1,218 @@
+import type { FrozenEntries } from './entries.js';
+import { FrozenEntries as Entries, PID_BYTES } from './entries.js';
+import { U64_MAX } from './bytes.js';
+import { EntryLeafHasher, MerkleAccumulator } from './merkle.js';
+
+/** Lines of the leaves file (format in record.ts), in chunks of `linesPerChunk` lines. */
+export function* serializeLeaves(entries: FrozenEntries, linesPerChunk = 8192): Generator<Buffer> {
+  const parts: string[] = [];
+  for (let i = 0; i < entries.count; i++) {
+    parts.push(`{"pid":"${entries.pidHexAt(i)}","w":"${entries.weightAt(i)}","start":"${entries.startAt(i)}"}\n`);
+    if (parts.length === linesPerChunk) {
+      yield Buffer.from(parts.join(''), 'latin1');
+      parts.length = 0;
+    }
+  }
+  if (parts.length > 0) yield Buffer.from(parts.join(''), 'latin1');
+}
+
+export interface LeavesProblem {
+  code: 'leaves_malformed' | 'leaves_unsorted' | 'leaves_zero_weight' | 'leaves_blocks_not_contiguous' | 'leaves_too_many' | 'ticket_total_overflow';
+  message: string;
+}
+
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[0x61 + i] = 10 + i;
+
+const PREFIX = Buffer.from('{"pid":"', 'latin1');
+const MID_W = Buffer.from('","w":"', 'latin1');
+const MID_START = Buffer.from('","start":"', 'latin1');
+const SUFFIX = Buffer.from('"}', 'latin1');
+const NEWLINE = 0x0a;
+const TWO_32 = 0x100000000;
+const TWO_32N = 0x100000000n;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function matchAt(buf: Uint8Array, pos: number, lit: Buffer): boolean {
+  if (pos + lit.length > buf.length) return false;
+  for (let i = 0; i < lit.length; i++) if (buf[pos + i] !== lit[i]) return false;
+  return true;
+}
+
+/**
+ * Parses the leaves file as it streams past: checks the canonical line format, strict pid order
+ * and contiguous blocks, feeds each leaf into a streaming Merkle root and keeps the entries
+ * compactly for replaying the draw. It stops at the first problem (the caller keeps hashing the
+ * file so the hash check can still be reported first).
+ */
+export class LeavesReader {
+  private pids: Buffer;
+  private starts: BigUint64Array;
+  private starts32: Uint32Array;
+  private n = 0;
+  private line = 0;
+  private runningNum = 0;
+  private runningBig: bigint | null = null;
+  private carry: Buffer | null = null;
+  private readonly merkle = new MerkleAccumulator();
+  private readonly leafHasher = new EntryLeafHasher();
+  problem: LeavesProblem | null = null;
+
+  constructor(private readonly maxEntries: number) {
+    const initial = Math.min(maxEntries, 1 << 20);
+    this.pids = Buffer.alloc(initial * PID_BYTES);
+    this.starts = new BigUint64Array(initial);
+    this.starts32 = new Uint32Array(this.starts.buffer);
+  }
+
+  get linesRead(): number {
+    return this.line;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.problem) return;
+    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.carry) {
+      buf = Buffer.concat([this.carry, buf]);
+      this.carry = null;
+    }
+    let pos = 0;
+    for (;;) {
+      const nl = buf.indexOf(NEWLINE, pos);
+      if (nl < 0) break;
+      this.parseLine(buf, pos, nl);
+      if (this.problem) return;
+      pos = nl + 1;
+    }
+    if (pos < buf.length) this.carry = Buffer.from(buf.subarray(pos));
+  }
+
+  /** Ends the stream; returns the entries and their root, or null if a problem was found. */
+  finish(): { entries: FrozenEntries; root: Buffer } | null {
+    if (!this.problem && this.carry && this.carry.length > 0) {
+      this.fail('leaves_malformed', `line ${this.line + 1}: the last line does not end with a newline`);
+    }
+    if (this.problem) return null;
+    const total = this.runningBig ?? BigInt(this.runningNum);
+    return { entries: new Entries(this.pids, this.starts, this.n, total), root: this.merkle.root() };
+  }
+
+  private fail(code: LeavesProblem['code'], message: string): void {
+    this.problem = { code, message };
+  }
+
+  private grow(): void {
+    const capacity = Math.min(this.maxEntries, Math.max(16, this.starts.length * 2));
+    const pids = Buffer.alloc(capacity * PID_BYTES);
+    this.pids.copy(pids);
+    const starts = new BigUint64Array(capacity);
+    starts.set(this.starts);
+    this.pids = pids;
+    this.starts = starts;
+    this.starts32 = new Uint32Array(starts.buffer);
+  }
+
+  private parseLine(buf: Buffer, from: number, to: number): void {
+    this.line++;
+    const lineNo = this.line;
+    if (this.n >= this.maxEntries) {
+      this.fail('leaves_too_many', `line ${lineNo}: the file has more entries than the record's N = ${this.maxEntries}`);
+      return;
+    }
+    if (this.n >= this.starts.length) this.grow();
+    const malformed = (why: string) => this.fail('leaves_malformed', `line ${lineNo}: ${why}`);
+    let p = from;
+    if (!matchAt(buf, p, PREFIX)) return malformed('expected {"pid":"');
+    p += PREFIX.length;
+    if (p + 64 > to) return malformed('pid is not 64 hex digits');
+    const pids = this.pids;
+    const off = this.n * PID_BYTES;
+    for (let i = 0; i < PID_BYTES; i++) {
+      const h = HEX_VALUE[buf[p]!]!;
+      const l = HEX_VALUE[buf[p + 1]!]!;
+      if (h < 0 || l < 0) return malformed('pid is not lower-case hex');
+      pids[off + i] = (h << 4) | l;
+      p += 2;
+    }
+    if (!matchAt(buf, p, MID_W)) return malformed('expected ","w":"');
+    p += MID_W.length;
+    const wFrom = p;
+    while (p < to && buf[p]! >= 0x30 && buf[p]! <= 0x39) p++;
+    const wTo = p;
+    if (!matchAt(buf, p, MID_START)) return malformed('expected a decimal w followed by ","start":"');
+    p += MID_START.length;
+    const sFrom = p;
+    while (p < to && buf[p]! >= 0x30 && buf[p]! <= 0x39) p++;
+    const sTo = p;
+    if (!matchAt(buf, p, SUFFIX) || p + SUFFIX.length !== to) return malformed('expected a decimal start followed by "} and the end of the line');
+    if (!canonicalDecimal(buf, wFrom, wTo) || !canonicalDecimal(buf, sFrom, sTo)) {
+      return malformed('numbers must be decimal without leading zeros');
+    }
+
+    if (this.n > 0 && comparePids(pids, off - PID_BYTES, off) >= 0) {
+      this.fail('leaves_unsorted', `line ${lineNo}: pid is not greater than the previous line's pid`);
+      return;
+    }
+
+    let wHi: number, wLo: number, sHi: number, sLo: number;
+    const fast = this.runningBig === null && wTo - wFrom <= 15 && sTo - sFrom <= 15;
+    if (fast) {
+      const w = decimalNumber(buf, wFrom, wTo);
+      const s = decimalNumber(buf, sFrom, sTo);
+      if (w === 0) return this.fail('leaves_zero_weight', `line ${lineNo}: w must be at least 1`);
+      if (s !== this.runningNum) {
+        return this.fail('leaves_blocks_not_contiguous', `line ${lineNo}: start ${s} should be ${this.runningNum} (the previous block's end)`);
+      }
+      wHi = Math.floor(w / TWO_32);
+      wLo = w >>> 0;
+      sHi = Math.floor(s / TWO_32);
+      sLo = s >>> 0;
+      const next = s + w;
+      if (Number.isSafeInteger(next)) this.runningNum = next;
+      else this.runningBig = BigInt(s) + BigInt(w);
+    } else {
+      const w = BigInt(buf.toString('latin1', wFrom, wTo));
+      const s = BigInt(buf.toString('latin1', sFrom, sTo));
+      const running = this.runningBig ?? BigInt(this.runningNum);
+      if (w === 0n) return this.fail('leaves_zero_weight', `line ${lineNo}: w must be at least 1`);
+      if (s !== running) {
+        return this.fail('leaves_blocks_not_contiguous', `line ${lineNo}: start ${s} should be ${running} (the previous block's end)`);
+      }
+      const next = s + w;
+      if (next > U64_MAX) return this.fail('ticket_total_overflow', `line ${lineNo}: total tickets exceed 2^64 - 1`);
+      this.runningBig = next;
+      wHi = Number(w / TWO_32N);
+      wLo = Number(w % TWO_32N);
+      sHi = Number(s / TWO_32N);
+      sLo = Number(s % TWO_32N);
+    }
+    if (LITTLE_ENDIAN) {
+      this.starts32[this.n * 2] = sLo;
+      this.starts32[this.n * 2 + 1] = sHi;
+    } else {
+      this.starts[this.n] = BigInt(sHi) * TWO_32N + BigInt(sLo);
+    }
+    this.merkle.push(this.leafHasher.hash(pids, off, wHi, wLo, sHi, sLo));
+    this.n++;
+  }
+}
+
+function canonicalDecimal(buf: Uint8Array, from: number, to: number): boolean {
+  if (to <= from) return false;
+  return to - from === 1 || buf[from] !== 0x30;
+}
+
+function decimalNumber(buf: Uint8Array, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 10 + (buf[i]! - 0x30);
+  return v;
+}
+
+function comparePids(pids: Uint8Array, a: number, b: number): number {
+  for (let i = 0; i < PID_BYTES; i++) {
+    const d = pids[a + i]! - pids[b + i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
