@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+
+export function contentHash(content: string): string {
+  return createHash('sha256').update(content).digest('hex').slice(0, 32);
+}
+
+/**
+ * Compiled templates keyed by template key + content hash, least recently used evicted first.
+ * An edited template gets a new hash, so stale compilations are never served.
+ */
+export class TemplateCache<T = unknown> {
+  private readonly entries = new Map<string, T>();
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly maxEntries = 2000) {}
+
+  getOrCreate(key: string, create: () => T): T {
+    const existing = this.entries.get(key);
+    if (existing !== undefined) {
+      this.hits++;
+      this.entries.delete(key);
+      this.entries.set(key, existing);
+      return existing;
+    }
+    this.misses++;
+    const created = create();
+    this.entries.set(key, created);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    return created;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
