@@ -1,0 +1,19 @@
+export type {
+  MemberEvent,
+  MemberSnapshot,
+  RuleUsage,
+  EarningHistory,
+  LimitWindow,
+  EntryComponent,
+  PlannedEarnEntry,
+  RuleSkipReason,
+  RuleOutcome,
+  EarnDecision,
+  EvaluateEventInput,
+} from './types.js';
+export { evaluateEvent, predicateContext } from './evaluate-event.js';
+export type { PredicateContext } from './predicate.js';
+export { evaluatePredicate, resolveField } from './predicate.js';
+export type { EffectResult } from './effect.js';
+export { basePointsForEffect, tierBonusPoints } from './effect.js';
+export { limitWindowsForEvent, limitPeriodBounds, memberTimeZone, LIFETIME_START } from './limit-windows.js';
