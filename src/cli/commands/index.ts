@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { registerDevCommand } from './dev.js';
+import { registerRoleCommands } from './roles.js';
 
 /** Every subcommand group registers itself here; keep one file per concern in this folder. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerDevCommand(program);
+  registerRoleCommands(program);
 }

@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig, type ServiceUrls } from '../../config/index.js';
+import { createLogger } from '../../log/index.js';
+import { openAppContext } from '../../app/context.js';
+import { migrate } from '../../db/index.js';
+import { readToolPaths } from '../../dev/tools.js';
+import { startStack } from '../../dev/stack.js';
+import { startApiRole, startJourneysRole, startWorkerRole, type Role } from '../../roles/index.js';
+import { PROJECT_ROOT, waitForShutdownSignal } from '../runtime.js';
+
+export function registerDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description('run Laurel with its embedded stack (PostgreSQL, Redis, Temporal dev server, MailDev) in one process')
+    .action(async () => {
+      const config = loadConfig();
+      const out = (line: string): boolean => process.stdout.write(`laurel: ${line}\n`);
+      const dataDir = resolve(PROJECT_ROOT, config.dataDir);
+      const external = {
+        databaseUrl: config.databaseUrl,
+        redisUrl: config.redisUrl,
+        temporalAddress: config.temporalAddress,
+        smtpUrl: config.smtpUrl,
+      };
+      const needsTools = Object.values(external).some((v) => !v);
+      const stack = await startStack({
+        tools: needsTools ? readToolPaths(PROJECT_ROOT) : { temporalCli: '', redisServer: '', postgresBin: '', postgresRunAs: '', maildev: '' },
+        dataDir,
+        ports: config.devPorts,
+        external,
+        onProgress: out,
+      });
+      const roles: Role[] = [];
+      let closeCtx: (() => Promise<void>) | undefined;
+      const shutdown = async (): Promise<void> => {
+        for (const role of roles.reverse()) {
+          const t0 = Date.now();
+          await role.stop().catch(() => undefined);
+          out(`  ${role.name} stopped (${Date.now() - t0} ms)`);
+        }
+        await closeCtx?.().catch(() => undefined);
+        const t0 = Date.now();
+        await stack.stop();
+        out(`  services stopped (${Date.now() - t0} ms)`);
+      };
+      try {
+        const urls: ServiceUrls = {
+          databaseUrl: stack.databaseUrl,
+          redisUrl: stack.redisUrl,
+          temporalAddress: stack.temporalAddress,
+          smtpUrl: stack.smtpUrl,
+        };
+        const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+        const ctx = await openAppContext(config, urls, logger);
+        closeCtx = () => ctx.close();
+        const migrated = await migrate(ctx.pool);
+        out(`migrations: ${migrated.applied.length} applied, ${migrated.alreadyApplied} already in place`);
+        roles.push(await startWorkerRole(ctx));
+        roles.push(await startJourneysRole(ctx));
+        const api = await startApiRole(ctx);
+        roles.push(api);
+        out('ready');
+        out(`  API          ${api.url}   (OpenAPI docs: ${api.url}/docs)`);
+        if (stack.temporalUiUrl) out(`  Temporal UI  ${stack.temporalUiUrl}`);
+        if (stack.mailboxUrl) out(`  Mailbox      ${stack.mailboxUrl}`);
+        out(`  PostgreSQL   ${stack.databaseUrl}`);
+        out(`  Redis        ${stack.redisUrl}`);
+        out(`  data in ${dataDir}; Ctrl-C stops everything`);
+      } catch (err) {
+        await shutdown();
+        throw err;
+      }
+      const signal = await waitForShutdownSignal();
+      out(`${signal}: stopping`);
+      await shutdown();
+      out('stopped');
+    });
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors/index.js';
+
+/**
+ * Every setting Laurel reads from the environment, with its default. The README's configuration
+ * table mirrors this schema. A service URL left unset means "spawn it" under `laurel dev` and
+ * "required" for the standalone roles.
+ */
+const envSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:/\s]+:\d+$/, 'expected host:port').optional(),
+  SMTP_URL: z.string().url().optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('laurel'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/).default('laurel'),
+  MAIL_FROM: z.string().min(3).default('Laurel <no-reply@laurel.local>'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LAUREL_DATA_DIR: z.string().default('.laurel'),
+  LAUREL_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54320),
+  LAUREL_REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(63790),
+  LAUREL_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  LAUREL_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  LAUREL_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
+  LAUREL_MAILBOX_PORT: z.coerce.number().int().min(1).max(65535).default(1080),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface LaurelConfig {
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  temporalAddress: string | undefined;
+  smtpUrl: string | undefined;
+  temporalNamespace: string;
+  taskQueue: string;
+  queuePrefix: string;
+  mailFrom: string;
+  host: string;
+  port: number;
+  publicUrl: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  dataDir: string;
+  devPorts: { postgres: number; redis: number; temporal: number; temporalUi: number; smtp: number; mailbox: number };
+  workerConcurrency: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
+  // Empty strings mean unset: docker compose and shells often pass VAR= for "not given".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') ?? 'environment';
+    throw new ValidationError('invalid_config', `${name}: ${issue?.message ?? 'invalid'}`, { issues: parsed.error.issues });
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    smtpUrl: e.SMTP_URL,
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    queuePrefix: e.QUEUE_PREFIX,
+    mailFrom: e.MAIL_FROM,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.LAUREL_DATA_DIR,
+    devPorts: {
+      postgres: e.LAUREL_PG_PORT,
+      redis: e.LAUREL_REDIS_PORT,
+      temporal: e.LAUREL_TEMPORAL_PORT,
+      temporalUi: e.LAUREL_TEMPORAL_UI_PORT,
+      smtp: e.LAUREL_SMTP_PORT,
+      mailbox: e.LAUREL_MAILBOX_PORT,
+    },
+    workerConcurrency: e.WORKER_CONCURRENCY,
+  };
+}
+
+/** The service URLs a role needs, once `laurel dev` has filled in what it spawned. */
+export interface ServiceUrls {
+  databaseUrl: string;
+  redisUrl: string;
+  temporalAddress: string;
+  smtpUrl: string;
+}
+
+export function requireServiceUrls(config: LaurelConfig, needed: readonly (keyof ServiceUrls)[]): ServiceUrls {
+  const envName: Record<keyof ServiceUrls, string> = {
+    databaseUrl: 'DATABASE_URL',
+    redisUrl: 'REDIS_URL',
+    temporalAddress: 'TEMPORAL_ADDRESS',
+    smtpUrl: 'SMTP_URL',
+  };
+  for (const key of needed) {
+    if (!config[key]) throw new ValidationError('missing_config', `${envName[key]} is not set (or run 'laurel dev' to start the embedded stack)`);
+  }
+  return {
+    databaseUrl: config.databaseUrl ?? '',
+    redisUrl: config.redisUrl ?? '',
+    temporalAddress: config.temporalAddress ?? '',
+    smtpUrl: config.smtpUrl ?? '',
+  };
+}

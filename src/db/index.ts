@@ -1,0 +1,2 @@
+export { createPool, withTransaction, type Pool, type PoolClient } from './pool.js';
+export { migrate, listMigrations, type MigrationResult } from './migrate.js';

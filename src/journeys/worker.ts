@@ -1,0 +1,50 @@
+import { createRequire } from 'node:module';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import type { Queue } from 'bullmq';
+import type { Pool } from '../db/index.js';
+import type { DeliveryJob } from '../messaging/delivery/queue.js';
+import { createStackCheckActivities } from './stack-check/activities.js';
+import { installTemporalRuntime } from './runtime.js';
+import type { Logger } from '../log/index.js';
+
+const require = createRequire(import.meta.url);
+export const WORKFLOWS_PATH = require.resolve('../../workflows/index.ts');
+
+export interface JourneyDeps {
+  pool: Pool;
+  deliveryQueue: Queue<DeliveryJob>;
+}
+
+/** All activities of every journey, built over the shared dependencies. */
+export function createActivities(deps: JourneyDeps) {
+  return {
+    ...createStackCheckActivities(deps),
+  };
+}
+
+/** Bundling takes seconds: tests bundle once and hand the bundle to every worker they create. */
+export async function bundleWorkflows(): Promise<{ code: string }> {
+  return await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
+}
+
+export interface JourneyWorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  deps: JourneyDeps;
+  bundle?: { code: string };
+  logger: Logger;
+}
+
+export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installTemporalRuntime(opts.logger);
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities: createActivities(opts.deps),
+    ...(opts.bundle ? { workflowBundle: opts.bundle } : { workflowsPath: WORKFLOWS_PATH }),
+  });
+  return { worker, connection };
+}

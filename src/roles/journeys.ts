@@ -1,0 +1,24 @@
+import type { AppContext } from '../app/context.js';
+import { createJourneyWorker } from '../journeys/index.js';
+import type { Role } from './role.js';
+
+export async function startJourneysRole(ctx: AppContext, bundle?: { code: string }): Promise<Role> {
+  const { worker, connection } = await createJourneyWorker({
+    address: ctx.urls.temporalAddress,
+    namespace: ctx.config.temporalNamespace,
+    taskQueue: ctx.config.taskQueue,
+    deps: { pool: ctx.pool, deliveryQueue: ctx.deliveryQueue },
+    logger: ctx.logger,
+    ...(bundle ? { bundle } : {}),
+  });
+  const running = worker.run();
+  running.catch((err: unknown) => ctx.logger.error({ err }, 'journeys worker stopped'));
+  return {
+    name: 'journeys',
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close().catch(() => undefined);
+    },
+  };
+}
