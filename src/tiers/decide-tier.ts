@@ -1,0 +1,135 @@
+import { addDays } from '../program/calendar.js';
+import { tierRank } from '../program/program-lookup.js';
+import type { ProgramDefinition } from '../program/schema.js';
+import { qualifiedTierRank } from './qualification.js';
+import { nextReviewAt } from './review-schedule.js';
+import { tierThresholds } from './thresholds.js';
+import type { ActivitySummary, TierMemberState } from './types.js';
+
+/**
+ * Where a review lands: never below the qualified tier or the manual floor, never more than
+ * `maxStepsPerReview` below the current tier (soft landing), and upgrades are not capped.
+ * In SQL: `CASE WHEN greatest(q, f) >= c THEN greatest(q, f) ELSE greatest(q, f, c - steps) END`.
+ */
+export function reviewTargetRank(currentRank: number, qualifiedRank: number, floorRank: number, maxStepsPerReview: number | null): number {
+  const earned = Math.max(qualifiedRank, floorRank);
+  if (earned >= currentRank) return earned;
+  return maxStepsPerReview === null ? earned : Math.max(earned, currentRank - maxStepsPerReview);
+}
+
+function floorRankOf(program: ProgramDefinition, member: Pick<TierMemberState, 'manualTierId'>): number {
+  return program.qualification.manualTierIsFloor && member.manualTierId ? tierRank(program, member.manualTierId) : 0;
+}
+
+export interface TierDecision {
+  readonly changed: boolean;
+  readonly fromTierId: string;
+  readonly toTierId: string;
+  readonly qualifiedTierId: string;
+  readonly reason: 'qualified' | 'manual_floor' | 'no_change';
+  /** The member meets (or is floored at) their current tier, so a running grace period ends. */
+  readonly clearsGrace: boolean;
+}
+
+/**
+ * Immediate decision after an event: upgrades happen at once (possibly several tiers), never a
+ * downgrade (that waits for the review). `summary` covers the window current at the event.
+ */
+export function decideTier(input: {
+  program: ProgramDefinition;
+  member: Pick<TierMemberState, 'tierId' | 'manualTierId'>;
+  summary: ActivitySummary;
+}): TierDecision {
+  const { program, member, summary } = input;
+  const currentRank = tierRank(program, member.tierId);
+  const qualifiedRank = qualifiedTierRank(program, summary);
+  const floorRank = floorRankOf(program, member);
+  const target = Math.max(currentRank, qualifiedRank, floorRank);
+  const changed = target > currentRank;
+  return {
+    changed,
+    fromTierId: member.tierId,
+    toTierId: program.tiers[target]!.id,
+    qualifiedTierId: program.tiers[qualifiedRank]!.id,
+    reason: !changed ? 'no_change' : qualifiedRank >= floorRank ? 'qualified' : 'manual_floor',
+    clearsGrace: Math.max(qualifiedRank, floorRank) >= currentRank,
+  };
+}
+
+export type TierReviewOutcome = 'kept' | 'upgraded' | 'downgraded' | 'grace_started' | 'in_grace';
+
+export interface TierReviewDecision {
+  readonly outcome: TierReviewOutcome;
+  readonly changed: boolean;
+  readonly fromTierId: string;
+  readonly toTierId: string;
+  readonly qualifiedTierId: string;
+  /** For the tier-change row and the member's history. */
+  readonly reason: 'requalified' | 'qualified_higher' | 'manual_floor' | 'not_requalified' | 'grace_period' | 'grace_running';
+  /** The member's grace deadline after this review; null = no grace running. */
+  readonly graceUntil: Date | null;
+  readonly tierStartedAt: Date;
+  /** When to look at this member again: the grace deadline while in grace, else the next review. */
+  readonly nextReviewAt: Date;
+}
+
+/**
+ * The scheduled review. `summary` covers the window the review judges (`reviewQualificationWindow`,
+ * or the current window when a grace period ends). Downgrades happen only here:
+ *
+ *  1. qualified (or floored) at or above the current tier → kept or upgraded, grace cleared;
+ *  2. otherwise, with grace days and no grace running → grace starts (`now + graceDays`), no change;
+ *  3. while `now < graceUntil` → still in grace, no change;
+ *  4. otherwise → downgrade to `reviewTargetRank` (soft landing, manual floor), grace cleared.
+ */
+export function reviewTier(input: {
+  program: ProgramDefinition;
+  member: TierMemberState;
+  summary: ActivitySummary;
+  now: Date;
+}): TierReviewDecision {
+  const { program, member, summary, now } = input;
+  const table = tierThresholds(program);
+  const currentRank = tierRank(program, member.tierId);
+  const qualifiedRank = qualifiedTierRank(program, summary, table);
+  const floorRank = floorRankOf(program, member);
+  const qualifiedTierId = program.tiers[qualifiedRank]!.id;
+  const { graceDays, maxStepsPerReview } = program.qualification.downgrade;
+  const scheduleAfter = (tierStartedAt: Date) => nextReviewAt(program, { joinedAt: member.joinedAt, tierStartedAt }, now);
+
+  const base = { fromTierId: member.tierId, qualifiedTierId };
+  if (Math.max(qualifiedRank, floorRank) >= currentRank) {
+    const target = Math.max(qualifiedRank, floorRank);
+    const changed = target > currentRank;
+    const tierStartedAt = changed ? now : member.tierStartedAt;
+    return {
+      ...base,
+      outcome: changed ? 'upgraded' : 'kept',
+      changed,
+      toTierId: program.tiers[target]!.id,
+      reason: changed ? 'qualified_higher' : qualifiedRank >= currentRank ? 'requalified' : 'manual_floor',
+      graceUntil: null,
+      tierStartedAt,
+      nextReviewAt: scheduleAfter(tierStartedAt),
+    };
+  }
+  const graceUntil = member.graceUntil ?? null;
+  if (graceDays > 0 && graceUntil === null) {
+    const until = addDays(now, graceDays);
+    return { ...base, outcome: 'grace_started', changed: false, toTierId: member.tierId, reason: 'grace_period', graceUntil: until, tierStartedAt: member.tierStartedAt, nextReviewAt: until };
+  }
+  if (graceUntil !== null && now.getTime() < graceUntil.getTime()) {
+    return { ...base, outcome: 'in_grace', changed: false, toTierId: member.tierId, reason: 'grace_running', graceUntil, tierStartedAt: member.tierStartedAt, nextReviewAt: graceUntil };
+  }
+  const target = reviewTargetRank(currentRank, qualifiedRank, floorRank, maxStepsPerReview);
+  return {
+    ...base,
+    outcome: 'downgraded',
+    changed: true,
+    toTierId: program.tiers[target]!.id,
+    reason: 'not_requalified',
+    graceUntil: null,
+    tierStartedAt: now,
+    nextReviewAt: scheduleAfter(now),
+  };
+}

@@ -1,0 +1,12 @@
+export type { ActivitySummary, TierMemberState, TimeWindow } from './types.js';
+export { measureKey, measureLabel, measureValue, requiredMeasures } from './measures.js';
+export type { ThresholdMeasure, TierThresholdRow, TierThresholdTable } from './thresholds.js';
+export { tierThresholds } from './thresholds.js';
+export type { MetricGap } from './qualification.js';
+export { hybridScore, meetsTier, qualifiedTierRank, gapsToTier } from './qualification.js';
+export { currentQualificationWindow, reviewQualificationWindow, isInWindow } from './windows.js';
+export { nextReviewAt } from './review-schedule.js';
+export type { TierDecision, TierReviewDecision, TierReviewOutcome } from './decide-tier.js';
+export { decideTier, reviewTier, reviewTargetRank } from './decide-tier.js';
+export type { TierView, TierProgress } from './tier-progress.js';
+export { tierProgress } from './tier-progress.js';
