@@ -5,7 +5,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { LaurelError } from '../errors/index.js';
-import type { DrawFiles } from './build.js';
+import { createHash } from 'node:crypto';
+import type { DrawFilesInput } from './build.js';
+import { buildDrawFiles } from './build.js';
+import type { FrozenEntries } from './entries.js';
+import { serializeLeaves } from './leaves-file.js';
+import type { DrawAuditRecord } from './record.js';
 
 /** The I/O edge of the draws module: reading and writing the two published files. */
 
@@ -32,17 +37,34 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
   }
 }
 
-export async function writeLeavesFile(path: string, chunks: Iterable<Buffer>, gzip = path.endsWith('.gz')): Promise<void> {
-  const source = Readable.from(chunks, { objectMode: false });
+/** Writes the leaves file and returns the SHA-256 (hex) of its uncompressed bytes. */
+export async function writeLeavesFile(path: string, entries: FrozenEntries, gzip = path.endsWith('.gz')): Promise<string> {
+  const hash = createHash('sha256');
+  const hashed = function* (): Generator<Buffer> {
+    for (const chunk of serializeLeaves(entries, 16384)) {
+      hash.update(chunk);
+      yield chunk;
+    }
+  };
+  const source = Readable.from(hashed(), { objectMode: false });
   if (gzip) await pipeline(source, createGzip({ level: 6 }), createWriteStream(path));
   else await pipeline(source, createWriteStream(path));
+  return hash.digest('hex');
 }
 
-/** Writes `draw.json` and `leaves.ndjson[.gz]` into dir; returns their paths. */
-export async function writeDrawFiles(dir: string, files: DrawFiles, options: { gzip?: boolean } = {}): Promise<{ recordPath: string; leavesPath: string }> {
+/**
+ * Writes `leaves.ndjson[.gz]` (hashing it on the way) and then `draw.json` into dir: one pass
+ * over the entries instead of one to hash and one to write.
+ */
+export async function writeDrawFiles(
+  dir: string,
+  input: Omit<DrawFilesInput, 'leavesSha256'>,
+  options: { gzip?: boolean } = {},
+): Promise<{ record: DrawAuditRecord; recordPath: string; leavesPath: string }> {
   const recordPath = join(dir, 'draw.json');
   const leavesPath = join(dir, options.gzip ? 'leaves.ndjson.gz' : 'leaves.ndjson');
-  await writeLeavesFile(leavesPath, files.leaves(), options.gzip ?? false);
-  await writeFile(recordPath, `${JSON.stringify(files.record, null, 2)}\n`);
-  return { recordPath, leavesPath };
+  const leavesSha256 = await writeLeavesFile(leavesPath, input.entries, options.gzip ?? false);
+  const { record } = buildDrawFiles({ ...input, leavesSha256 });
+  await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`);
+  return { record, recordPath, leavesPath };
 }

@@ -9,7 +9,7 @@ export {
   nodeHash,
   splitPoint,
   MerkleAccumulator,
-  EntryLeafHasher,
+  fastLeafHash,
   entryLeafHash,
   entriesRoot,
   entriesRangeRoot,

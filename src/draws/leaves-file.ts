@@ -1,7 +1,7 @@
-import type { FrozenEntries } from './entries.js';
-import { FrozenEntries as Entries, PID_BYTES } from './entries.js';
+import { FrozenEntries, PID_BYTES } from './entries.js';
 import { U64_MAX } from './bytes.js';
-import { EntryLeafHasher, MerkleAccumulator } from './merkle.js';
+import { MerkleAccumulator } from './merkle.js';
+import { leafHashWords } from './sha256-fast.js';
 
 /** Lines of the leaves file (format in record.ts), in chunks of `linesPerChunk` lines. */
 export function* serializeLeaves(entries: FrozenEntries, linesPerChunk = 8192): Generator<Buffer> {
@@ -56,7 +56,6 @@ export class LeavesReader {
   private runningBig: bigint | null = null;
   private carry: Buffer | null = null;
   private readonly merkle = new MerkleAccumulator();
-  private readonly leafHasher = new EntryLeafHasher();
   problem: LeavesProblem | null = null;
 
   constructor(private readonly maxEntries: number) {
@@ -95,11 +94,15 @@ export class LeavesReader {
     }
     if (this.problem) return null;
     const total = this.runningBig ?? BigInt(this.runningNum);
-    return { entries: new Entries(this.pids, this.starts, this.n, total), root: this.merkle.root() };
+    return { entries: new FrozenEntries(this.pids, this.starts, this.n, total), root: this.merkle.root() };
   }
 
   private fail(code: LeavesProblem['code'], message: string): void {
     this.problem = { code, message };
+  }
+
+  private malformed(lineNo: number, why: string): void {
+    this.fail('leaves_malformed', `line ${lineNo}: ${why}`);
   }
 
   private grow(): void {
@@ -121,33 +124,32 @@ export class LeavesReader {
       return;
     }
     if (this.n >= this.starts.length) this.grow();
-    const malformed = (why: string) => this.fail('leaves_malformed', `line ${lineNo}: ${why}`);
     let p = from;
-    if (!matchAt(buf, p, PREFIX)) return malformed('expected {"pid":"');
+    if (!matchAt(buf, p, PREFIX)) return this.malformed(lineNo, 'expected {"pid":"');
     p += PREFIX.length;
-    if (p + 64 > to) return malformed('pid is not 64 hex digits');
+    if (p + 64 > to) return this.malformed(lineNo, 'pid is not 64 hex digits');
     const pids = this.pids;
     const off = this.n * PID_BYTES;
     for (let i = 0; i < PID_BYTES; i++) {
       const h = HEX_VALUE[buf[p]!]!;
       const l = HEX_VALUE[buf[p + 1]!]!;
-      if (h < 0 || l < 0) return malformed('pid is not lower-case hex');
+      if (h < 0 || l < 0) return this.malformed(lineNo, 'pid is not lower-case hex');
       pids[off + i] = (h << 4) | l;
       p += 2;
     }
-    if (!matchAt(buf, p, MID_W)) return malformed('expected ","w":"');
+    if (!matchAt(buf, p, MID_W)) return this.malformed(lineNo, 'expected ","w":"');
     p += MID_W.length;
     const wFrom = p;
     while (p < to && buf[p]! >= 0x30 && buf[p]! <= 0x39) p++;
     const wTo = p;
-    if (!matchAt(buf, p, MID_START)) return malformed('expected a decimal w followed by ","start":"');
+    if (!matchAt(buf, p, MID_START)) return this.malformed(lineNo, 'expected a decimal w followed by ","start":"');
     p += MID_START.length;
     const sFrom = p;
     while (p < to && buf[p]! >= 0x30 && buf[p]! <= 0x39) p++;
     const sTo = p;
-    if (!matchAt(buf, p, SUFFIX) || p + SUFFIX.length !== to) return malformed('expected a decimal start followed by "} and the end of the line');
+    if (!matchAt(buf, p, SUFFIX) || p + SUFFIX.length !== to) return this.malformed(lineNo, 'expected a decimal start followed by "} and the end of the line');
     if (!canonicalDecimal(buf, wFrom, wTo) || !canonicalDecimal(buf, sFrom, sTo)) {
-      return malformed('numbers must be decimal without leading zeros');
+      return this.malformed(lineNo, 'numbers must be decimal without leading zeros');
     }
 
     if (this.n > 0 && comparePids(pids, off - PID_BYTES, off) >= 0) {
@@ -193,7 +195,8 @@ export class LeavesReader {
     } else {
       this.starts[this.n] = BigInt(sHi) * TWO_32N + BigInt(sLo);
     }
-    this.merkle.push(this.leafHasher.hash(pids, off, wHi, wLo, sHi, sLo));
+    leafHashWords(pids, off, wHi, wLo, sHi, sLo, this.merkle.stackWords, this.merkle.nextLeafSlot);
+    this.merkle.commitLeaf();
     this.n++;
   }
 }

@@ -3,7 +3,7 @@ import { ValidationError } from '../errors/index.js';
 import { u64be } from './bytes.js';
 import type { FrozenEntries } from './entries.js';
 import { PID_BYTES } from './entries.js';
-import { sha256Into } from './sha256-fast.js';
+import { bytesToWords, leafHashWords, nodeHashWords, wordsToBytes } from './sha256-fast.js';
 
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
@@ -33,11 +33,13 @@ const MAX_DEPTH = 64;
  * RFC 6962 Merkle tree hash built one leaf at a time in O(log n) memory. The stack holds the
  * roots of perfect subtrees of decreasing size, i.e. the binary decomposition of n; because the
  * RFC splits at the largest power of two below n, folding that stack from the right gives MTH.
+ * Hashes stay as 32-bit words between compressions (see sha256-fast.ts).
  */
 export class MerkleAccumulator {
-  private readonly stack = new Uint8Array(MAX_DEPTH * 32);
-  private readonly sizes: number[] = [];
-  private readonly scratch = new Uint8Array(65);
+  private readonly stack = new Int32Array((MAX_DEPTH + 1) * 8);
+  /** log2 of the size of each stacked subtree. */
+  private readonly heights = new Int32Array(MAX_DEPTH + 1);
+  private depth = 0;
   private leaves = 0;
 
   get size(): number {
@@ -46,77 +48,97 @@ export class MerkleAccumulator {
 
   /** Appends the 32-byte leaf hash at leaf[off]. */
   push(leaf: Uint8Array, off = 0): void {
-    let depth = this.sizes.length;
-    this.stack.set(leaf.subarray(off, off + 32), depth * 32);
-    this.sizes.push(1);
-    depth++;
-    const scratch = this.scratch;
+    bytesToWords(leaf, off, this.stack, this.depth * 8);
+    this.commitLeaf();
+  }
+
+  /** The word offset in `stackWords` where the next leaf hash goes before `commitLeaf()`. */
+  get nextLeafSlot(): number {
+    return this.depth * 8;
+  }
+
+  get stackWords(): Int32Array {
+    return this.stack;
+  }
+
+  /** Pushes the leaf written at `nextLeafSlot` and merges equal-sized subtrees. */
+  commitLeaf(): void {
     const stack = this.stack;
-    while (depth >= 2 && this.sizes[depth - 1] === this.sizes[depth - 2]) {
-      const l = (depth - 2) * 32;
-      scratch[0] = NODE_PREFIX;
-      for (let i = 0; i < 64; i++) scratch[1 + i] = stack[l + i]!;
-      sha256Into(scratch, 0, 65, stack, l);
-      this.sizes.pop();
-      this.sizes[depth - 2]! *= 2;
+    const heights = this.heights;
+    let depth = this.depth;
+    heights[depth] = 0;
+    depth++;
+    while (depth >= 2 && heights[depth - 1] === heights[depth - 2]) {
+      nodeHashWords(stack, (depth - 2) * 8, (depth - 1) * 8, stack, (depth - 2) * 8);
+      heights[depth - 2]!++;
       depth--;
     }
+    this.depth = depth;
     this.leaves++;
   }
 
   root(): Buffer {
-    const depth = this.sizes.length;
+    const depth = this.depth;
     if (depth === 0) return Buffer.from(EMPTY_TREE_ROOT);
-    const acc = Buffer.from(this.stack.subarray((depth - 1) * 32, depth * 32));
-    const scratch = this.scratch;
+    const acc = new Int32Array(8);
+    const pair = new Int32Array(16);
+    acc.set(this.stack.subarray((depth - 1) * 8, depth * 8));
     for (let j = depth - 2; j >= 0; j--) {
-      scratch[0] = NODE_PREFIX;
-      scratch.set(this.stack.subarray(j * 32, (j + 1) * 32), 1);
-      scratch.set(acc, 33);
-      sha256Into(scratch, 0, 65, acc, 0);
+      pair.set(this.stack.subarray(j * 8, (j + 1) * 8), 0);
+      pair.set(acc, 8);
+      nodeHashWords(pair, 0, 8, acc, 0);
     }
-    return acc;
+    const out = Buffer.alloc(32);
+    wordsToBytes(acc, 0, out, 0);
+    return out;
   }
 }
 
-/**
- * Hashes entry leaves straight from the compact storage: the 49-byte leaf message is assembled in
- * a scratch block, avoiding a Buffer and a bigint per entry.
- */
-export class EntryLeafHasher {
-  private readonly msg = new Uint8Array(49);
-  readonly out = new Uint8Array(32);
-
-  /** Leaf hash of pid at pids[pidOff] with weight and start given as (high, low) 32-bit halves. */
-  hash(pids: Uint8Array, pidOff: number, wHi: number, wLo: number, sHi: number, sLo: number): Uint8Array {
-    const m = this.msg;
-    m[0] = LEAF_PREFIX;
-    for (let i = 0; i < PID_BYTES; i++) m[1 + i] = pids[pidOff + i]!;
-    m[33] = wHi >>> 24; m[34] = (wHi >>> 16) & 0xff; m[35] = (wHi >>> 8) & 0xff; m[36] = wHi & 0xff;
-    m[37] = wLo >>> 24; m[38] = (wLo >>> 16) & 0xff; m[39] = (wLo >>> 8) & 0xff; m[40] = wLo & 0xff;
-    m[41] = sHi >>> 24; m[42] = (sHi >>> 16) & 0xff; m[43] = (sHi >>> 8) & 0xff; m[44] = sHi & 0xff;
-    m[45] = sLo >>> 24; m[46] = (sLo >>> 16) & 0xff; m[47] = (sLo >>> 8) & 0xff; m[48] = sLo & 0xff;
-    sha256Into(m, 0, 49, this.out, 0);
-    return this.out;
-  }
+/** Bytes form of the fast leaf hash (tests and callers outside the hot loops). */
+export function fastLeafHash(pid: Uint8Array, weight: bigint, start: bigint): Buffer {
+  const words = new Int32Array(8);
+  const [wHi, wLo] = hiLo(weight);
+  const [sHi, sLo] = hiLo(start);
+  leafHashWords(pid, 0, wHi, wLo, sHi, sLo, words, 0);
+  const out = Buffer.alloc(32);
+  wordsToBytes(words, 0, out, 0);
+  return out;
 }
 
-const TWO_32 = 0x100000000n;
+const TWO_32N = 0x100000000n;
+const TWO_32 = 0x100000000;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function hiLo(v: bigint): [number, number] {
-  return [Number(v / TWO_32), Number(v % TWO_32)];
+  return [Number(v / TWO_32N), Number(v % TWO_32N)];
 }
 
 /** Feeds leaves [from, to) of the entries into acc. */
 function pushEntryLeaves(entries: FrozenEntries, from: number, to: number, acc: MerkleAccumulator): void {
-  const hasher = new EntryLeafHasher();
-  const { starts, pids } = entries;
+  const { starts, pids, count, total } = entries;
+  const stack = acc.stackWords;
+  if (LITTLE_ENDIAN && total <= BigInt(Number.MAX_SAFE_INTEGER)) {
+    // Read the u64 starts as 32-bit halves: no bigint per entry.
+    const halves = new Uint32Array(starts.buffer, starts.byteOffset, count * 2);
+    const totalNum = Number(total);
+    for (let i = from; i < to; i++) {
+      const sLo = halves[2 * i]!;
+      const sHi = halves[2 * i + 1]!;
+      const start = sHi * TWO_32 + sLo;
+      const end = i + 1 < count ? halves[2 * i + 3]! * TWO_32 + halves[2 * i + 2]! : totalNum;
+      const w = end - start;
+      leafHashWords(pids, i * PID_BYTES, Math.floor(w / TWO_32), w >>> 0, sHi, sLo, stack, acc.nextLeafSlot);
+      acc.commitLeaf();
+    }
+    return;
+  }
   for (let i = from; i < to; i++) {
     const start = starts[i]!;
-    const end = i + 1 < entries.count ? starts[i + 1]! : entries.total;
+    const end = i + 1 < count ? starts[i + 1]! : total;
     const [wHi, wLo] = hiLo(end - start);
     const [sHi, sLo] = hiLo(start);
-    acc.push(hasher.hash(pids, i * PID_BYTES, wHi, wLo, sHi, sLo));
+    leafHashWords(pids, i * PID_BYTES, wHi, wLo, sHi, sLo, stack, acc.nextLeafSlot);
+    acc.commitLeaf();
   }
 }
 

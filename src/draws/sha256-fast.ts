@@ -3,10 +3,11 @@
  *
  * Why not node:crypto here: each native call costs about 1 µs of binding overhead, which
  * dominates a 49- or 65-byte message; hashing 10 M entries (a leaf plus an inner node each, and a
- * pid HMAC) would take minutes. This module runs the compression function in JavaScript on
- * caller-provided buffers with no allocation per message (~0.45 µs per 64-byte block) and can
- * resume from a midstate, which turns HMAC with a fixed key into two compressions. It is
- * cross-checked against node:crypto in the unit tests; everything else uses node:crypto.
+ * pid HMAC) that way takes minutes. This module runs the compression function in JavaScript on
+ * preallocated buffers with no allocation per message, keeps Merkle hashes as 32-bit words
+ * between compressions, and resumes from a midstate, which turns HMAC under a fixed key into two
+ * compressions. It is cross-checked against node:crypto in the unit tests; everything else in
+ * the draws module uses node:crypto.
  */
 
 const K = new Int32Array([
@@ -20,97 +21,175 @@ const K = new Int32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-const IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+export const SHA256_IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 
+/** The message schedule; its first 16 words are the block being compressed. */
 const W = new Int32Array(64);
-const PAD = new Uint8Array(128);
 
-/** One SHA-256 compression of the 64 bytes at block[offset] into state (8 words, updated in place). */
-export function compressBlock(state: Int32Array, block: Uint8Array, offset: number): void {
+/** One compression of the block in W[0..15] into state[so .. so+8). */
+function compress(state: Int32Array, so: number): void {
   const w = W;
-  for (let i = 0, o = offset; i < 16; i++, o += 4) {
-    w[i] = (block[o]! << 24) | (block[o + 1]! << 16) | (block[o + 2]! << 8) | block[o + 3]!;
-  }
   for (let i = 16; i < 64; i++) {
     const w15 = w[i - 15]!;
     const w2 = w[i - 2]!;
-    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
+    w[i] =
+      (w[i - 16]! +
+        (((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3)) +
+        w[i - 7]! +
+        (((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10))) |
+      0;
   }
-  let a = state[0]!, b = state[1]!, c = state[2]!, d = state[3]!;
-  let e = state[4]!, f = state[5]!, g = state[6]!, h = state[7]!;
-  for (let i = 0; i < 64; i++) {
-    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const ch = (e & f) ^ (~e & g);
-    const t1 = (h + s1 + ch + K[i]! + w[i]!) | 0;
-    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = (s0 + maj) | 0;
-    h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+  let a = state[so]!, b = state[so + 1]!, c = state[so + 2]!, d = state[so + 3]!;
+  let e = state[so + 4]!, f = state[so + 5]!, g = state[so + 6]!, h = state[so + 7]!;
+  // Eight rounds per iteration with the roles of a..h rotated in the code instead of the data.
+  for (let i = 0; i < 64; i += 8) {
+    h = (h + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) + (g ^ (e & (f ^ g))) + K[i]! + w[i]!) | 0;
+    d = (d + h) | 0;
+    h = (h + (((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) + ((a & b) | (c & (a | b)))) | 0;
+    g = (g + (((d >>> 6) | (d << 26)) ^ ((d >>> 11) | (d << 21)) ^ ((d >>> 25) | (d << 7))) + (f ^ (d & (e ^ f))) + K[i + 1]! + w[i + 1]!) | 0;
+    c = (c + g) | 0;
+    g = (g + (((h >>> 2) | (h << 30)) ^ ((h >>> 13) | (h << 19)) ^ ((h >>> 22) | (h << 10))) + ((h & a) | (b & (h | a)))) | 0;
+    f = (f + (((c >>> 6) | (c << 26)) ^ ((c >>> 11) | (c << 21)) ^ ((c >>> 25) | (c << 7))) + (e ^ (c & (d ^ e))) + K[i + 2]! + w[i + 2]!) | 0;
+    b = (b + f) | 0;
+    f = (f + (((g >>> 2) | (g << 30)) ^ ((g >>> 13) | (g << 19)) ^ ((g >>> 22) | (g << 10))) + ((g & h) | (a & (g | h)))) | 0;
+    e = (e + (((b >>> 6) | (b << 26)) ^ ((b >>> 11) | (b << 21)) ^ ((b >>> 25) | (b << 7))) + (d ^ (b & (c ^ d))) + K[i + 3]! + w[i + 3]!) | 0;
+    a = (a + e) | 0;
+    e = (e + (((f >>> 2) | (f << 30)) ^ ((f >>> 13) | (f << 19)) ^ ((f >>> 22) | (f << 10))) + ((f & g) | (h & (f | g)))) | 0;
+    d = (d + (((a >>> 6) | (a << 26)) ^ ((a >>> 11) | (a << 21)) ^ ((a >>> 25) | (a << 7))) + (c ^ (a & (b ^ c))) + K[i + 4]! + w[i + 4]!) | 0;
+    h = (h + d) | 0;
+    d = (d + (((e >>> 2) | (e << 30)) ^ ((e >>> 13) | (e << 19)) ^ ((e >>> 22) | (e << 10))) + ((e & f) | (g & (e | f)))) | 0;
+    c = (c + (((h >>> 6) | (h << 26)) ^ ((h >>> 11) | (h << 21)) ^ ((h >>> 25) | (h << 7))) + (b ^ (h & (a ^ b))) + K[i + 5]! + w[i + 5]!) | 0;
+    g = (g + c) | 0;
+    c = (c + (((d >>> 2) | (d << 30)) ^ ((d >>> 13) | (d << 19)) ^ ((d >>> 22) | (d << 10))) + ((d & e) | (f & (d | e)))) | 0;
+    b = (b + (((g >>> 6) | (g << 26)) ^ ((g >>> 11) | (g << 21)) ^ ((g >>> 25) | (g << 7))) + (a ^ (g & (h ^ a))) + K[i + 6]! + w[i + 6]!) | 0;
+    f = (f + b) | 0;
+    b = (b + (((c >>> 2) | (c << 30)) ^ ((c >>> 13) | (c << 19)) ^ ((c >>> 22) | (c << 10))) + ((c & d) | (e & (c | d)))) | 0;
+    a = (a + (((f >>> 6) | (f << 26)) ^ ((f >>> 11) | (f << 21)) ^ ((f >>> 25) | (f << 7))) + (h ^ (f & (g ^ h))) + K[i + 7]! + w[i + 7]!) | 0;
+    e = (e + a) | 0;
+    a = (a + (((b >>> 2) | (b << 30)) ^ ((b >>> 13) | (b << 19)) ^ ((b >>> 22) | (b << 10))) + ((b & c) | (d & (b | c)))) | 0;
   }
-  state[0] = (state[0]! + a) | 0; state[1] = (state[1]! + b) | 0;
-  state[2] = (state[2]! + c) | 0; state[3] = (state[3]! + d) | 0;
-  state[4] = (state[4]! + e) | 0; state[5] = (state[5]! + f) | 0;
-  state[6] = (state[6]! + g) | 0; state[7] = (state[7]! + h) | 0;
+  state[so] = (state[so]! + a) | 0;
+  state[so + 1] = (state[so + 1]! + b) | 0;
+  state[so + 2] = (state[so + 2]! + c) | 0;
+  state[so + 3] = (state[so + 3]! + d) | 0;
+  state[so + 4] = (state[so + 4]! + e) | 0;
+  state[so + 5] = (state[so + 5]! + f) | 0;
+  state[so + 6] = (state[so + 6]! + g) | 0;
+  state[so + 7] = (state[so + 7]! + h) | 0;
 }
 
-const work = new Int32Array(8);
+function loadBlock(bytes: Uint8Array, off: number): void {
+  const w = W;
+  for (let i = 0, o = off; i < 16; i++, o += 4) w[i] = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
+}
+
+/** Big-endian bytes of the 8 words at words[wo] into out[outOff]. */
+export function wordsToBytes(words: Int32Array, wo: number, out: Uint8Array, outOff: number): void {
+  for (let i = 0, o = outOff; i < 8; i++, o += 4) {
+    const v = words[wo + i]!;
+    out[o] = v >>> 24;
+    out[o + 1] = (v >>> 16) & 0xff;
+    out[o + 2] = (v >>> 8) & 0xff;
+    out[o + 3] = v & 0xff;
+  }
+}
+
+/** The 8 big-endian words of the 32 bytes at bytes[off] into words[wo]. */
+export function bytesToWords(bytes: Uint8Array, off: number, words: Int32Array, wo: number): void {
+  for (let i = 0, o = off; i < 8; i++, o += 4) words[wo + i] = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
+}
+
+const TAIL = new Uint8Array(128);
 
 /**
  * SHA-256 of msg[off, off+len) continuing from `midstate` after `prefixLen` bytes (a multiple of
- * 64) were already absorbed; writes 32 bytes to out[outOff]. With IV and prefixLen 0 this is plain
- * SHA-256.
+ * 64) were already absorbed; the digest goes to out[oo .. oo+8) as words.
  */
-export function sha256Resume(
-  midstate: Int32Array,
-  prefixLen: number,
-  msg: Uint8Array,
-  off: number,
-  len: number,
-  out: Uint8Array,
-  outOff: number,
-): void {
-  const st = work;
-  st.set(midstate);
+export function sha256ResumeWords(midstate: Int32Array, prefixLen: number, msg: Uint8Array, off: number, len: number, out: Int32Array, oo: number): void {
+  for (let i = 0; i < 8; i++) out[oo + i] = midstate[i]!;
   let p = off;
   const end = off + len;
   while (end - p >= 64) {
-    compressBlock(st, msg, p);
+    loadBlock(msg, p);
+    compress(out, oo);
     p += 64;
   }
   const rest = end - p;
-  const pad = PAD;
-  for (let i = 0; i < rest; i++) pad[i] = msg[p + i]!;
-  pad[rest] = 0x80;
-  const padLen = rest + 9 <= 64 ? 64 : 128;
-  for (let i = rest + 1; i < padLen - 8; i++) pad[i] = 0;
+  const tail = TAIL;
+  for (let i = 0; i < rest; i++) tail[i] = msg[p + i]!;
+  tail[rest] = 0x80;
+  const tailLen = rest + 9 <= 64 ? 64 : 128;
+  tail.fill(0, rest + 1, tailLen - 8);
   const bits = (prefixLen + len) * 8;
   const hi = Math.floor(bits / 0x100000000);
   const lo = bits >>> 0;
-  pad[padLen - 8] = hi >>> 24; pad[padLen - 7] = (hi >>> 16) & 0xff; pad[padLen - 6] = (hi >>> 8) & 0xff; pad[padLen - 5] = hi & 0xff;
-  pad[padLen - 4] = lo >>> 24; pad[padLen - 3] = (lo >>> 16) & 0xff; pad[padLen - 2] = (lo >>> 8) & 0xff; pad[padLen - 1] = lo & 0xff;
-  compressBlock(st, pad, 0);
-  if (padLen === 128) compressBlock(st, pad, 64);
-  for (let i = 0, o = outOff; i < 8; i++, o += 4) {
-    const v = st[i]!;
-    out[o] = v >>> 24; out[o + 1] = (v >>> 16) & 0xff; out[o + 2] = (v >>> 8) & 0xff; out[o + 3] = v & 0xff;
+  tail[tailLen - 8] = hi >>> 24; tail[tailLen - 7] = (hi >>> 16) & 0xff; tail[tailLen - 6] = (hi >>> 8) & 0xff; tail[tailLen - 5] = hi & 0xff;
+  tail[tailLen - 4] = lo >>> 24; tail[tailLen - 3] = (lo >>> 16) & 0xff; tail[tailLen - 2] = (lo >>> 8) & 0xff; tail[tailLen - 1] = lo & 0xff;
+  loadBlock(tail, 0);
+  compress(out, oo);
+  if (tailLen === 128) {
+    loadBlock(tail, 64);
+    compress(out, oo);
   }
 }
 
-/** Plain SHA-256 of msg[off, off+len) into out[outOff]. */
+const DIGEST = new Int32Array(8);
+
+/** Plain SHA-256 of msg[off, off+len) into out[outOff] (32 bytes). */
 export function sha256Into(msg: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
-  sha256Resume(IV, 0, msg, off, len, out, outOff);
+  sha256ResumeWords(SHA256_IV, 0, msg, off, len, DIGEST, 0);
+  wordsToBytes(DIGEST, 0, out, outOff);
 }
 
 /**
- * HMAC-SHA256 under one fixed key, precomputed as the inner and outer midstates so each message
- * costs two or three compressions.
+ * Merkle leaf hash H(0x00 ‖ pid ‖ u64be(w) ‖ u64be(start)) into out[oo .. oo+8) as words. The
+ * 49-byte message fits one block whose padding never changes, so only its first 13 words are built.
+ */
+export function leafHashWords(pids: Uint8Array, pidOff: number, wHi: number, wLo: number, sHi: number, sLo: number, out: Int32Array, oo: number): void {
+  const w = W;
+  const p = pidOff;
+  // Byte 0 is the 0x00 leaf prefix, so the pid starts one byte into the first word.
+  w[0] = (pids[p]! << 16) | (pids[p + 1]! << 8) | pids[p + 2]!;
+  for (let i = 1, o = p + 3; i < 8; i++, o += 4) w[i] = (pids[o]! << 24) | (pids[o + 1]! << 16) | (pids[o + 2]! << 8) | pids[o + 3]!;
+  w[8] = (pids[p + 31]! << 24) | (wHi >>> 8);
+  w[9] = (wHi << 24) | (wLo >>> 8);
+  w[10] = (wLo << 24) | (sHi >>> 8);
+  w[11] = (sHi << 24) | (sLo >>> 8);
+  w[12] = (sLo << 24) | 0x800000;
+  w[13] = 0;
+  w[14] = 0;
+  w[15] = 49 * 8;
+  for (let i = 0; i < 8; i++) out[oo + i] = SHA256_IV[i]!;
+  compress(out, oo);
+}
+
+/**
+ * Merkle node hash H(0x01 ‖ left ‖ right) of two word-form hashes into out[oo] (which may be
+ * the left operand's slot). 65 bytes: one full block plus a tail block holding right's last byte.
+ */
+export function nodeHashWords(hashes: Int32Array, lo: number, ro: number, out: Int32Array, oo: number): void {
+  const w = W;
+  const r7 = hashes[ro + 7]!;
+  w[0] = 0x01000000 | (hashes[lo]! >>> 8);
+  for (let i = 1; i < 8; i++) w[i] = (hashes[lo + i - 1]! << 24) | (hashes[lo + i]! >>> 8);
+  w[8] = (hashes[lo + 7]! << 24) | (hashes[ro]! >>> 8);
+  for (let i = 1; i < 8; i++) w[8 + i] = (hashes[ro + i - 1]! << 24) | (hashes[ro + i]! >>> 8);
+  for (let i = 0; i < 8; i++) out[oo + i] = SHA256_IV[i]!;
+  compress(out, oo);
+  w[0] = (r7 << 24) | 0x800000;
+  for (let i = 1; i < 15; i++) w[i] = 0;
+  w[15] = 65 * 8;
+  compress(out, oo);
+}
+
+/**
+ * HMAC-SHA256 under one fixed key, precomputed as the inner and outer midstates so a short
+ * message costs two compressions.
  */
 export class FastHmacSha256 {
   private readonly inner = new Int32Array(8);
   private readonly outer = new Int32Array(8);
-  private readonly innerDigest = new Uint8Array(32);
+  private readonly digest = new Int32Array(8);
 
   constructor(key: Uint8Array) {
     let k = key;
@@ -125,15 +204,26 @@ export class FastHmacSha256 {
       ipad[i]! ^= k[i]!;
       opad[i]! ^= k[i]!;
     }
-    this.inner.set(IV);
-    compressBlock(this.inner, ipad, 0);
-    this.outer.set(IV);
-    compressBlock(this.outer, opad, 0);
+    this.inner.set(SHA256_IV);
+    loadBlock(ipad, 0);
+    compress(this.inner, 0);
+    this.outer.set(SHA256_IV);
+    loadBlock(opad, 0);
+    compress(this.outer, 0);
   }
 
   /** HMAC of msg[off, off+len) into out[outOff] (32 bytes). */
   macInto(msg: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
-    sha256Resume(this.inner, 64, msg, off, len, this.innerDigest, 0);
-    sha256Resume(this.outer, 64, this.innerDigest, 0, 32, out, outOff);
+    const d = this.digest;
+    sha256ResumeWords(this.inner, 64, msg, off, len, d, 0);
+    // Outer block: the 32-byte inner digest, then padding for a 96-byte message.
+    const w = W;
+    for (let i = 0; i < 8; i++) w[i] = d[i]!;
+    w[8] = 0x80000000 | 0;
+    for (let i = 9; i < 15; i++) w[i] = 0;
+    w[15] = 96 * 8;
+    for (let i = 0; i < 8; i++) d[i] = this.outer[i]!;
+    compress(d, 0);
+    wordsToBytes(d, 0, out, outOff);
   }
 }
