@@ -19,9 +19,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help and version are "errors" to commander but successes to the user
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      return 2; // usage errors: commander already printed the message and usage
+      // --help and --version exit 0; every usage error (commander printed it with the usage) is 2
+      return err.exitCode === 0 ? 0 : 2;
     }
     process.stderr.write(`laurel: ${describeError(err)}\n`);
     return 1;
