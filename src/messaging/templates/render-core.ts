@@ -9,6 +9,7 @@ import { localizedTierName } from './tier-names.js';
 import type { MessageLinks, RenderMember, RenderedMessage, SectionName } from './types.js';
 
 // C0 controls except tab and newline, DEL, and bidi overrides that could disguise links in text parts.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
 const MAX_DEPTH = 8;
 
