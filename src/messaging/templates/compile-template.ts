@@ -57,7 +57,17 @@ function issueMessage(where: string, issues: TemplateIssues): string {
 }
 
 /** Parses, checks and compiles the shared partials. Partials are trusted repository files. */
+const partialsByIdentity = new WeakMap<ReadonlyMap<string, string>, CompiledPartials>();
+
 export function compilePartials(partials: ReadonlyMap<string, string>, cache = sharedCache, env = sharedEnvironment): CompiledPartials {
+  const known = cache === sharedCache && env === sharedEnvironment ? partialsByIdentity.get(partials) : undefined;
+  if (known) return known;
+  const compiled = compilePartialsUncached(partials, cache, env);
+  if (cache === sharedCache && env === sharedEnvironment) partialsByIdentity.set(partials, compiled);
+  return compiled;
+}
+
+function compilePartialsUncached(partials: ReadonlyMap<string, string>, cache: TemplateCache<CompiledTemplate | CompiledPartials>, env: TemplateEnvironment): CompiledPartials {
   const hash = contentHash(JSON.stringify([...partials].sort(([a], [b]) => a.localeCompare(b))));
   return cache.getOrCreate(`partials#${hash}`, () => {
     const names = new Set([...partials.keys()].filter((name) => name !== LAYOUT_PARTIAL));

@@ -19,8 +19,24 @@ export function isLocaleTag(value: string): boolean {
   }
 }
 
+// Canonicalizing through Intl is slow and every render needs it a few times: memoize per tag.
+const canonicalCache = new Map<string, string | undefined>();
+const intlCache = new Map<string, string>();
+
+function remember<V>(cache: Map<string, V>, key: string, compute: () => V): V {
+  if (cache.has(key)) return cache.get(key) as V;
+  const value = compute();
+  if (cache.size >= 1000) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 /** Canonical tag (`fa-ir` → `fa-IR`), or undefined when the value is not a usable locale. */
 export function canonicalLocale(value: string): string | undefined {
+  return remember(canonicalCache, value, () => computeCanonicalLocale(value));
+}
+
+function computeCanonicalLocale(value: string): string | undefined {
   const lower = value.trim().replace(/_/g, '-');
   if (!/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/.test(lower)) return undefined;
   try {
@@ -52,6 +68,10 @@ export function textDirection(locale: string): 'ltr' | 'rtl' {
  * digits explicitly, since `fa` alone is not guaranteed to select both on every ICU build.
  */
 export function intlLocale(locale: string): string {
+  return remember(intlCache, locale, () => computeIntlLocale(locale));
+}
+
+function computeIntlLocale(locale: string): string {
   const canonical = canonicalLocale(locale) ?? DEFAULT_LOCALE;
   if (languageOf(canonical) === 'fa') {
     return new Intl.Locale(canonical, { calendar: 'persian', numberingSystem: 'arabext' }).toString();

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 
+const recentHashes = new Map<string, string>();
+
+/** sha-256 of the content; memoized, since the same template strings are hashed on every render. */
 export function contentHash(content: string): string {
-  return createHash('sha256').update(content).digest('hex').slice(0, 32);
+  let hash = recentHashes.get(content);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(content).digest('hex').slice(0, 32);
+    if (recentHashes.size >= 1000) recentHashes.clear();
+    recentHashes.set(content, hash);
+  }
+  return hash;
 }
 
 /**

@@ -23,6 +23,7 @@ export const PARTIAL_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 export class InMemoryTemplateSource implements TemplateSource {
   private readonly messages = new Map<string, Map<string, string>>();
   private readonly partialSources = new Map<string, string>();
+  private partialSnapshot: ReadonlyMap<string, string> | undefined;
 
   constructor(files: Readonly<Record<string, string>> | Iterable<readonly [string, string]> = {}) {
     const entries: Iterable<readonly [string, string]> = Symbol.iterator in files ? (files as Iterable<readonly [string, string]>) : Object.entries(files);
@@ -37,6 +38,7 @@ export class InMemoryTemplateSource implements TemplateSource {
       const name = fileName.endsWith('.hbs') ? fileName.slice(0, -4) : '';
       if (!PARTIAL_NAME_PATTERN.test(name)) return false;
       this.partialSources.set(name, content);
+      this.partialSnapshot = undefined;
       return true;
     }
     if (!MESSAGE_NAME_PATTERN.test(folder) || !parseTemplateFileName(fileName)) return false;
@@ -58,8 +60,10 @@ export class InMemoryTemplateSource implements TemplateSource {
     return Promise.resolve(this.messages.get(message)?.get(fileName));
   }
 
+  /** The same map instance until a partial changes, so compiled partials can be reused by identity. */
   partials(): Promise<ReadonlyMap<string, string>> {
-    return Promise.resolve(new Map(this.partialSources));
+    this.partialSnapshot ??= new Map(this.partialSources);
+    return Promise.resolve(this.partialSnapshot);
   }
 }
 
