@@ -161,6 +161,17 @@ describe('sources and cache', () => {
     expect(bronze.templateKey).toBe('points_expired/inbox.hbs');
   });
 
+  it('a changed layout partial is picked up', async () => {
+    const source = new InMemoryTemplateSource({
+      'partials/layout.hbs': '<main dir="{{dir}}">{{{content}}}</main>',
+      'points_expired/email.hbs': '--- subject\ns\n--- html\n<p>{{points points}}</p>',
+    });
+    const render = () => renderMessage({ source, message: 'points_expired', channel: 'email', member: goldFa, vars: { points: 3, balance: 4 }, now });
+    expect((await render()).html).toBe('<main dir="rtl"><p>۳</p></main>');
+    source.set('partials/layout.hbs', '<section lang="{{lang}}">{{{content}}}</section>');
+    expect((await render()).html).toBe('<section lang="fa"><p>۳</p></section>');
+  });
+
   it('evicts the least recently used entry beyond its size', () => {
     const cache = new TemplateCache<number>(2);
     cache.getOrCreate('a', () => 1);
