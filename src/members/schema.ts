@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+export const MemberIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/, 'expected 1-128 characters: letters, digits and . _ @ + - (your own member id)');
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const ConsentSchema = z.strictObject({
+  email: z.strictObject({ marketing: z.boolean().optional(), transactional: z.boolean().optional() }).optional(),
+  sms: z.strictObject({ marketing: z.boolean().optional(), transactional: z.boolean().optional() }).optional(),
+  inbox: z.strictObject({ marketing: z.boolean().optional(), transactional: z.boolean().optional() }).optional(),
+});
+
+/** PUT /v1/members/:id — create or update. Omitted fields keep their value on update. */
+export const MemberInputSchema = z.strictObject({
+  email: z.email().max(254).nullable().optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number such as +989121234567')
+    .nullable()
+    .optional(),
+  firstName: z.string().max(100).nullable().optional(),
+  locale: z
+    .string()
+    .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'expected a locale such as en or fa-IR')
+    .optional(),
+  timeZone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Asia/Tehran').nullable().optional(),
+  attributes: z.record(z.string().max(64), z.unknown()).optional(),
+  consent: ConsentSchema.optional(),
+  joinedAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+export type MemberInput = z.infer<typeof MemberInputSchema>;
+export type Consent = z.infer<typeof ConsentSchema>;
+
+export interface Member {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  firstName: string | null;
+  locale: string;
+  timeZone: string | null;
+  attributes: Record<string, unknown>;
+  consent: Consent;
+  tierId: string;
+  tierStartedAt: Date;
+  manualTierId: string | null;
+  graceUntil: Date | null;
+  joinedAt: Date;
+  lastActivityAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}

@@ -1,0 +1,116 @@
+import type { Pool, PoolClient } from '../db/index.js';
+import { appendAudit } from '../audit/index.js';
+import { NotFoundError } from '../errors/index.js';
+import { baseTier } from '../program/index.js';
+import type { ProgramDefinition } from '../program/index.js';
+import type { Member, MemberInput } from './schema.js';
+
+interface MemberRow {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  first_name: string | null;
+  locale: string;
+  time_zone: string | null;
+  attributes: Record<string, unknown>;
+  consent: Member['consent'];
+  tier_id: string;
+  tier_started_at: Date;
+  manual_tier_id: string | null;
+  grace_until: Date | null;
+  joined_at: Date;
+  last_activity_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const MEMBER_COLUMNS = `id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, tier_started_at,
+  manual_tier_id, grace_until, joined_at, last_activity_at, created_at, updated_at`;
+
+export function memberFromRow(row: MemberRow): Member {
+  return {
+    id: row.id,
+    email: row.email,
+    phone: row.phone,
+    firstName: row.first_name,
+    locale: row.locale,
+    timeZone: row.time_zone,
+    attributes: row.attributes,
+    consent: row.consent,
+    tierId: row.tier_id,
+    tierStartedAt: row.tier_started_at,
+    manualTierId: row.manual_tier_id,
+    graceUntil: row.grace_until,
+    joinedAt: row.joined_at,
+    lastActivityAt: row.last_activity_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function findMember(db: Pool | PoolClient, id: string, lock = false): Promise<Member | undefined> {
+  const { rows } = await db.query<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0] ? memberFromRow(rows[0]) : undefined;
+}
+
+export async function getMember(db: Pool | PoolClient, id: string, lock = false): Promise<Member> {
+  const member = await findMember(db, id, lock);
+  if (!member) throw new NotFoundError('unknown_member', `member ${id} does not exist`, { memberId: id });
+  return member;
+}
+
+/** Creates the member in the program's first tier, or updates the given fields. Audit logged. */
+export async function upsertMember(
+  pool: Pool,
+  id: string,
+  input: MemberInput,
+  program: ProgramDefinition,
+  actor: string,
+): Promise<{ member: Member; created: boolean }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const before = await findMember(client, id, true);
+    const { rows } = await client.query<MemberRow & { inserted: boolean }>(
+      `INSERT INTO members (id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, joined_at)
+       VALUES ($1, $2, $3, $4, coalesce($5, 'en'), $6, coalesce($7, '{}'::jsonb), coalesce($8, '{}'::jsonb), $9, coalesce($10, now()))
+       ON CONFLICT (id) DO UPDATE SET
+         email      = CASE WHEN $11 THEN EXCLUDED.email ELSE members.email END,
+         phone      = CASE WHEN $12 THEN EXCLUDED.phone ELSE members.phone END,
+         first_name = CASE WHEN $13 THEN EXCLUDED.first_name ELSE members.first_name END,
+         locale     = coalesce($5, members.locale),
+         time_zone  = CASE WHEN $14 THEN EXCLUDED.time_zone ELSE members.time_zone END,
+         attributes = coalesce($7, members.attributes),
+         consent    = CASE WHEN $8::jsonb IS NULL THEN members.consent ELSE members.consent || $8::jsonb END,
+         updated_at = now()
+       RETURNING ${MEMBER_COLUMNS}, (xmax = 0) AS inserted`,
+      [
+        id,
+        input.email ?? null,
+        input.phone ?? null,
+        input.firstName ?? null,
+        input.locale ?? null,
+        input.timeZone ?? null,
+        input.attributes === undefined ? null : JSON.stringify(input.attributes),
+        input.consent === undefined ? null : JSON.stringify(input.consent),
+        baseTier(program).id,
+        input.joinedAt ?? null,
+        input.email !== undefined,
+        input.phone !== undefined,
+        input.firstName !== undefined,
+        input.timeZone !== undefined,
+      ],
+    );
+    const row = rows[0]!;
+    if (row.inserted) await client.query(`INSERT INTO member_balances (member_id) VALUES ($1)`, [id]);
+    const member = memberFromRow(row);
+    await appendAudit(client, { actor, action: row.inserted ? 'member.create' : 'member.update', subject: `member:${id}`, before: before ?? null, after: member });
+    await client.query('COMMIT');
+    return { member, created: row.inserted };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,74 @@
+import type { Pool, PoolClient } from '../db/index.js';
+import { appendAudit } from '../audit/index.js';
+import { NotFoundError } from '../errors/index.js';
+import { validateProgram } from './parse-program.js';
+import type { ProgramDefinition } from './schema.js';
+
+export interface ProgramVersion {
+  version: number;
+  definition: ProgramDefinition;
+  createdAt: Date;
+  createdBy: string;
+}
+
+// Parsed definitions by version: versions never change once stored, so this never goes stale.
+const parsed = new Map<number, ProgramDefinition>();
+
+function fromRow(row: { version: number; definition: unknown; created_at: Date; created_by: string }): ProgramVersion {
+  let definition = parsed.get(row.version);
+  if (!definition) {
+    definition = validateProgram(row.definition);
+    parsed.set(row.version, definition);
+  }
+  return { version: row.version, definition, createdAt: row.created_at, createdBy: row.created_by };
+}
+
+/** The program in force: the newest stored version. */
+export async function currentProgram(db: Pool | PoolClient): Promise<ProgramVersion> {
+  const { rows } = await db.query<{ version: number; definition: unknown; created_at: Date; created_by: string }>(
+    `SELECT version, definition, created_at, created_by FROM program_versions ORDER BY version DESC LIMIT 1`,
+  );
+  const row = rows[0];
+  if (!row) throw new NotFoundError('no_program', 'no program is defined yet: PUT /v1/program (or start with laurel dev, which loads examples/reference.yaml)');
+  return fromRow(row);
+}
+
+export async function programVersion(db: Pool | PoolClient, version: number): Promise<ProgramVersion> {
+  const { rows } = await db.query<{ version: number; definition: unknown; created_at: Date; created_by: string }>(
+    `SELECT version, definition, created_at, created_by FROM program_versions WHERE version = $1`,
+    [version],
+  );
+  const row = rows[0];
+  if (!row) throw new NotFoundError('program_version_not_found', `program version ${version} does not exist`);
+  return fromRow(row);
+}
+
+/**
+ * Stores a new version (validated first: a bad program writes nothing). Earlier versions and every
+ * entry they produced stay as they were.
+ */
+export async function publishProgram(pool: Pool, input: unknown, actor: string, source?: string): Promise<ProgramVersion> {
+  const definition = validateProgram(input);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // Serializes concurrent publishes: versions are dense and ordered.
+    await client.query('LOCK TABLE program_versions IN EXCLUSIVE MODE');
+    const { rows } = await client.query<{ version: number; created_at: Date }>(
+      `INSERT INTO program_versions (version, definition, source, created_by)
+       SELECT coalesce(max(version), 0) + 1, $1, $2, $3 FROM program_versions
+       RETURNING version, created_at`,
+      [JSON.stringify(definition), source ?? null, actor],
+    );
+    const row = rows[0]!;
+    await appendAudit(client, { actor, action: 'program.publish', subject: `program:${row.version}`, after: { version: row.version, name: definition.name } });
+    await client.query('COMMIT');
+    parsed.set(row.version, definition);
+    return { version: row.version, definition, createdAt: row.created_at, createdBy: actor };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
