@@ -57,7 +57,7 @@ export interface RunDrawInput {
   maxCounters?: number;
 }
 
-const DEFAULT_MAX_COUNTERS = 50_000_000;
+const DEFAULT_MAX_COUNTERS = 5_000_000;
 
 /** Section 5 of DRAW-SPEC: fills the slots in order, logging every counter consumed. */
 export function runDraw(input: RunDrawInput): DrawOutcome {
