@@ -1,21 +1,31 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Logger } from '../log/index.js';
+import type { AppContext } from '../app/context.js';
+import { registerAuthentication } from './auth.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
-import { registerHealthRoutes, type HealthDeps } from './routes/health.js';
+import { registerRoutes } from './routes/index.js';
 
-export type ApiDeps = HealthDeps & { logger: Logger };
+/** What the API needs from the process: the shared connections and the configuration. */
+export type ApiContext = Omit<AppContext, 'close' | 'urls'>;
 
-export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+export async function buildServer(ctx: ApiContext): Promise<FastifyInstance> {
   // pino's Logger and Fastify's logger type differ only in generics; the instance is the same.
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 5 * 1024 * 1024 });
+  const app = Fastify({ loggerInstance: ctx.logger as FastifyBaseLogger, bodyLimit: 5 * 1024 * 1024 });
+  // Schemas document the API (OpenAPI); zod validates in the handlers, so errors carry Laurel's
+  // stable codes and the path of the bad field.
+  app.setValidatorCompiler(() => () => true);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
   await app.register(swagger, {
-    openapi: { info: { title: 'Laurel API', version: '1' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } },
+    openapi: {
+      info: { title: 'Laurel API', version: '1', description: 'Loyalty ledger, tiers, campaigns, missions, contests and verifiable draws.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  registerHealthRoutes(app, deps);
+  registerAuthentication(app, { pool: ctx.pool, memberTokenSecret: ctx.config.memberTokenSecret });
+  registerRoutes(app, ctx);
   return app;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
 
@@ -27,6 +28,8 @@ const envSchema = z.object({
   LAUREL_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
   LAUREL_MAILBOX_PORT: z.coerce.number().int().min(1).max(65535).default(1080),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  MEMBER_TOKEN_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  MEMBER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -47,6 +50,9 @@ export interface LaurelConfig {
   dataDir: string;
   devPorts: { postgres: number; redis: number; temporal: number; temporalUi: number; smtp: number; mailbox: number };
   workerConcurrency: number;
+  /** Signs member tokens. Unset: a random secret per process (tokens die with it; fine for dev). */
+  memberTokenSecret: string;
+  memberTokenTtlSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
@@ -82,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
       mailbox: e.LAUREL_MAILBOX_PORT,
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    memberTokenSecret: e.MEMBER_TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
+    memberTokenTtlSeconds: e.MEMBER_TOKEN_TTL_SECONDS,
   };
 }
 

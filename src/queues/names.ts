@@ -1,6 +1,11 @@
 /** Every BullMQ queue Laurel uses. Prefixes isolate deployments (and test files) on one Redis. */
 export const QUEUES = {
+  /** One job per message: render, apply policies, send (src/messaging/delivery). */
   delivery: 'delivery',
+  /** One job per ingested event: fans out to notifications, missions, contests (src/fanout). */
+  memberEvents: 'member-events',
+  /** Point awards from journeys (mission rewards, contest and draw prizes) written to the ledger. */
+  awards: 'awards',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

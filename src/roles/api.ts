@@ -4,7 +4,7 @@ import type { Role } from './role.js';
 import { ServiceError } from '../errors/index.js';
 
 export async function startApiRole(ctx: AppContext): Promise<Role & { url: string }> {
-  const app = await buildServer({ pool: ctx.pool, redis: ctx.redis, temporal: ctx.temporal, logger: ctx.logger });
+  const app = await buildServer(ctx);
   try {
     await app.listen({ host: ctx.config.host, port: ctx.config.port });
   } catch (err) {

@@ -12,7 +12,7 @@ describe('health endpoints', () => {
   afterAll(async () => env?.cleanup());
 
   it('/healthz answers while the process is up; /readyz checks every service', async () => {
-    const app = await buildServer({ pool: env.ctx.pool, redis: env.ctx.redis, temporal: env.ctx.temporal, logger: env.ctx.logger });
+    const app = await buildServer(env.ctx);
     const health = await app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
@@ -24,7 +24,7 @@ describe('health endpoints', () => {
   it('/readyz names the service that is not reachable, with 503', async () => {
     const deadRedis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
     deadRedis.on('error', () => undefined);
-    const app = await buildServer({ pool: env.ctx.pool, redis: deadRedis, temporal: env.ctx.temporal, logger: env.ctx.logger });
+    const app = await buildServer({ ...env.ctx, redis: deadRedis });
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({ status: 'not_ready', failing: ['redis'], checks: { postgres: 'ok', temporal: 'ok' } });
@@ -33,7 +33,7 @@ describe('health endpoints', () => {
   });
 
   it('unknown routes answer problem+json with a stable code', async () => {
-    const app = await buildServer({ pool: env.ctx.pool, redis: env.ctx.redis, temporal: env.ctx.temporal, logger: env.ctx.logger });
+    const app = await buildServer(env.ctx);
     const res = await app.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { findApiKey, principalRole, verifyMemberToken, type Principal, type Role } from '../auth/index.js';
+import type { Pool } from '../db/index.js';
+import { LaurelError } from '../errors/index.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+export class UnauthorizedError extends LaurelError {
+  constructor(message: string) {
+    super('unauthorized', message, { status: 401 });
+  }
+}
+
+export class ForbiddenError extends LaurelError {
+  constructor(message: string) {
+    super('forbidden', message, { status: 403 });
+  }
+}
+
+/** Reads `Authorization: Bearer <api key | member token>` on every request; routes decide what they need. */
+export function registerAuthentication(app: FastifyInstance, deps: { pool: Pool; memberTokenSecret: string }): void {
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (!header) return;
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new UnauthorizedError('Authorization must be "Bearer <key or member token>"');
+    const credential = match[1]!;
+    if (credential.startsWith('mt.')) {
+      const claims = verifyMemberToken(deps.memberTokenSecret, credential);
+      if (!claims) throw new UnauthorizedError('the member token is invalid or expired');
+      request.principal = { kind: 'member', memberId: claims.sub };
+      return;
+    }
+    const key = await findApiKey(deps.pool, credential);
+    if (!key) throw new UnauthorizedError('the API key is invalid or revoked');
+    request.principal = { kind: 'key', keyId: key.id, role: key.role, name: key.name, partnerId: key.partnerId, dailyPointCap: key.dailyPointCap };
+  });
+}
+
+/**
+ * 401 without valid credentials; 403 when the caller's role may not do this, or a member token
+ * reaches for another member. Returns the principal for the handler.
+ */
+export function authorize(request: FastifyRequest, roles: readonly Role[], options: { memberId?: string } = {}): Principal {
+  const principal = request.principal;
+  if (!principal) throw new UnauthorizedError('this endpoint needs "Authorization: Bearer <key or member token>"');
+  const role = principalRole(principal);
+  if (!roles.includes(role)) throw new ForbiddenError(`the ${role} role may not do this`);
+  if (principal.kind === 'member' && options.memberId !== undefined && principal.memberId !== options.memberId) {
+    throw new ForbiddenError('a member token reads and acts only for its own member');
+  }
+  return principal;
+}

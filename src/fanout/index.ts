@@ -1,0 +1,1 @@
+export { createFanoutWorker, type FanoutHandler, type MemberEventJob } from './worker.js';
