@@ -30,6 +30,25 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
   MEMBER_TOKEN_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
   MEMBER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  // Messaging (src/messaging): channels, delivery and policies.
+  SMS_WEBHOOK_URL: z.string().url().optional(),
+  SMS_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  MAILDEV_API_URL: z.string().url().optional(),
+  UNSUBSCRIBE_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
+  DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  DELIVERY_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+  DELIVERY_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  DELIVERY_RATE_EMAIL: z.coerce.number().int().min(0).default(0),
+  DELIVERY_RATE_SMS: z.coerce.number().int().min(0).default(0),
+  DELIVERY_RATE_INBOX: z.coerce.number().int().min(0).default(0),
+  QUIET_HOURS: z
+    .string()
+    .regex(/^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'expected HH:MM-HH:MM (member local time) or off')
+    .default('21:00-08:00'),
+  FREQUENCY_CAPS: z.string().optional(),
+  NOTIFY_CHANNELS: z.string().regex(/^(email|sms|inbox)(,(email|sms|inbox))*$/, 'expected a comma-separated list of email, sms, inbox').default('email,inbox'),
+  POINTS_EARNED_BATCH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -53,6 +72,27 @@ export interface LaurelConfig {
   /** Signs member tokens. Unset: a random secret per process (tokens die with it; fine for dev). */
   memberTokenSecret: string;
   memberTokenTtlSeconds: number;
+  messaging: MessagingSettings;
+}
+
+/** Settings of src/messaging; the policies parse `quietHours` and `frequencyCaps` themselves. */
+export interface MessagingSettings {
+  smsWebhookUrl: string | undefined;
+  smsWebhookSecret: string | undefined;
+  /** MailDev's REST API: the email reconciler looks up Message-IDs there after a crash (dev, tests). */
+  maildevApiUrl: string | undefined;
+  unsubscribeSecret: string;
+  deliveryConcurrency: number;
+  deliveryAttempts: number;
+  deliveryBackoffMs: number;
+  deliveryLockMs: number;
+  /** Messages per second per channel across all workers; 0 = unlimited. */
+  ratePerSecond: { email: number; sms: number; inbox: number };
+  quietHours: string;
+  /** JSON: `{"diamond":{"week":1},"bronze":{"week":3,"day":1}}`; unset = the built-in caps. */
+  frequencyCaps: string | undefined;
+  notifyChannels: ('email' | 'sms' | 'inbox')[];
+  pointsEarnedBatchSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
@@ -65,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
     throw new ValidationError('invalid_config', `${name}: ${issue?.message ?? 'invalid'}`, { issues: parsed.error.issues });
   }
   const e = parsed.data;
+  const memberTokenSecret = e.MEMBER_TOKEN_SECRET ?? randomBytes(32).toString('base64url');
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -88,8 +129,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
       mailbox: e.LAUREL_MAILBOX_PORT,
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
-    memberTokenSecret: e.MEMBER_TOKEN_SECRET ?? randomBytes(32).toString('base64url'),
+    memberTokenSecret,
     memberTokenTtlSeconds: e.MEMBER_TOKEN_TTL_SECONDS,
+    messaging: {
+      smsWebhookUrl: e.SMS_WEBHOOK_URL,
+      smsWebhookSecret: e.SMS_WEBHOOK_SECRET,
+      maildevApiUrl: e.MAILDEV_API_URL,
+      // Unset: derived from the member token secret (stable when MEMBER_TOKEN_SECRET is set).
+      unsubscribeSecret: e.UNSUBSCRIBE_SECRET ?? `unsubscribe:${memberTokenSecret}`,
+      deliveryConcurrency: e.DELIVERY_CONCURRENCY ?? e.WORKER_CONCURRENCY,
+      deliveryAttempts: e.DELIVERY_ATTEMPTS,
+      deliveryBackoffMs: e.DELIVERY_BACKOFF_MS,
+      deliveryLockMs: e.DELIVERY_LOCK_MS,
+      ratePerSecond: { email: e.DELIVERY_RATE_EMAIL, sms: e.DELIVERY_RATE_SMS, inbox: e.DELIVERY_RATE_INBOX },
+      quietHours: e.QUIET_HOURS,
+      frequencyCaps: e.FREQUENCY_CAPS,
+      notifyChannels: e.NOTIFY_CHANNELS.split(',') as ('email' | 'sms' | 'inbox')[],
+      pointsEarnedBatchSeconds: e.POINTS_EARNED_BATCH_SECONDS,
+    },
   };
 }
 

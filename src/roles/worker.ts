@@ -1,23 +1,31 @@
 import type { Worker } from 'bullmq';
 import type { AppContext } from '../app/context.js';
 import { createFanoutWorker, type FanoutHandler } from '../fanout/index.js';
-import { createEmailChannel } from '../messaging/channels/email.js';
-import { createDeliveryWorker } from '../messaging/delivery/worker.js';
+import { createPointsEarnedHandler, startDeliveryService, TierChangeNotifier } from '../messaging/index.js';
 import { OutboxRelay } from '../outbox/index.js';
 import { createRedis } from '../queues/index.js';
 import type { Role } from './role.js';
 
 /** The handlers every member event fans out to. Each concern adds its own here. */
-function fanoutHandlers(_ctx: AppContext): FanoutHandler[] {
-  return [];
+function fanoutHandlers(ctx: AppContext): FanoutHandler[] {
+  return [
+    createPointsEarnedHandler({
+      pool: ctx.pool,
+      queue: ctx.deliveryQueue,
+      channels: ctx.config.messaging.notifyChannels,
+      batchSeconds: ctx.config.messaging.pointsEarnedBatchSeconds,
+      logger: ctx.logger,
+    }),
+  ];
 }
 
 export async function startWorkerRole(ctx: AppContext): Promise<Role> {
   // Workers block on Redis: they get their own connection rather than sharing the producer's.
   const connection = createRedis(ctx.urls.redisUrl);
-  const email = createEmailChannel(ctx.urls.smtpUrl, ctx.config.mailFrom);
+  const delivery = await startDeliveryService({ config: ctx.config, smtpUrl: ctx.urls.smtpUrl, pool: ctx.pool, redis: ctx.redis, connection, logger: ctx.logger });
+  const tierNotifier = new TierChangeNotifier({ pool: ctx.pool, queue: ctx.deliveryQueue, channels: ctx.config.messaging.notifyChannels, logger: ctx.logger });
+  tierNotifier.start();
   const workers: Worker[] = [
-    createDeliveryWorker({ connection, prefix: ctx.config.queuePrefix, pool: ctx.pool, email, logger: ctx.logger, concurrency: ctx.config.workerConcurrency }),
     createFanoutWorker({ connection, prefix: ctx.config.queuePrefix, handlers: fanoutHandlers(ctx), logger: ctx.logger, concurrency: ctx.config.workerConcurrency }),
   ];
   await Promise.all(workers.map((w) => w.waitUntilReady()));
@@ -27,8 +35,8 @@ export async function startWorkerRole(ctx: AppContext): Promise<Role> {
     name: 'worker',
     async stop() {
       await relay.stop();
-      await Promise.all(workers.map((w) => w.close())); // each waits for its in-flight jobs
-      email.close();
+      await tierNotifier.stop();
+      await Promise.all([delivery.stop(), ...workers.map((w) => w.close())]); // each waits for its in-flight jobs
       connection.disconnect();
     },
   };

@@ -1,37 +1,76 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import { SendError, type ChannelAdapter, type OutgoingMessage, type SendResult } from './types.js';
 
-export interface EmailMessage {
-  messageId: string;
-  to: string;
-  subject: string;
-  text?: string | undefined;
-  html?: string | undefined;
-  headers?: Record<string, string>;
+export interface EmailChannelOptions {
+  smtpUrl: string;
+  from: string;
+  /** Right-hand side of the Message-ID: `<message id@domain>`. */
+  domain?: string;
+  maxConnections?: number;
 }
 
-export interface EmailChannel {
-  send(message: EmailMessage): Promise<{ providerId: string }>;
-  close(): void;
+/** The Message-ID header Laurel gives a message: reconcilers look it up by this. */
+export function emailMessageId(messageId: string, domain = 'laurel.local'): string {
+  return `<${messageId}@${domain}>`;
+}
+
+// Before the DATA terminator is acknowledged a failure cannot have delivered anything.
+const BEFORE_HANDOVER = new Set(['CONN', 'GREETING', 'EHLO', 'HELO', 'STARTTLS', 'AUTH', 'AUTH PLAIN', 'AUTH LOGIN', 'MAIL FROM', 'RCPT TO', 'DATA']);
+const NETWORK_BEFORE_CONNECT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNECTION', 'EDNS']);
+
+interface NodemailerError {
+  message: string;
+  code?: string;
+  command?: string;
+  responseCode?: number;
+}
+
+/** Maps nodemailer's error onto retry semantics (see SendFailureKind). */
+export function classifySmtpError(err: unknown): SendError {
+  const e = (err ?? {}) as NodemailerError;
+  const message = e.message ?? String(err);
+  if (typeof e.responseCode === 'number') {
+    // The server answered: a 5xx is final (bad mailbox, policy), a 4xx is "try later".
+    if (e.responseCode >= 500) return new SendError('permanent', message, `smtp_${e.responseCode}`, { cause: err });
+    return new SendError('transient', message, `smtp_${e.responseCode}`, { cause: err });
+  }
+  if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return new SendError('permanent', message, 'smtp_bad_message', { cause: err });
+  if ((e.code && NETWORK_BEFORE_CONNECT.has(e.code)) || (e.command && BEFORE_HANDOVER.has(e.command) && e.command !== 'DATA')) {
+    return new SendError('transient', message, 'smtp_unavailable', { cause: err });
+  }
+  // A broken connection or a timeout while (or after) the body went out: maybe delivered.
+  return new SendError('ambiguous', message, 'smtp_connection_lost', { cause: err });
 }
 
 /** Pooled SMTP through nodemailer. The Message-ID header carries Laurel's stable message id. */
-export function createEmailChannel(smtpUrl: string, from: string, domain = 'laurel.local'): EmailChannel {
-  const transport: Transporter = nodemailer.createTransport(smtpUrl.includes('pool=') ? smtpUrl : `${smtpUrl}${smtpUrl.includes('?') ? '&' : '?'}pool=true`);
+export function createEmailChannel(options: EmailChannelOptions): ChannelAdapter {
+  const domain = options.domain ?? 'laurel.local';
+  const url = new URL(options.smtpUrl);
+  if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
+  if (options.maxConnections && !url.searchParams.has('maxConnections')) url.searchParams.set('maxConnections', String(options.maxConnections));
+  const transport: Transporter = nodemailer.createTransport(url.toString());
   return {
-    async send(message) {
-      const info = await transport.sendMail({
-        from,
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        messageId: `<${message.messageId}@${domain}>`,
-        headers: { 'X-Laurel-Message-Id': message.messageId, ...message.headers },
-      });
-      return { providerId: String(info.messageId ?? message.messageId) };
+    channel: 'email',
+    idempotentResend: false,
+    async send(message: OutgoingMessage): Promise<SendResult> {
+      try {
+        const info = await transport.sendMail({
+          from: options.from,
+          to: message.to,
+          subject: message.subject ?? '',
+          text: message.text,
+          html: message.html,
+          messageId: emailMessageId(message.messageId, domain),
+          headers: { ...message.headers, 'X-Laurel-Message-Id': message.messageId },
+        });
+        return { providerId: String(info.messageId ?? emailMessageId(message.messageId, domain)) };
+      } catch (err) {
+        throw classifySmtpError(err);
+      }
     },
     close() {
       transport.close();
+      return Promise.resolve();
     },
   };
 }

@@ -1,0 +1,145 @@
+import type { Queue } from 'bullmq';
+import type { Pool } from '../../db/index.js';
+import type { Logger } from '../../log/index.js';
+import { findTier, tierRank, type ProgramDefinition } from '../../program/index.js';
+import { currentProgram } from '../../program/store.js';
+import { nextReviewAt } from '../../tiers/index.js';
+import type { DeliveryJob } from '../delivery/queue.js';
+import { enqueueDeliveries, insertSendRecords, type MessageRequest } from '../store/send-records.js';
+import { messageDefinition, type Channel } from '../templates/index.js';
+
+interface TierChangeRow {
+  id: string;
+  member_id: string;
+  from_tier: string;
+  to_tier: string;
+  at: Date;
+  joined_at: Date;
+  tier_started_at: Date;
+}
+
+export function tierChangeMessageId(tierChangeId: string | number, channel: Channel): string {
+  return `tier_change.${tierChangeId}.${channel}`;
+}
+
+/** tier_upgraded or tier_downgraded, with its variables; undefined for a change the program cannot place. */
+export function tierChangeMessage(program: ProgramDefinition, change: TierChangeRow): { message: string; vars: Record<string, unknown> } | undefined {
+  let fromRank: number;
+  let toRank: number;
+  try {
+    fromRank = tierRank(program, change.from_tier);
+    toRank = tierRank(program, change.to_tier);
+  } catch {
+    return undefined;
+  }
+  if (fromRank === toRank) return undefined;
+  const review = nextReviewAt(program, { joinedAt: change.joined_at, tierStartedAt: change.tier_started_at }, change.at).toISOString();
+  if (toRank > fromRank) {
+    return {
+      message: 'tier_upgraded',
+      vars: { fromTier: change.from_tier, toTier: change.to_tier, earnBonusPercent: findTier(program, change.to_tier).benefits.earnBonusPercent, tierExpiresAt: review },
+    };
+  }
+  const threshold = findTier(program, change.from_tier).threshold;
+  return {
+    message: 'tier_downgraded',
+    vars: { fromTier: change.from_tier, toTier: change.to_tier, pointsToRegain: typeof threshold === 'number' ? threshold : 0, regainBy: review },
+  };
+}
+
+const CURSOR = 'tier_changes';
+// A tier change committed this long after a higher id was seen is still picked up.
+const COMMIT_LAG_MS = 60_000;
+
+/**
+ * Turns tier_changes rows (upgrades from ingestion, downgrades from reviews) into tier messages.
+ * Scans from a cursor that trails what it has seen by a minute, so a row whose id was allocated
+ * earlier but committed later is not skipped; message ids derive from the row id, so rescanning
+ * writes nothing twice.
+ */
+export class TierChangeNotifier {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly seen: { at: number; maxId: number }[] = [];
+  private cursor: number | undefined;
+  /** Highest id handled by this process; between the cursor and it only unmessaged rows are rescanned. */
+  private scanned = 0;
+
+  constructor(
+    private readonly deps: { pool: Pool; queue: Queue<DeliveryJob>; channels: readonly Channel[]; logger: Logger; intervalMs?: number },
+  ) {}
+
+  private async loadCursor(): Promise<number> {
+    const { rows } = await this.deps.pool.query<{ position: number }>(`SELECT position FROM messaging_cursors WHERE name = $1`, [CURSOR]);
+    if (rows[0]) return rows[0].position;
+    // First start: announce changes from now on, not the whole history.
+    const max = await this.deps.pool.query<{ max: number | null }>(`SELECT max(id)::bigint AS max FROM tier_changes`);
+    const position = max.rows[0]?.max ?? 0;
+    await this.deps.pool.query(`INSERT INTO messaging_cursors (name, position) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [CURSOR, position]);
+    return position;
+  }
+
+  /** One scan; returns how many tier messages it requested. */
+  async sweepOnce(): Promise<number> {
+    this.cursor ??= await this.loadCursor();
+    const { rows } = await this.deps.pool.query<TierChangeRow>(
+      `SELECT tc.id, tc.member_id, tc.from_tier, tc.to_tier, tc.at, m.joined_at, m.tier_started_at
+         FROM tier_changes tc JOIN members m ON m.id = tc.member_id
+        WHERE tc.id > $1 AND tc.from_tier IS NOT NULL AND tc.from_tier <> tc.to_tier
+          AND (tc.id > $2 OR NOT EXISTS (
+                SELECT 1 FROM messages m WHERE m.id IN ('tier_change.' || tc.id || '.email', 'tier_change.' || tc.id || '.sms', 'tier_change.' || tc.id || '.inbox')))
+        ORDER BY tc.id LIMIT 1000`,
+      [this.cursor, Math.max(this.scanned, this.cursor)],
+    );
+    let requested = 0;
+    if (rows.length > 0) {
+      const program = (await currentProgram(this.deps.pool)).definition;
+      const requests: MessageRequest[] = [];
+      for (const row of rows) {
+        const message = tierChangeMessage(program, row);
+        if (!message) continue;
+        const definition = messageDefinition(message.message);
+        for (const channel of this.deps.channels) {
+          if (!definition?.channels.includes(channel)) continue;
+          requests.push({ id: tierChangeMessageId(row.id, channel), message: message.message, channel, memberId: row.member_id, vars: message.vars });
+        }
+      }
+      await insertSendRecords(this.deps.pool, requests);
+      const { rows: pending } = await this.deps.pool.query<{ id: string }>(`SELECT id FROM messages WHERE id = ANY($1::text[]) AND status = 'queued'`, [requests.map((r) => r.id)]);
+      await enqueueDeliveries(this.deps.queue, pending.map((r) => r.id));
+      requested = pending.length;
+      const maxId = Number(rows[rows.length - 1]!.id);
+      this.scanned = Math.max(this.scanned, maxId);
+      this.seen.push({ at: Date.now(), maxId });
+    }
+    const safe = this.seen.filter((s) => Date.now() - s.at >= COMMIT_LAG_MS);
+    if (safe.length > 0) {
+      const position = Math.max(...safe.map((s) => s.maxId));
+      this.seen.splice(0, this.seen.length, ...this.seen.filter((s) => Date.now() - s.at < COMMIT_LAG_MS));
+      if (position > this.cursor) {
+        this.cursor = position;
+        await this.deps.pool.query(`UPDATE messaging_cursors SET position = $2, updated_at = now() WHERE name = $1`, [CURSOR, position]);
+      }
+    }
+    return requested;
+  }
+
+  start(): void {
+    const tick = () => {
+      this.running = this.sweepOnce()
+        .then(() => undefined)
+        .catch((err: unknown) => this.deps.logger.error({ err }, 'tier change notifier failed; retrying'))
+        .finally(() => {
+          if (this.timer !== undefined) this.timer = setTimeout(tick, this.deps.intervalMs ?? 2000);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    const timer = this.timer;
+    this.timer = undefined;
+    clearTimeout(timer);
+    await this.running;
+  }
+}

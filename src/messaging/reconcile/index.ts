@@ -1,0 +1,2 @@
+export type { ChannelReconciler, ReconcileOutcome } from './types.js';
+export { createMaildevReconciler } from './maildev.js';
