@@ -37,6 +37,8 @@ function fromFastifyError(err: FastifyError): Problem | undefined {
       return problem(415, 'unsupported_media_type', 'send the body as application/json');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(413, 'body_too_large', 'the request body is too large');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return problem(400, 'malformed_json', 'the body is not valid JSON');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return problem(400, 'malformed_json', 'the JSON body is empty');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

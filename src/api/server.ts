@@ -16,6 +16,9 @@ export async function buildServer(ctx: ApiContext): Promise<FastifyInstance> {
   // stable codes and the path of the bad field.
   app.setValidatorCompiler(() => () => true);
   app.setErrorHandler(errorHandler);
+  // JSON only (the program route adds YAML): anything else is 415, not a silently empty body.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, 'route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
   await app.register(swagger, {
     openapi: {

@@ -54,6 +54,7 @@ export interface Member {
   tierStartedAt: Date;
   manualTierId: string | null;
   graceUntil: Date | null;
+  nextReviewAt: Date;
   joinedAt: Date;
   lastActivityAt: Date | null;
   createdAt: Date;

@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/index.js';
 import { NotFoundError } from '../errors/index.js';
 import { baseTier } from '../program/index.js';
 import type { ProgramDefinition } from '../program/index.js';
+import { nextReviewAt } from '../tiers/index.js';
 import type { Member, MemberInput } from './schema.js';
 
 interface MemberRow {
@@ -18,6 +19,7 @@ interface MemberRow {
   tier_started_at: Date;
   manual_tier_id: string | null;
   grace_until: Date | null;
+  next_review_at: Date;
   joined_at: Date;
   last_activity_at: Date | null;
   created_at: Date;
@@ -25,7 +27,7 @@ interface MemberRow {
 }
 
 export const MEMBER_COLUMNS = `id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, tier_started_at,
-  manual_tier_id, grace_until, joined_at, last_activity_at, created_at, updated_at`;
+  manual_tier_id, grace_until, next_review_at, joined_at, last_activity_at, created_at, updated_at`;
 
 export function memberFromRow(row: MemberRow): Member {
   return {
@@ -41,6 +43,7 @@ export function memberFromRow(row: MemberRow): Member {
     tierStartedAt: row.tier_started_at,
     manualTierId: row.manual_tier_id,
     graceUntil: row.grace_until,
+    nextReviewAt: row.next_review_at,
     joinedAt: row.joined_at,
     lastActivityAt: row.last_activity_at,
     createdAt: row.created_at,
@@ -71,9 +74,10 @@ export async function upsertMember(
   try {
     await client.query('BEGIN');
     const before = await findMember(client, id, true);
+    const joinedAt = input.joinedAt ? new Date(input.joinedAt) : new Date();
     const { rows } = await client.query<MemberRow & { inserted: boolean }>(
-      `INSERT INTO members (id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, joined_at)
-       VALUES ($1, $2, $3, $4, coalesce($5, 'en'), $6, coalesce($7, '{}'::jsonb), coalesce($8, '{}'::jsonb), $9, coalesce($10, now()))
+      `INSERT INTO members (id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, joined_at, tier_started_at, next_review_at)
+       VALUES ($1, $2, $3, $4, coalesce($5, 'en'), $6, coalesce($7, '{}'::jsonb), coalesce($8, '{}'::jsonb), $9, $10, $10, $15)
        ON CONFLICT (id) DO UPDATE SET
          email      = CASE WHEN $11 THEN EXCLUDED.email ELSE members.email END,
          phone      = CASE WHEN $12 THEN EXCLUDED.phone ELSE members.phone END,
@@ -94,11 +98,12 @@ export async function upsertMember(
         input.attributes === undefined ? null : JSON.stringify(input.attributes),
         input.consent === undefined ? null : JSON.stringify(input.consent),
         baseTier(program).id,
-        input.joinedAt ?? null,
+        joinedAt,
         input.email !== undefined,
         input.phone !== undefined,
         input.firstName !== undefined,
         input.timeZone !== undefined,
+        nextReviewAt(program, { joinedAt, tierStartedAt: joinedAt }, joinedAt),
       ],
     );
     const row = rows[0]!;

@@ -1,10 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../server.js';
+import { registerEventRoutes } from './events.js';
 import { registerHealthRoutes } from './health.js';
+import { registerMemberRoutes } from './members.js';
 import { registerMessageRoutes } from './messages.js';
+import { registerProgramRoutes } from './program.js';
+import { registerRewardRoutes } from './rewards.js';
 
 /** Every route group registers here; one file per concern in this folder. */
 export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerHealthRoutes(app, ctx);
+  registerProgramRoutes(app, ctx);
+  registerMemberRoutes(app, ctx);
   registerMessageRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
+  registerRewardRoutes(app, ctx);
 }

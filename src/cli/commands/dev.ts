@@ -6,6 +6,7 @@ import { openAppContext } from '../../app/context.js';
 import { migrate } from '../../db/index.js';
 import { readToolPaths } from '../../dev/tools.js';
 import { startStack } from '../../dev/stack.js';
+import { seedDevStack } from '../../dev/seed.js';
 import { startApiRole, startJourneysRole, startWorkerRole, type Role } from '../../roles/index.js';
 import { PROJECT_ROOT, waitForShutdownSignal } from '../runtime.js';
 
@@ -56,6 +57,8 @@ export function registerDevCommand(program: Command): void {
         closeCtx = () => ctx.close();
         const migrated = await migrate(ctx.pool);
         out(`migrations: ${migrated.applied.length} applied, ${migrated.alreadyApplied} already in place`);
+        const seed = await seedDevStack(ctx.pool, PROJECT_ROOT, dataDir);
+        if (seed.programLoaded) out(`program: loaded ${seed.programLoaded} (no program existed)`);
         roles.push(await startWorkerRole(ctx));
         roles.push(await startJourneysRole(ctx));
         const api = await startApiRole(ctx);
@@ -66,6 +69,7 @@ export function registerDevCommand(program: Command): void {
         if (stack.mailboxUrl) out(`  Mailbox      ${stack.mailboxUrl}`);
         out(`  PostgreSQL   ${stack.databaseUrl}`);
         out(`  Redis        ${stack.redisUrl}`);
+        out(`  admin key    ${seed.adminKey}   (saved in ${seed.keyFile}; use as "Authorization: Bearer <key>")`);
         out(`  data in ${dataDir}; Ctrl-C stops everything`);
       } catch (err) {
         await shutdown();

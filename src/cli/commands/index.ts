@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAdminCommands } from './admin.js';
 import { registerDevCommand } from './dev.js';
 import { registerRoleCommands } from './roles.js';
 
@@ -6,4 +7,5 @@ import { registerRoleCommands } from './roles.js';
 export function registerCommands(program: Command): void {
   registerDevCommand(program);
   registerRoleCommands(program);
+  registerAdminCommands(program);
 }

@@ -23,12 +23,15 @@ CREATE TABLE members (
   tier_started_at  timestamptz NOT NULL DEFAULT now(),
   manual_tier_id   text,
   grace_until      timestamptz,
+  -- When the tier review next judges this member (the grace deadline while in grace).
+  next_review_at   timestamptz NOT NULL,
   joined_at        timestamptz NOT NULL DEFAULT now(),
   last_activity_at timestamptz,
   created_at       timestamptz NOT NULL DEFAULT now(),
   updated_at       timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX members_tier_idx ON members (tier_id);
+CREATE INDEX members_review_idx ON members (next_review_at, id);
 
 -- The cached balance, updated in the same transaction as every entry. The invariant check proves
 -- available + pending = sum of entries = sum of open lots.

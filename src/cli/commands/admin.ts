@@ -1,0 +1,84 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { createApiKey, API_KEY_ROLES } from '../../auth/index.js';
+import { loadConfig } from '../../config/index.js';
+import { createPool, type Pool } from '../../db/index.js';
+import { expirePoints, reviewTiers, activatePendingPoints } from '../../ledger/index.js';
+import { loadProgramFile } from '../../program/index.js';
+import { publishProgram } from '../../program/store.js';
+
+/**
+ * Admin commands talk to DATABASE_URL, or to the embedded stack's PostgreSQL when it is unset
+ * (so `laurel keys create` works next to a running `npm start`).
+ */
+async function withPool<T>(work: (pool: Pool) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const url = config.databaseUrl ?? `postgres://laurel@127.0.0.1:${config.devPorts.postgres}/laurel`;
+  const pool = createPool(url, 4);
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+function isoInstant(value: string): Date {
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected an ISO date or instant, such as 2026-12-31 or 2026-12-31T00:00:00Z');
+  return date;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+export function registerAdminCommands(program: Command): void {
+  const keys = program.command('keys').description('API keys');
+  keys
+    .command('create')
+    .description('create an API key and print it once (only its hash is stored)')
+    .requiredOption('--role <role>', `one of ${API_KEY_ROLES.join(', ')}`)
+    .option('--name <name>', 'what the key is for', 'cli')
+    .option('--partner <id>', 'partner id (partner keys)')
+    .option('--daily-cap <points>', 'most points a partner key may award per UTC day', positiveInt)
+    .action(async (opts: { role: string; name: string; partner?: string; dailyCap?: number }) => {
+      const key = await withPool((pool) => createApiKey(pool, { role: opts.role, name: opts.name, partnerId: opts.partner, dailyPointCap: opts.dailyCap }));
+      process.stdout.write(`${key.key}\n`);
+      process.stderr.write(`laurel: created ${key.role} key ${key.id} (${key.name}); store it now, it is not shown again\n`);
+    });
+
+  const tiers = program.command('tiers').description('tier operations');
+  tiers
+    .command('review')
+    .description('review every member whose tier review is due (set-based)')
+    .option('--as-of <instant>', 'review as of this instant', isoInstant)
+    .action(async (opts: { asOf?: Date }) => {
+      const counts = await withPool((pool) => reviewTiers(pool, opts.asOf ?? new Date()));
+      process.stdout.write(`${JSON.stringify(counts)}\n`);
+    });
+
+  const points = program.command('points').description('points operations');
+  points
+    .command('expire')
+    .description('activate pending points whose window closed, then expire what is due (set-based)')
+    .option('--as-of <instant>', 'expire as of this instant', isoInstant)
+    .action(async (opts: { asOf?: Date }) => {
+      const asOf = opts.asOf ?? new Date();
+      const result = await withPool(async (pool) => ({ activated: await activatePendingPoints(pool, asOf), expired: await expirePoints(pool, asOf) }));
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    });
+
+  program
+    .command('program')
+    .description('program definitions')
+    .command('load <file>')
+    .description('validate a program file (YAML or JSON) and store it as the new version')
+    .action(async (file: string) => {
+      const definition = await loadProgramFile(resolve(file));
+      const version = await withPool((pool) => publishProgram(pool, definition, 'cli', file));
+      process.stdout.write(`laurel: program "${definition.name}" stored as version ${version.version}\n`);
+    });
+}

@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { MemberIdSchema } from '../members/index.js';
+import type { ProgramDefinition } from '../program/index.js';
+import { ValidationError } from '../errors/index.js';
+
+/** Event types Laurel understands without configuration; a program adds its own through rules and measures. */
+export const BUILT_IN_EVENT_TYPES = ['purchase', 'refund', 'review', 'referral', 'profile_completed', 'login'] as const;
+
+// Money in integer minor units: positive, and far below 2^53 so sums stay exact.
+const MAX_AMOUNT = 1_000_000_000_000_000;
+
+export const EventInputSchema = z
+  .strictObject({
+    memberId: MemberIdSchema,
+    type: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a lowercase event type such as purchase'),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    occurredAt: z.iso.datetime({ offset: true }).optional(),
+    amount: z.int('expected an integer amount in minor units').positive('expected a positive amount').max(MAX_AMOUNT, `expected at most ${MAX_AMOUNT}`).optional(),
+    orderId: z.string().min(1).max(128).optional(),
+    refundId: z.string().min(1).max(128).optional(),
+    properties: z.record(z.string().max(64), z.unknown()).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if ((e.type === 'purchase' || e.type === 'refund') && e.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: `a ${e.type} needs an amount` });
+    if ((e.type === 'purchase' || e.type === 'refund') && e.orderId === undefined) ctx.addIssue({ code: 'custom', path: ['orderId'], message: `a ${e.type} needs an orderId` });
+  });
+
+export type EventInput = z.infer<typeof EventInputSchema>;
+
+export const MAX_BATCH = 1000;
+
+export function knownEventTypes(program: ProgramDefinition): Set<string> {
+  const known = new Set<string>(BUILT_IN_EVENT_TYPES);
+  for (const rule of program.earningRules) known.add(rule.trigger);
+  const metric = program.qualification.metric;
+  const measures = metric.type === 'hybrid' ? metric.components.map((c) => c.measure) : metric.type === 'any_of' ? metric.criteria.map((c) => c.measure) : [metric];
+  for (const m of measures) if (m.type === 'event_count' || m.type === 'event_sum') known.add(m.eventType);
+  return known;
+}
+
+/**
+ * The idempotency key: the caller's, or a natural default (purchase: member + order; refund:
+ * member + order + refund id). Other events need an explicit key: nothing natural makes two
+ * reviews or logins the same fact.
+ */
+export function idempotencyKeyOf(e: EventInput, headerKey?: string): string {
+  const explicit = e.idempotencyKey ?? headerKey;
+  if (explicit) return explicit;
+  if (e.type === 'purchase') return `purchase:${e.memberId}:${e.orderId}`;
+  if (e.type === 'refund') {
+    if (!e.refundId) throw new ValidationError('idempotency_key_required', 'a refund needs a refundId or an idempotencyKey (several refunds of one order are different facts)');
+    return `refund:${e.memberId}:${e.orderId}:${e.refundId}`;
+  }
+  throw new ValidationError('idempotency_key_required', `a ${e.type} event needs an idempotencyKey (or an Idempotency-Key header)`);
+}
+
+/** Deterministic: the same key always names the same event (and its entries and jobs). */
+export function eventIdOf(idempotencyKey: string): string {
+  return `evt_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
+}
+
+/** What makes a replay "the same event": a reused key with a different payload is a conflict. */
+export function eventFingerprint(e: EventInput): string {
+  return createHash('sha256')
+    .update(JSON.stringify([e.memberId, e.type, e.amount ?? null, e.orderId ?? null, e.refundId ?? null, e.occurredAt ?? null, e.properties ?? null]))
+    .digest('hex')
+    .slice(0, 32);
+}

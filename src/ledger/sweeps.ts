@@ -1,0 +1,204 @@
+import type { Pool } from '../db/index.js';
+import { memberFromRow, MEMBER_COLUMNS } from '../members/index.js';
+import { currentProgram } from '../program/store.js';
+import { currentQualificationWindow, reviewQualificationWindow, reviewTier, type ActivitySummary, type TierReviewOutcome } from '../tiers/index.js';
+import { activitySummaries } from './activity.js';
+
+const PAGE = 5000;
+
+export interface ExpiryCounts {
+  expiredPoints: number;
+  expiredLots: number;
+  members: number;
+}
+
+/**
+ * Expires every lot due by `asOf` (and, under the inactivity policy, every lot of members inactive
+ * for too long) as set-based SQL: per page of members, one statement locks the members, writes
+ * the expire entries and allocations, zeroes the lots and updates the cached balances. Entry keys
+ * are `expire:<lot>`, so a rerun (or a crash and rerun) writes nothing twice.
+ */
+export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts> {
+  const program = await currentProgram(pool);
+  const expiry = program.definition.expiry;
+  const totals: ExpiryCounts = { expiredPoints: 0, expiredLots: 0, members: 0 };
+  let after = '';
+  for (;;) {
+    // Due members by keyset, so the sweep never holds the whole audience.
+    const inactiveBefore =
+      expiry.type === 'inactivity' ? new Date(Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth() - expiry.months, asOf.getUTCDate(), asOf.getUTCHours(), asOf.getUTCMinutes())) : null;
+    const { rows } = await pool.query<{ lots: number; points: number; members: number; last: string | null }>(
+      `WITH due_members AS (
+         SELECT m.id FROM members m
+          WHERE m.id > $2
+            AND EXISTS (SELECT 1 FROM lots l WHERE l.member_id = m.id AND l.kind = 'points' AND l.status = 'active' AND l.remaining_points > 0
+                          AND (l.expires_at <= $1 OR ($4::timestamptz IS NOT NULL AND coalesce(m.last_activity_at, m.joined_at) < $4)))
+          ORDER BY m.id LIMIT $3
+          FOR UPDATE OF m
+       ),
+       due AS (
+         SELECT l.id, l.member_id, l.remaining_points FROM lots l
+           JOIN due_members d ON d.id = l.member_id
+           JOIN members m ON m.id = l.member_id
+          WHERE l.kind = 'points' AND l.status = 'active' AND l.remaining_points > 0
+            AND (l.expires_at <= $1 OR ($4::timestamptz IS NOT NULL AND coalesce(m.last_activity_at, m.joined_at) < $4))
+       ),
+       entries AS (
+         INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, at, source, program_version, reason)
+         SELECT 'expire:' || id, member_id, 'expire', -remaining_points, $1, 'system', $5, 'expiry'
+           FROM due
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING seq, idempotency_key, member_id, amount
+       ),
+       allocations AS (
+         INSERT INTO lot_allocations (entry_seq, lot_id, points)
+         SELECT seq, substr(idempotency_key, 8), amount FROM entries
+       ),
+       zeroed AS (
+         UPDATE lots SET remaining_points = 0 FROM entries WHERE lots.id = substr(entries.idempotency_key, 8)
+       ),
+       per_member AS (
+         SELECT member_id, sum(-amount) AS points, count(*) AS lots FROM entries GROUP BY member_id
+       ),
+       balances AS (
+         UPDATE member_balances b SET available = b.available - p.points, updated_at = now()
+           FROM per_member p WHERE b.member_id = p.member_id
+       )
+       SELECT coalesce((SELECT sum(lots) FROM per_member), 0)::bigint AS lots,
+              coalesce((SELECT sum(points) FROM per_member), 0)::bigint AS points,
+              (SELECT count(*) FROM per_member)::bigint AS members,
+              (SELECT max(id) FROM due_members) AS last`,
+      [asOf, after, PAGE, inactiveBefore, program.version],
+    );
+    const page = rows[0]!;
+    totals.expiredLots += page.lots;
+    totals.expiredPoints += page.points;
+    totals.members += page.members;
+    if (!page.last) break;
+    after = page.last;
+  }
+  return totals;
+}
+
+/** Pending points whose return window closed by `asOf` become spendable (set-based). */
+export async function activatePendingPoints(pool: Pool, asOf: Date): Promise<{ lots: number; points: number }> {
+  const { rows } = await pool.query<{ lots: number; points: number }>(
+    `WITH due_members AS (
+       SELECT DISTINCT m.id FROM members m JOIN lots l ON l.member_id = m.id
+        WHERE l.status = 'pending' AND l.pending_until <= $1
+        FOR UPDATE OF m
+     ),
+     activated AS (
+       UPDATE lots SET status = 'active' FROM due_members d
+        WHERE lots.member_id = d.id AND lots.status = 'pending' AND lots.pending_until <= $1
+       RETURNING lots.member_id, lots.remaining_points
+     ),
+     per_member AS (SELECT member_id, sum(remaining_points) AS points, count(*) AS lots FROM activated GROUP BY member_id),
+     balances AS (
+       UPDATE member_balances b SET available = b.available + p.points, pending = b.pending - p.points, updated_at = now()
+         FROM per_member p WHERE b.member_id = p.member_id
+     )
+     SELECT coalesce(sum(lots), 0)::bigint AS lots, coalesce(sum(points), 0)::bigint AS points FROM per_member`,
+    [asOf],
+  );
+  return rows[0]!;
+}
+
+export type ReviewCounts = Record<TierReviewOutcome, number> & { reviewed: number };
+
+/**
+ * Reviews every member whose review is due by `asOf`, a page at a time: per page, three grouped
+ * queries summarize activity, the pure `reviewTier` decides, and one statement writes all tier
+ * changes and member updates. Tier-change rows are keyed by member and review instant, so a rerun
+ * changes nothing twice.
+ */
+export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts> {
+  const program = await currentProgram(pool);
+  const counts: ReviewCounts = { reviewed: 0, kept: 0, upgraded: 0, downgraded: 0, grace_started: 0, in_grace: 0 };
+  for (let round = 0; round < 100; round += 1) {
+    let after = '';
+    let reviewedThisRound = 0;
+    for (;;) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query(
+          `SELECT ${MEMBER_COLUMNS} FROM members WHERE next_review_at <= $1 AND id > $2 ORDER BY id LIMIT $3 FOR UPDATE`,
+          [asOf, after, PAGE],
+        );
+        if (rows.length === 0) {
+          await client.query('COMMIT');
+          break;
+        }
+        const members = rows.map(memberFromRow);
+        after = members[members.length - 1]!.id;
+        // Group by the window each member is judged on (one per distinct review instant).
+        const byWindow = new Map<string, { window: { start: Date; end: Date }; ids: string[] }>();
+        for (const m of members) {
+          const inGraceEnd = m.graceUntil !== null && m.graceUntil.getTime() <= m.nextReviewAt.getTime();
+          const window = inGraceEnd ? currentQualificationWindow(program.definition, m.nextReviewAt) : reviewQualificationWindow(program.definition, m.nextReviewAt);
+          const key = `${window.start.toISOString()}/${window.end.toISOString()}`;
+          const group = byWindow.get(key) ?? { window, ids: [] as string[] };
+          group.ids.push(m.id);
+          byWindow.set(key, group);
+        }
+        const summaries = new Map<string, ActivitySummary>();
+        for (const group of byWindow.values()) {
+          for (const [id, s] of await activitySummaries(client, program.definition, group.ids, group.window)) summaries.set(id, s);
+        }
+        const updates = members.map((m) => ({
+          member: m,
+          decision: reviewTier({
+            program: program.definition,
+            member: { tierId: m.tierId, tierStartedAt: m.tierStartedAt, joinedAt: m.joinedAt, manualTierId: m.manualTierId, graceUntil: m.graceUntil },
+            summary: summaries.get(m.id)!,
+            now: m.nextReviewAt,
+          }),
+        }));
+        await client.query(
+          `UPDATE members SET tier_id = u.tier_id, tier_started_at = u.tier_started_at, grace_until = u.grace_until,
+                              next_review_at = u.next_review_at, updated_at = now()
+             FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[])
+                  AS u(id, tier_id, tier_started_at, grace_until, next_review_at)
+            WHERE members.id = u.id`,
+          [
+            updates.map((u) => u.member.id),
+            updates.map((u) => u.decision.toTierId),
+            updates.map((u) => u.decision.tierStartedAt),
+            updates.map((u) => u.decision.graceUntil),
+            updates.map((u) => u.decision.nextReviewAt),
+          ],
+        );
+        const changed = updates.filter((u) => u.decision.changed);
+        if (changed.length > 0) {
+          await client.query(
+            `INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at, program_version, review_key)
+             SELECT u.member_id, u.from_tier, u.to_tier, u.reason, u.at, $6, 'review:' || u.member_id || ':' || to_char(u.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u(member_id, from_tier, to_tier, reason, at)
+             ON CONFLICT (review_key) DO NOTHING`,
+            [
+              changed.map((u) => u.member.id),
+              changed.map((u) => u.decision.fromTierId),
+              changed.map((u) => u.decision.toTierId),
+              changed.map((u) => (u.decision.outcome === 'downgraded' ? 'review_downgrade' : `review_${u.decision.reason}`)),
+              changed.map((u) => u.member.nextReviewAt),
+              program.version,
+            ],
+          );
+        }
+        await client.query('COMMIT');
+        for (const u of updates) counts[u.decision.outcome] += 1;
+        counts.reviewed += updates.length;
+        reviewedThisRound += updates.length;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    }
+    // A member whose next review is still due (asOf far past several reviews) goes round again.
+    if (reviewedThisRound === 0) break;
+  }
+  return counts;
+}
