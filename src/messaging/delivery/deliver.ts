@@ -166,7 +166,7 @@ export class MessageDelivery {
     if (outcome.state === 'delivered') {
       await this.deps.pool.query(
         `UPDATE messages SET status = 'sent', provider_id = $2, sent_at = now(), error = NULL, updated_at = now() WHERE id = $1 AND status IN ('sending', 'unknown')`,
-        [row.id, outcome.providerId],
+        [row.id, `reconciled:${outcome.providerId}`],
       );
       this.deps.logger.info({ messageId: row.id }, 'reconciled: the earlier attempt had delivered the message');
       return { status: 'sent', providerId: outcome.providerId, reconciled: true };
