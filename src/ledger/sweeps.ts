@@ -84,8 +84,8 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
 export async function activatePendingPoints(pool: Pool, asOf: Date): Promise<{ lots: number; points: number }> {
   const { rows } = await pool.query<{ lots: number; points: number }>(
     `WITH due_members AS (
-       SELECT DISTINCT m.id FROM members m JOIN lots l ON l.member_id = m.id
-        WHERE l.status = 'pending' AND l.pending_until <= $1
+       SELECT m.id FROM members m
+        WHERE EXISTS (SELECT 1 FROM lots l WHERE l.member_id = m.id AND l.status = 'pending' AND l.pending_until <= $1)
         FOR UPDATE OF m
      ),
      activated AS (
