@@ -6,6 +6,7 @@ import { loadProgramFile, type ProgramDefinition } from '../../../../src/program
 import { publishProgram } from '../../../../src/program/store.js';
 import { PROJECT_ROOT } from '../../../../src/cli/runtime.js';
 import type { TestEnv } from '../../../support/test-env.js';
+import { createChannels, createReconcilers, MessageDelivery, messagingTemplateSource, parseFrequencyCaps, parseQuietHours, publicBaseUrl } from '../../../../src/messaging/index.js';
 
 export interface SeedMember {
   id: string;
@@ -101,4 +102,29 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+export interface DeliveryOptions {
+  now?: () => Date;
+  quietHours?: string;
+  caps?: string;
+  maxAttempts?: number;
+}
+
+/** MessageDelivery wired to the test env's real Postgres, SMTP (MailDev) and, when configured, SMS. */
+export function makeDelivery(env: TestEnv, options: DeliveryOptions = {}): { delivery: MessageDelivery; close: () => Promise<void> } {
+  const m = env.config.messaging;
+  const channels = createChannels(env.config, env.urls.smtpUrl, env.ctx.pool);
+  const delivery = new MessageDelivery({
+    pool: env.ctx.pool,
+    channels,
+    reconcilers: createReconcilers({ ...env.config, messaging: { ...m, maildevApiUrl: env.stack.mailboxUrl } }),
+    templates: messagingTemplateSource(env.ctx.pool).source,
+    policy: { quietHours: parseQuietHours(options.quietHours ?? 'off'), caps: parseFrequencyCaps(options.caps ?? m.frequencyCaps) },
+    links: { publicUrl: publicBaseUrl(env.config), unsubscribeSecret: m.unsubscribeSecret },
+    maxAttempts: options.maxAttempts ?? m.deliveryAttempts,
+    logger: env.ctx.logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return { delivery, close: async () => void (await Promise.all([...channels.values()].map((c) => c.close()))) };
 }
