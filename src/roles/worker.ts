@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { createFanoutWorker, type FanoutHandler } from '../fanout/index.js';
 import { createPointsEarnedHandler, startDeliveryService, TierChangeNotifier } from '../messaging/index.js';
 import { OutboxRelay } from '../outbox/index.js';
+import { createAwardWorker } from '../ledger/index.js';
 import { createRedis } from '../queues/index.js';
 import type { Role } from './role.js';
 
@@ -27,6 +28,7 @@ export async function startWorkerRole(ctx: AppContext): Promise<Role> {
   tierNotifier.start();
   const workers: Worker[] = [
     createFanoutWorker({ connection, prefix: ctx.config.queuePrefix, handlers: fanoutHandlers(ctx), logger: ctx.logger, concurrency: ctx.config.workerConcurrency }),
+    createAwardWorker({ connection, prefix: ctx.config.queuePrefix, pool: ctx.pool, logger: ctx.logger, concurrency: ctx.config.workerConcurrency }),
   ];
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   const relay = new OutboxRelay(ctx.pool, ctx.redis, ctx.config.queuePrefix, ctx.logger);

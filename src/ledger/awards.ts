@@ -1,0 +1,104 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Pool, PoolClient } from '../db/index.js';
+import { getMember } from '../members/index.js';
+import { addToOutbox } from '../outbox/index.js';
+import { currentProgram } from '../program/store.js';
+import { lotExpiresAt } from './core/index.js';
+import type { Logger } from '../log/index.js';
+import { QUEUES, jobId } from '../queues/index.js';
+import { MemberLedger } from './member-ledger.js';
+
+export interface AwardRequest {
+  /** Deterministic and meaningful, e.g. `mission:<id>:<member>:<period>` or `draw:<id>:slot:3`. */
+  id: string;
+  memberId: string;
+  points: number;
+  /** Who awards: `mission:<id>`, `contest:<id>`, `draw:<id>`. Recorded as the entry's source. */
+  source: string;
+  reason: string;
+}
+
+export interface AwardJob {
+  awardId: string;
+}
+
+/**
+ * Requests an award in the caller's transaction (row + outbox job with jobId from the award id).
+ * Requesting the same id twice is one award.
+ */
+export async function requestAward(client: PoolClient, award: AwardRequest): Promise<void> {
+  await client.query(
+    `INSERT INTO awards (id, member_id, points, source, reason) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+    [award.id, award.memberId, award.points, award.source, award.reason],
+  );
+  await addToOutbox(client, [{ queue: QUEUES.awards, name: 'award', jobId: jobId('award', award.id), payload: { awardId: award.id } }]);
+}
+
+/** Requests an award in a transaction of its own (activities call this; safe to retry). */
+export async function requestAwardNow(pool: Pool, award: AwardRequest): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await requestAward(client, award);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Writes the award's ledger entry (once: the entry key is unique and the row records it). */
+export async function grantAward(pool: Pool, awardId: string, now = new Date()): Promise<{ granted: boolean; points: number }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ member_id: string; points: number; source: string; reason: string; granted_at: Date | null }>(
+      `SELECT member_id, points, source, reason, granted_at FROM awards WHERE id = $1`,
+      [awardId],
+    );
+    const award = rows[0];
+    if (!award) throw new Error(`award ${awardId} does not exist`);
+    await getMember(client, award.member_id, true);
+    if (award.granted_at) {
+      await client.query('COMMIT');
+      return { granted: false, points: award.points };
+    }
+    const program = await currentProgram(client);
+    const ledger = await MemberLedger.open(client, { memberId: award.member_id, returnPolicy: program.definition.returnPolicy, programVersion: program.version, source: award.source });
+    await ledger.prepare(now, `award:${awardId}:prepare`);
+    const key = `award:${awardId}`;
+    await ledger.earn({
+      key,
+      points: award.points,
+      at: now,
+      pendingUntil: null,
+      expiresAt: lotExpiresAt(program.definition.expiry, now, program.definition.timeZone),
+      orderId: null,
+      orderAmount: null,
+      ruleId: null,
+      context: { reason: award.reason },
+    });
+    await ledger.finish();
+    await client.query(`UPDATE awards SET granted_at = $2, entry_key = $3 WHERE id = $1`, [awardId, now, key]);
+    await client.query('COMMIT');
+    return { granted: true, points: award.points };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export function createAwardWorker(deps: { connection: Redis; prefix: string; pool: Pool; logger: Logger; concurrency: number }): Worker<AwardJob> {
+  const worker = new Worker<AwardJob>(QUEUES.awards, async (job) => await grantAward(deps.pool, job.data.awardId), {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: deps.concurrency,
+  });
+  worker.on('error', (err) => deps.logger.error({ err }, 'award worker error'));
+  return worker;
+}
