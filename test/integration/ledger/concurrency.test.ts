@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adjustPoints, checkLedgerInvariant, ingestEvent, redeemReward } from '../../../src/ledger/index.js';
 import { upsertMember } from '../../../src/members/index.js';
-import { LaurelError } from '../../../src/errors/index.js';
+import type { LaurelError } from '../../../src/errors/index.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 import { publishExample } from '../../support/ledger-fixture.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
