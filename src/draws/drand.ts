@@ -38,7 +38,7 @@ export function drandRoundTime(chain: DrandChain, round: number): number {
   return chain.genesisTime + (round - 1) * chain.period;
 }
 
-/** The latest round published at or before `unixSeconds` (round 1 before genesis... is not yet out: 0). */
+/** The latest round published at or before `unixSeconds`; 0 before genesis (no round yet). */
 export function drandRoundAt(chain: DrandChain, unixSeconds: number): number {
   if (unixSeconds < chain.genesisTime) return 0;
   return Math.floor((unixSeconds - chain.genesisTime) / chain.period) + 1;

@@ -114,19 +114,39 @@ export function freezePidEntries(entries: Iterable<{ pid: Uint8Array; weight: bi
   return layOutBlocks(pids, weights, list.length);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const TWO_32 = 0x100000000;
+
 function layOutBlocks(pids: Buffer, weights: BigUint64Array, n: number): FrozenEntries {
   const order = sortByPid(pids, n);
   const sortedPids = Buffer.allocUnsafe(n * PID_BYTES);
-  const starts = new BigUint64Array(n);
-  let total = 0n;
   for (let j = 0; j < n; j++) {
-    const i = order[j]!;
     // A byte loop beats Buffer.copy's per-call overhead for 32 bytes.
-    for (let b = 0, from = i * PID_BYTES, to = j * PID_BYTES; b < PID_BYTES; b++) sortedPids[to + b] = pids[from + b]!;
-    starts[j] = total;
-    total += weights[i]!;
+    for (let b = 0, from = order[j]! * PID_BYTES, to = j * PID_BYTES; b < PID_BYTES; b++) sortedPids[to + b] = pids[from + b]!;
   }
-  if (total > U64_MAX) throw new ValidationError('ticket_total_overflow', 'total tickets do not fit in 64 bits');
+  const starts = new BigUint64Array(n);
+  const weightHalves = new Uint32Array(weights.buffer, weights.byteOffset, weights.length * 2);
+  const startHalves = new Uint32Array(starts.buffer, starts.byteOffset, n * 2);
+  // Common case: every running total stays below 2^53, so plain numbers are exact and no bigint
+  // is created per entry. Otherwise the exact bigint path takes over from where it stopped.
+  let j = 0;
+  let running = 0;
+  if (LITTLE_ENDIAN) {
+    for (; j < n; j++) {
+      const i = order[j]!;
+      const w = weightHalves[2 * i + 1]! * TWO_32 + weightHalves[2 * i]!;
+      if (running + w > Number.MAX_SAFE_INTEGER) break;
+      startHalves[2 * j] = running >>> 0;
+      startHalves[2 * j + 1] = Math.floor(running / TWO_32);
+      running += w;
+    }
+  }
+  let total = BigInt(running);
+  for (; j < n; j++) {
+    starts[j] = total;
+    total += weights[order[j]!]!;
+    if (total > U64_MAX) throw new ValidationError('ticket_total_overflow', 'total tickets do not fit in 64 bits');
+  }
   return new FrozenEntries(sortedPids, starts, n, total);
 }
 

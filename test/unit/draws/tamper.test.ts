@@ -238,3 +238,14 @@ describe('verifyDraw reports the first mismatch', () => {
 });
 
 afterAll(() => undefined);
+
+describe('leaves file serialization', () => {
+  it('writes exactly the canonical line format, for small and u64-sized values', async () => {
+    const { freezePidEntries, serializeLeaves } = await import('../../../src/draws/index.js');
+    for (const weights of [[1n, 22n, 333n], [2n ** 63n, 2n ** 62n + 7n, 1n]]) {
+      const e = freezePidEntries(weights.map((w, i) => ({ pid: Buffer.alloc(32, i * 17 + 1), weight: w })));
+      const expected = Array.from({ length: e.count }, (_, i) => `{"pid":"${e.pidHexAt(i)}","w":"${e.weightAt(i)}","start":"${e.startAt(i)}"}\n`).join('');
+      expect(Buffer.concat([...serializeLeaves(e, 2)]).toString('latin1')).toBe(expected);
+    }
+  });
+});
