@@ -277,11 +277,11 @@ export class MessageDelivery {
       }
       const { rowCount } = prepared
         ? await client.query(
-            `UPDATE messages SET status = 'sending', attempt_token = $3, attempt_started_at = now(), attempts = attempts + 1, policy_at = now(),
+            `UPDATE messages SET status = 'sending', attempt_token = $3, attempt_started_at = now(), attempts = attempts + 1, policy_at = $11,
                     recipient = $4, subject = $5, body_text = $6, body_html = $7, headers = $8, template_key = coalesce($9, template_key),
                     locale = coalesce($10, locale), held_until = NULL, updated_at = now()
               WHERE id = $1 AND status = $2 AND policy_at IS NULL`,
-            [row.id, row.status, token, prepared.recipient, prepared.subject, prepared.text, prepared.html, prepared.headers ? JSON.stringify(prepared.headers) : null, prepared.templateKey, prepared.locale],
+            [row.id, row.status, token, prepared.recipient, prepared.subject, prepared.text, prepared.html, prepared.headers ? JSON.stringify(prepared.headers) : null, prepared.templateKey, prepared.locale, this.now()],
           )
         : await client.query(
             `UPDATE messages SET status = 'sending', attempt_token = $3, attempt_started_at = now(), attempts = attempts + 1, updated_at = now()
