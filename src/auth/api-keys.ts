@@ -48,16 +48,32 @@ export async function createApiKey(
   return { id, key, role, name: input.name, partnerId: input.partnerId ?? null, dailyPointCap: input.dailyPointCap ?? null };
 }
 
+// Every request authenticates: a short cache spares a query each. A revoked key stops working
+// within KEY_CACHE_MS (and at once in the process that revoked it).
+const KEY_CACHE_MS = 10_000;
+const keyCache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+
 export async function findApiKey(pool: Pool, key: string): Promise<ApiKeyRecord | undefined> {
+  const hash = hashApiKey(key);
+  const cached = keyCache.get(hash);
+  if (cached && cached.until > Date.now()) return cached.record;
+  const record = await lookupApiKey(pool, hash);
+  if (keyCache.size > 10_000) keyCache.clear();
+  keyCache.set(hash, { record, until: Date.now() + KEY_CACHE_MS });
+  return record;
+}
+
+async function lookupApiKey(pool: Pool, hash: string): Promise<ApiKeyRecord | undefined> {
   const { rows } = await pool.query<{ id: string; role: ApiKeyRole; name: string; partner_id: string | null; daily_point_cap: number | null }>(
     `SELECT id, role, name, partner_id, daily_point_cap FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-    [hashApiKey(key)],
+    [hash],
   );
   const row = rows[0];
   return row ? { id: row.id, role: row.role, name: row.name, partnerId: row.partner_id, dailyPointCap: row.daily_point_cap } : undefined;
 }
 
 export async function revokeApiKey(pool: Pool, id: string): Promise<boolean> {
+  keyCache.clear();
   const { rowCount } = await pool.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
   return (rowCount ?? 0) > 0;
 }

@@ -127,11 +127,6 @@ async function ingestInTransaction(client: PoolClient, input: EventInput, key: s
   }
   const eventId = eventIdOf(key);
   const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
-  await client.query(
-    `INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}')`,
-    [eventId, key, member.id, input.type, occurredAt, input.amount ?? null, input.orderId ?? null, JSON.stringify(input.properties ?? {}), opts.source, program.version],
-  );
   const ledger = await MemberLedger.open(client, {
     memberId: member.id,
     returnPolicy: program.definition.returnPolicy,
@@ -177,7 +172,11 @@ async function ingestInTransaction(client: PoolClient, input: EventInput, key: s
     balance: { available: balance.available, pending: balance.pending },
     fingerprint,
   };
-  await client.query(`UPDATE events SET result = $2 WHERE id = $1`, [eventId, JSON.stringify(result)]);
+  await client.query(
+    `INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [eventId, key, member.id, input.type, occurredAt, input.amount ?? null, input.orderId ?? null, JSON.stringify(input.properties ?? {}), opts.source, program.version, JSON.stringify(result)],
+  );
   await addToOutbox(client, [{ queue: QUEUES.memberEvents, name: 'member-event', jobId: jobId('evt', eventId), payload: { eventId, memberId: member.id } }]);
   return result;
 }

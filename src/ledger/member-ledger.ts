@@ -234,10 +234,26 @@ export class MemberLedger {
     // New lots must exist before allocations reference them.
     const newLots = [...this.created].map((id) => this.lots.get(id)!).filter((l) => allocations.some((a) => a.lotId === l.id));
     const amount = allocations.reduce((sum, a) => sum + a.points, 0);
+    if (newLots.length > 0) {
+      // New lots go in with their remaining points already applied; later changes mark them changed.
+      await saveLots(this.client, newLots, []);
+      for (const lot of newLots) {
+        this.created.delete(lot.id);
+        this.changed.delete(lot.id);
+      }
+    }
+    // The entry and its allocations in one statement: one round trip per entry.
     const { rows } = await this.client.query<{ seq: string }>(
-      `INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, pending, at, event_id, rule_id, component,
-                                   order_id, reward_id, source, program_version, actor, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING seq`,
+      `WITH entry AS (
+         INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, pending, at, event_id, rule_id, component,
+                                     order_id, reward_id, source, program_version, actor, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING seq
+       ),
+       allocations AS (
+         INSERT INTO lot_allocations (entry_seq, lot_id, points)
+         SELECT entry.seq, a.lot_id, a.points FROM entry, unnest($17::text[], $18::bigint[]) AS a(lot_id, points)
+       )
+       SELECT seq FROM entry`,
       [
         key,
         this.memberId,
@@ -255,21 +271,11 @@ export class MemberLedger {
         this.programVersion,
         context.actor ?? null,
         context.reason ?? null,
+        allocations.map((a) => a.lotId),
+        allocations.map((a) => a.points),
       ],
     );
     const seq = Number(rows[0]!.seq);
-    if (newLots.length > 0) {
-      await saveLots(this.client, newLots, []);
-      for (const lot of newLots) this.created.delete(lot.id);
-      // Their remaining points are written by finish() with every other change.
-      for (const lot of newLots) this.changed.add(lot.id);
-    }
-    if (allocations.length > 0) {
-      await this.client.query(
-        `INSERT INTO lot_allocations (entry_seq, lot_id, points) SELECT $1, * FROM unnest($2::text[], $3::bigint[])`,
-        [seq, allocations.map((a) => a.lotId), allocations.map((a) => a.points)],
-      );
-    }
     this.entries.push({
       seq,
       idempotencyKey: key,

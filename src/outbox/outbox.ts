@@ -15,11 +15,14 @@ export interface OutboxJob {
 /** Writes jobs in the caller's transaction: they exist exactly when the facts they announce do. */
 export async function addToOutbox(client: PoolClient, jobs: readonly OutboxJob[]): Promise<void> {
   if (jobs.length === 0) return;
+  // Insert and wake the relay in one round trip (the notification is delivered at commit).
   await client.query(
-    `INSERT INTO outbox (queue, job_name, job_id, payload)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])
-     ON CONFLICT (job_id) DO NOTHING`,
+    `WITH added AS (
+       INSERT INTO outbox (queue, job_name, job_id, payload)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])
+       ON CONFLICT (job_id) DO NOTHING
+     )
+     SELECT pg_notify('laurel_outbox', '')`,
     [jobs.map((j) => j.queue), jobs.map((j) => j.name), jobs.map((j) => j.jobId), jobs.map((j) => JSON.stringify({ ...j.payload, ...(j.delayMs ? { __delayMs: j.delayMs } : {}) }))],
   );
-  await client.query(`NOTIFY laurel_outbox`);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
 import { registerDevCommand } from './dev.js';
+import { registerDrawCommands } from './draw.js';
 import { registerRoleCommands } from './roles.js';
 
 /** Every subcommand group registers itself here; keep one file per concern in this folder. */
@@ -8,4 +9,5 @@ export function registerCommands(program: Command): void {
   registerDevCommand(program);
   registerRoleCommands(program);
   registerAdminCommands(program);
+  registerDrawCommands(program);
 }

@@ -90,7 +90,8 @@ CREATE TABLE ledger_entries (
   qualifying_points bigint NOT NULL DEFAULT 0,
   pending           boolean NOT NULL DEFAULT false,
   at                timestamptz NOT NULL,
-  event_id          text REFERENCES events (id),
+  -- Deferred: the event row is written last, with its result, in the same transaction.
+  event_id          text REFERENCES events (id) DEFERRABLE INITIALLY DEFERRED,
   rule_id           text,
   component         text,
   order_id          text,

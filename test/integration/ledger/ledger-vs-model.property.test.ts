@@ -38,7 +38,7 @@ describe.each<ReturnPolicy>(['within_balance', 'allow_negative', 'pending_only']
       p.returnPolicy = policy;
       const purchase = p.earningRules.find((r) => r.id === 'purchase')!;
       // One point per minor unit, spendable at once, no tier bonus: the model's earn is the amount.
-      purchase.effect = { type: 'per_amount_step', step: 1, points: 1 };
+      purchase.effect = { type: 'per_amount_step', step: 1, points: 1, amountField: 'event.amount' };
       purchase.pendingDays = 0;
       purchase.applyTierBonus = false;
       return p;

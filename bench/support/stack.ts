@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../src/cli/runtime.js';
+import { migrate, createPool } from '../../src/db/index.js';
+import { findFreePort } from '../../src/dev/ports.js';
+import { startStack, type RunningStack } from '../../src/dev/stack.js';
+import { readToolPaths } from '../../src/dev/tools.js';
+
+/**
+ * A throwaway stack for a benchmark (the same services `laurel dev` runs, on free ports, data in a
+ * temp folder), migrated. Benchmarks measure the real path against these real services.
+ */
+export async function startBenchStack(): Promise<RunningStack & { cleanup(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'laurel-bench-'));
+  const ports = {
+    postgres: await findFreePort(),
+    redis: await findFreePort(),
+    temporal: await findFreePort(),
+    temporalUi: await findFreePort(),
+    smtp: await findFreePort(),
+    mailbox: await findFreePort(),
+  };
+  const stack = await startStack({ tools: readToolPaths(PROJECT_ROOT), dataDir, ports, external: {}, ephemeral: true });
+  const pool = createPool(stack.databaseUrl, 2);
+  await migrate(pool);
+  await pool.end();
+  return {
+    ...stack,
+    async cleanup() {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Peak resident set size of this process so far, in MB. */
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export function argNumber(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${name} needs a positive integer`);
+  return v;
+}
