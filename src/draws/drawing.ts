@@ -13,8 +13,10 @@ export interface TicketBook {
 export type StepOutcome = 'winner' | 'range' | 'max_wins';
 
 /**
- * One consumed counter. `c` is the value passed to word(c) (the first word is word(0)); `t` and
- * `entry` are absent for a "range" rejection, since x ≥ limit names no ticket.
+ * One consumed counter. As DRAW-SPEC §5 reads ("x = word(c), c = c + 1 … record (c, …)"), `c` is
+ * the counter AFTER consuming the word, i.e. word(c − 1) was used: the first word, word(0), is
+ * recorded as c = 1. `x` is that word. `t` and `entry` are absent for a "range" rejection, since
+ * x ≥ limit names no ticket.
  */
 export interface DrawStep {
   c: number;
@@ -27,6 +29,7 @@ export interface DrawStep {
 
 export interface SlotOutcome {
   slot: Slot;
+  /** `c` as in DrawStep: the counter after consuming the winning word. */
   winner: { c: number; t: bigint; entry: number } | null;
 }
 
@@ -82,8 +85,9 @@ export function runDraw(input: RunDrawInput): DrawOutcome {
     for (;;) {
       if (c >= maxCounters) throw new LaurelError('draw_counter_limit', `the draw consumed ${c} counters without filling slot ${slot.slot}`);
       const x = nextWord(c);
-      const counter = c;
       c++;
+      // §5 records the counter after the increment: word(counter − 1) produced x.
+      const counter = c;
       if (x >= limit) {
         steps.push({ c: counter, x, slot: slot.slot, outcome: 'range', t: null, entry: null });
         continue;

@@ -57,8 +57,11 @@ export const DrawCommitRecordSchema = z
 export type DrawCommitRecord = z.infer<typeof DrawCommitRecordSchema>;
 
 export const DrawStepRecordSchema = z.strictObject({
-  /** The counter value passed to word(c). */
-  c: count,
+  /**
+   * The counter after consuming this step's word (DRAW-SPEC §5: "x = word(c), c = c + 1", then
+   * record c): word(c − 1) was used, so the first step of a draw has c = 1 and x = word(0).
+   */
+  c: z.number().int().positive(),
   x: u64,
   slot: count,
   outcome: z.enum(['winner', 'range', 'max_wins']),
@@ -76,7 +79,8 @@ export const DrawSlotRecordSchema = z.strictObject({
   reserve_rank: z.number().int().positive().nullable(),
   /** null when the slot stayed empty because no entry could still win. */
   winner: z
-    .strictObject({ c: count, t: u64, pid: hex32, w: u64, start: u64 })
+    /** c: the counter after consuming the winning word (word(c − 1) was used), as in the steps. */
+    .strictObject({ c: z.number().int().positive(), t: u64, pid: hex32, w: u64, start: u64 })
     .nullable(),
 });
 export type DrawSlotRecord = z.infer<typeof DrawSlotRecordSchema>;

@@ -95,9 +95,10 @@ export function naiveDraw(
     }
     const limit = 2n ** 64n - (2n ** 64n % T);
     for (;;) {
+      // DRAW-SPEC §5 literally: x = word(c), c = c + 1, then record c (the post-increment value).
       const x = word(c);
-      const used = c;
       c += 1;
+      const used = c;
       if (x >= limit) {
         steps.push({ c: used, x: x.toString(), slot, outcome: 'range', t: null, pid: null });
         continue;

@@ -59,8 +59,8 @@ describe('draw properties (fast-check)', () => {
         for (const n of wins.values()) expect(n).toBeLessThanOrEqual(maxWins);
         const filled = outcome.slots.filter((s) => s.winner).length;
         expect(filled).toBe(Math.min(slots.length, entries.count * maxWins));
-        // Counters are consecutive from 0, and there is exactly one winner step per filled slot.
-        outcome.steps.forEach((s, i) => expect(s.c).toBe(i));
+        // Recorded counters are the post-increment values 1, 2, 3, … (word(c − 1) was used), and there is exactly one winner step per filled slot.
+        outcome.steps.forEach((s, i) => expect(s.c).toBe(i + 1));
         expect(outcome.steps.filter((s) => s.outcome === 'winner')).toHaveLength(filled);
 
         const naiveEntries = naiveFreeze(key, members.map((m) => ({ id: m.memberId, weight: BigInt(m.weight) })));

@@ -154,6 +154,14 @@ describe('verifyDraw reports the first mismatch', () => {
     added.steps.push({ ...added.steps[0]!, c: 999 });
     await expectFailure(added, draw.leaves, 'step_extra');
 
+    // The pre-increment convention (c = the argument of word(c)) is not LAUREL-DRAW-v1.
+    const preIncrement = clone(draw.record);
+    for (const step of preIncrement.steps) step.c -= 1;
+    await expectFailure(preIncrement, draw.leaves, 'record_malformed');
+    const oneShifted = clone(draw.record);
+    oneShifted.steps[1]!.c -= 1;
+    expect(await expectFailure(oneShifted, draw.leaves, 'step_mismatch')).toMatch(/^step 1:/);
+
     const relabelled = clone(draw.record);
     const s = relabelled.steps.find((x) => x.outcome === 'winner')!;
     s.outcome = 'max_wins';

@@ -10,7 +10,7 @@ import {
   verifyDraw,
 } from '../../../src/draws/index.js';
 import { DRAND_FIXTURE, makeDraw } from './helpers.js';
-import { naiveDraw, naiveFreeze, naiveLeaf, naiveMth, naiveSeed } from './naive.js';
+import { naiveDraw, naiveFreeze, naiveLeaf, naiveMth, naiveSeed, naiveWord } from './naive.js';
 
 interface VectorInput {
   name: string;
@@ -251,6 +251,19 @@ describe('LAUREL-DRAW-v1 test vectors (test/fixtures/draws/vectors.json)', () =>
       });
     });
   }
+
+  it('record c as the counter after consuming the word: step i has c = i + 1 and x = word(c − 1)', () => {
+    for (const vector of vectors) {
+      const seed = Buffer.from(vector.expected.seed, 'hex');
+      vector.expected.steps.forEach((s, i) => {
+        expect(s.c, vector.name).toBe(i + 1);
+        expect(s.x, vector.name).toBe(naiveWord(seed, s.c - 1).toString());
+      });
+      for (const slot of vector.expected.slots) {
+        if (slot.winner) expect(vector.expected.steps[slot.winner.c - 1]).toMatchObject({ outcome: 'winner', slot: slot.slot, pid: slot.winner.pid });
+      }
+    }
+  });
 
   it('exercise every rejection kind and empty slots somewhere', () => {
     const outcomes = new Set(vectors.flatMap((v) => v.expected.steps.map((s) => s.outcome)));
