@@ -146,7 +146,7 @@ describe('messaging API', () => {
     const send = await app.inject({ method: 'POST', url: '/v1/messages', headers: as(marketer), payload: { memberId: 'ana', message: 'points_expired', channel: 'inbox', vars: { points: 800, balance: 9250 } } });
     expect(send.statusCode).toBe(202);
     const token = issueMemberToken(env.config.memberTokenSecret, 'ana', 300).token;
-    const inbox = await waitFor('inbox item', async () => {
+    const inbox = await waitFor<{ unread: number; items: { id: string; title: string }[] }>('inbox item', async () => {
       const r = await app.inject({ method: 'GET', url: '/v1/members/ana/inbox', headers: as(token) });
       return r.json().items.length === 1 ? r.json() : undefined;
     });
