@@ -1,9 +1,17 @@
 import { createRequire } from 'node:module';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { Queue } from 'bullmq';
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
 import type { Pool } from '../db/index.js';
 import type { DeliveryJob } from '../messaging/delivery/queue.js';
 import { createStackCheckActivities } from './stack-check/activities.js';
+import { createMissionActivities } from './missions/activities.js';
+import { createContestActivities } from './contests/activities.js';
+import { createExpiryActivities } from './expiry/activities.js';
+import { createTierReviewActivities } from './tiers/activities.js';
+import { createWinbackActivities } from './winback/activities.js';
+import type { Channel } from '../messaging/templates/index.js';
 import { installTemporalRuntime } from './runtime.js';
 import type { Logger } from '../log/index.js';
 
@@ -13,12 +21,25 @@ export const WORKFLOWS_PATH = require.resolve('../../workflows/index.ts');
 export interface JourneyDeps {
   pool: Pool;
   deliveryQueue: Queue<DeliveryJob>;
+  /** Journeys that start other journeys (the tier review starts win-backs). */
+  temporal: Client;
+  taskQueue: string;
+  /** Contest leaderboards; keys under `prefix`. */
+  redis: Redis;
+  prefix: string;
+  /** Channels member notifications go out on (config NOTIFY_CHANNELS). */
+  channels: readonly Channel[];
 }
 
 /** All activities of every journey, built over the shared dependencies. */
 export function createActivities(deps: JourneyDeps) {
   return {
     ...createStackCheckActivities(deps),
+    ...createMissionActivities(deps),
+    ...createContestActivities(deps),
+    ...createExpiryActivities(deps),
+    ...createTierReviewActivities(deps),
+    ...createWinbackActivities(deps),
   };
 }
 

@@ -216,6 +216,20 @@ export const RewardSchema = z.strictObject({
   stock: nonNegativeInt().nullable().optional(),
 });
 
+/**
+ * Win-back after a demotion: earn `requalifyPercent` % of the lost tier's threshold (qualifying
+ * points) within `days` to get the tier back; nudges on `nudgeDays` when behind pace; optional
+ * bonus points on regaining (the winback_offer template promises them). Optional: absent means
+ * these defaults.
+ */
+export const WinbackSchema = z.strictObject({
+  requalifyPercent: boundedInt(1, 100).default(50),
+  days: boundedInt(1, 3650).default(90),
+  nudgeDays: z.array(boundedInt(1, 3650)).max(10).default([7, 21]),
+  bonusPoints: nonNegativeInt().default(100),
+});
+export const WINBACK_DEFAULTS = { requalifyPercent: 50, days: 90, nudgeDays: [7, 21], bonusPoints: 100 } as const;
+
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 export const ProgramSchema = z.strictObject({
@@ -233,6 +247,7 @@ export const ProgramSchema = z.strictObject({
   expiry: ExpirySchema.default({ type: 'never' }),
   returnPolicy: ReturnPolicySchema.default('within_balance'),
   rewards: z.array(RewardSchema).default([]),
+  winback: WinbackSchema.optional(),
 });
 
 export type ProgramDefinition = z.output<typeof ProgramSchema>;
@@ -255,3 +270,4 @@ export type ExpiryPolicy = ProgramDefinition['expiry'];
 export type ReturnPolicy = (typeof RETURN_POLICIES)[number];
 export type Reward = ProgramDefinition['rewards'][number];
 export type Currency = ProgramDefinition['currency'];
+export type WinbackSettings = z.output<typeof WinbackSchema>;

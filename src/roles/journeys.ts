@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context.js';
 import { createJourneyWorker } from '../journeys/index.js';
+import { ensureJourneySchedules } from '../journeys/schedules/index.js';
 import type { Role } from './role.js';
 
 export async function startJourneysRole(ctx: AppContext, bundle?: { code: string }): Promise<Role> {
@@ -7,10 +8,19 @@ export async function startJourneysRole(ctx: AppContext, bundle?: { code: string
     address: ctx.urls.temporalAddress,
     namespace: ctx.config.temporalNamespace,
     taskQueue: ctx.config.taskQueue,
-    deps: { pool: ctx.pool, deliveryQueue: ctx.deliveryQueue },
+    deps: {
+      pool: ctx.pool,
+      deliveryQueue: ctx.deliveryQueue,
+      temporal: ctx.temporal,
+      taskQueue: ctx.config.taskQueue,
+      redis: ctx.redis,
+      prefix: ctx.config.queuePrefix,
+      channels: ctx.config.messaging.notifyChannels,
+    },
     logger: ctx.logger,
     ...(bundle ? { bundle } : {}),
   });
+  await ensureJourneySchedules(ctx.temporal, { taskQueue: ctx.config.taskQueue }, ctx.logger);
   const running = worker.run();
   running.catch((err: unknown) => ctx.logger.error({ err }, 'journeys worker stopped'));
   return {

@@ -5,6 +5,9 @@ import { createPointsEarnedHandler, startDeliveryService, TierChangeNotifier } f
 import { OutboxRelay } from '../outbox/index.js';
 import { createAwardWorker } from '../ledger/index.js';
 import { createRedis } from '../queues/index.js';
+import { createMissionFanoutHandler } from '../journeys/missions/index.js';
+import { createContestFanoutHandler } from '../journeys/contests/index.js';
+import { createWinbackFanoutHandler } from '../journeys/winback/index.js';
 import type { Role } from './role.js';
 
 /** The handlers every member event fans out to. Each concern adds its own here. */
@@ -17,6 +20,9 @@ function fanoutHandlers(ctx: AppContext): FanoutHandler[] {
       batchSeconds: ctx.config.messaging.pointsEarnedBatchSeconds,
       logger: ctx.logger,
     }),
+    createMissionFanoutHandler({ pool: ctx.pool, temporal: ctx.temporal, taskQueue: ctx.config.taskQueue }),
+    createContestFanoutHandler({ pool: ctx.pool, redis: ctx.redis, prefix: ctx.config.queuePrefix }),
+    createWinbackFanoutHandler({ pool: ctx.pool, temporal: ctx.temporal }),
   ];
 }
 

@@ -1,0 +1,108 @@
+import type { Queue } from 'bullmq';
+import { withTransaction, type Pool } from '../../db/index.js';
+import { requestAward } from '../../ledger/index.js';
+import { sendMessages, type DeliveryJob } from '../../messaging/index.js';
+import type { Channel } from '../../messaging/templates/index.js';
+import { channelRequests } from './channel-requests.js';
+import type { MissionNudge, MissionPlan } from './contract.js';
+import { findEnrollment, getMission } from './store.js';
+
+export interface MissionActivityDeps {
+  pool: Pool;
+  deliveryQueue: Queue<DeliveryJob>;
+  channels: readonly Channel[];
+}
+
+/** Thrown until the award worker has written the reward; the activity retries with backoff. */
+export class AwardNotGrantedYet extends Error {
+  constructor(awardId: string) {
+    super(`award ${awardId} is not granted yet`);
+    this.name = 'AwardNotGrantedYet';
+  }
+}
+
+export function createMissionActivities({ pool, deliveryQueue, channels }: MissionActivityDeps) {
+  async function planOf(workflowId: string): Promise<MissionPlan> {
+    const enrollment = await findEnrollment(pool, workflowId);
+    if (!enrollment) throw new Error(`no mission enrollment for workflow ${workflowId}`);
+    const mission = await getMission(pool, enrollment.missionId);
+    const d = mission.definition;
+    return {
+      missionId: mission.id,
+      memberId: enrollment.memberId,
+      missionName: mission.name,
+      goalType: d.goal.type,
+      target: enrollment.target,
+      rewardPoints: d.rewardPoints,
+      startsAtMs: enrollment.startsAt.getTime(),
+      endsAtMs: enrollment.endsAt.getTime(),
+      lateEventGraceMs: d.lateEventGraceSeconds * 1000,
+      nudgeHalfway: d.nudges.halfway,
+      nudgeOneAway: d.nudges.oneAway,
+      status: enrollment.status,
+    };
+  }
+
+  return {
+    async loadMissionPlan(workflowId: string): Promise<MissionPlan> {
+      return await planOf(workflowId);
+    },
+
+    /** Progress for the member API, and at most one nudge (its message id makes it once-only). */
+    async recordMissionProgress(input: { workflowId: string; progress: number; nudge: MissionNudge | null }): Promise<void> {
+      await pool.query(`UPDATE mission_enrollments SET progress = $2 WHERE workflow_id = $1 AND status = 'active'`, [input.workflowId, input.progress]);
+      if (!input.nudge) return;
+      const plan = await planOf(input.workflowId);
+      await sendMessages(
+        pool,
+        deliveryQueue,
+        channelRequests(channels, 'mission_progress', `${input.workflowId}.${input.nudge}`, plan.memberId, {
+          missionName: plan.missionName,
+          progress: input.progress,
+          target: plan.target,
+          remaining: Math.max(0, plan.target - input.progress),
+          reward: plan.rewardPoints,
+          endsAt: new Date(plan.endsAtMs).toISOString(),
+        }),
+      );
+    },
+
+    /** Marks the enrollment completed and requests the reward (award id = workflow id) in one transaction. */
+    async completeMission(input: { workflowId: string; progress: number }): Promise<void> {
+      const plan = await planOf(input.workflowId);
+      await withTransaction(pool, async (client) => {
+        await client.query(
+          `UPDATE mission_enrollments SET status = 'completed', progress = $2, completed_at = coalesce(completed_at, now()) WHERE workflow_id = $1 AND status <> 'completed'`,
+          [input.workflowId, input.progress],
+        );
+        await requestAward(client, { id: input.workflowId, memberId: plan.memberId, points: plan.rewardPoints, source: `mission:${plan.missionId}`, reason: plan.missionName });
+      });
+    },
+
+    /** mission_completed, with the balance after the award: waits (by retrying) until it is granted. */
+    async announceMissionCompleted(workflowId: string): Promise<void> {
+      const plan = await planOf(workflowId);
+      const { rows } = await pool.query<{ granted_at: Date | null; available: number | null }>(
+        `SELECT a.granted_at, b.available FROM awards a LEFT JOIN member_balances b ON b.member_id = a.member_id WHERE a.id = $1`,
+        [workflowId],
+      );
+      if (!rows[0]?.granted_at) throw new AwardNotGrantedYet(workflowId);
+      await sendMessages(
+        pool,
+        deliveryQueue,
+        channelRequests(channels, 'mission_completed', workflowId, plan.memberId, { missionName: plan.missionName, reward: plan.rewardPoints, balance: Number(rows[0].available ?? 0) }),
+      );
+    },
+
+    async closeMission(input: { workflowId: string; progress: number }): Promise<void> {
+      await pool.query(
+        `UPDATE mission_enrollments SET status = CASE WHEN status = 'active' THEN 'expired' ELSE status END,
+                progress = CASE WHEN status = 'active' THEN $2 ELSE progress END, closed_at = coalesce(closed_at, now())
+          WHERE workflow_id = $1`,
+        [input.workflowId, input.progress],
+      );
+    },
+  };
+}
+
+export type MissionActivities = ReturnType<typeof createMissionActivities>;

@@ -1,0 +1,122 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { withTransaction, type Pool } from '../../db/index.js';
+import type { FanoutHandler, MemberEventJob } from '../../fanout/index.js';
+import { getMember, type Member } from '../../members/index.js';
+import { currentProgram } from '../../program/store.js';
+import { evaluatePredicate, resolveField } from '../../rules/index.js';
+import { inAudience, memberFacts } from './audience.js';
+import { MISSION_EVENT_SIGNAL, type MissionEventSignal } from './contract.js';
+import type { MissionDefinition } from './definition.js';
+import { activeMissionsTriggeredBy, enrollmentAt, type MissionRecord } from './store.js';
+
+export interface MissionFanoutDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+}
+
+interface EventRow {
+  id: string;
+  member_id: string;
+  type: string;
+  occurred_at: Date;
+  amount: number | null;
+  order_id: string | null;
+  properties: Record<string, unknown>;
+}
+
+const EVENT_COLUMNS = `id, member_id, type, occurred_at, amount, order_id, properties`;
+
+/** What an event adds to a mission: 1 for a count goal, the field's positive integer for a sum. */
+export function missionContribution(definition: MissionDefinition, event: EventRow, member: Member): number {
+  const context = {
+    event: { id: event.id, type: event.type, occurredAt: event.occurred_at.toISOString(), amount: event.amount === null ? null : Number(event.amount), orderId: event.order_id, properties: event.properties },
+    member: memberFacts(member),
+  };
+  if (definition.conditions && !evaluatePredicate(definition.conditions, context)) return 0;
+  if (definition.goal.type === 'count') return 1;
+  const value = resolveField(context, definition.goal.field);
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
+function withinMissionDates(definition: MissionDefinition, at: Date): boolean {
+  if (definition.startsAt && at.getTime() < Date.parse(definition.startsAt)) return false;
+  if (definition.endsAt && at.getTime() >= Date.parse(definition.endsAt)) return false;
+  return true;
+}
+
+/** Signals the enrollment's workflow, starting it if needed; a closed workflow is not restarted. */
+export async function signalMission(deps: MissionFanoutDeps, workflowId: string, signal: MissionEventSignal | null): Promise<boolean> {
+  try {
+    if (signal) {
+      await deps.temporal.workflow.signalWithStart('missionWorkflow', {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{}],
+        signal: MISSION_EVENT_SIGNAL,
+        signalArgs: [signal],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } else {
+      await deps.temporal.workflow.start('missionWorkflow', { workflowId, taskQueue: deps.taskQueue, args: [{}], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    }
+    return true;
+  } catch (err) {
+    // The period's workflow already finished (completed or closed): late events change nothing.
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Routes a member event to the member's mission workflows: the enrollment whose period holds the
+ * event's time (created on the first matching event), signalled with the event id so a
+ * redelivered event counts once. A refund withdraws the refunded purchase from the enrollment
+ * that holds the purchase's time; the workflow ignores it if that purchase never counted.
+ */
+export function createMissionFanoutHandler(deps: MissionFanoutDeps): FanoutHandler {
+  return {
+    name: 'missions',
+    async handle(job: MemberEventJob): Promise<void> {
+      const { rows } = await deps.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = $1`, [job.eventId]);
+      const event = rows[0];
+      if (!event) return;
+      if (event.type === 'refund') {
+        await withdrawRefundedPurchases(deps, event);
+        return;
+      }
+      const missions = await activeMissionsTriggeredBy(deps.pool, event.type);
+      if (missions.length === 0) return;
+      const member = await getMember(deps.pool, event.member_id);
+      const timeZone = (await currentProgram(deps.pool)).definition.timeZone;
+      for (const mission of missions) await countTowardMission(deps, mission, event, member, timeZone);
+    },
+  };
+}
+
+async function countTowardMission(deps: MissionFanoutDeps, mission: MissionRecord, event: EventRow, member: Member, timeZone: string): Promise<void> {
+  const definition = mission.definition;
+  if (!withinMissionDates(definition, event.occurred_at) || !inAudience(definition.audience, member)) return;
+  const delta = missionContribution(definition, event, member);
+  if (delta <= 0) return;
+  const decision = await withTransaction(deps.pool, (client) => enrollmentAt(client, mission, member.id, event.occurred_at, timeZone, 'event'));
+  if (!decision.enrollment || decision.enrollment.status !== 'active') return;
+  await signalMission(deps, decision.enrollment.workflowId, { eventId: event.id, delta, occurredAtMs: event.occurred_at.getTime(), uncount: false });
+}
+
+async function withdrawRefundedPurchases(deps: MissionFanoutDeps, refund: EventRow): Promise<void> {
+  if (!refund.order_id) return;
+  const { rows } = await deps.pool.query<{ workflow_id: string; purchase_id: string; occurred_at: Date }>(
+    `SELECT e.workflow_id, p.id AS purchase_id, p.occurred_at
+       FROM events p
+       JOIN mission_enrollments e ON e.member_id = p.member_id AND e.status = 'active'
+                                  AND e.starts_at <= p.occurred_at AND p.occurred_at < e.ends_at
+       JOIN missions m ON m.id = e.mission_id AND m.definition->>'trigger' = 'purchase'
+      WHERE p.member_id = $1 AND p.order_id = $2 AND p.type = 'purchase'`,
+    [refund.member_id, refund.order_id],
+  );
+  for (const row of rows) {
+    await signalMission(deps, row.workflow_id, { eventId: row.purchase_id, delta: 0, occurredAtMs: row.occurred_at.getTime(), uncount: true });
+  }
+}

@@ -1,0 +1,159 @@
+import type { Pool, PoolClient } from '../../db/index.js';
+import { ConflictError, NotFoundError } from '../../errors/index.js';
+import { MissionInputSchema, type MissionDefinition } from './definition.js';
+import { missionPeriodFor, missionWorkflowId } from './period.js';
+
+export interface MissionRecord {
+  id: string;
+  name: string;
+  status: 'active' | 'archived';
+  definition: MissionDefinition;
+  createdAt: Date;
+}
+
+export interface EnrollmentRecord {
+  missionId: string;
+  memberId: string;
+  periodKey: string;
+  workflowId: string;
+  startsAt: Date;
+  endsAt: Date;
+  enrolledBy: 'event' | 'opt_in';
+  status: 'active' | 'completed' | 'expired';
+  progress: number;
+  target: number;
+  completedAt: Date | null;
+}
+
+interface MissionRow {
+  id: string;
+  name: string;
+  status: 'active' | 'archived';
+  definition: unknown;
+  created_at: Date;
+}
+
+function missionFromRow(row: MissionRow): MissionRecord {
+  // Stored definitions were validated on the way in; parsing again applies defaults added since.
+  return { id: row.id, name: row.name, status: row.status, definition: MissionInputSchema.parse(row.definition), createdAt: row.created_at };
+}
+
+const ENROLLMENT_COLUMNS = `mission_id, member_id, period_key, workflow_id, starts_at, ends_at, enrolled_by, status, progress, target, completed_at`;
+
+interface EnrollmentRow {
+  mission_id: string;
+  member_id: string;
+  period_key: string;
+  workflow_id: string;
+  starts_at: Date;
+  ends_at: Date;
+  enrolled_by: 'event' | 'opt_in';
+  status: 'active' | 'completed' | 'expired';
+  progress: number;
+  target: number;
+  completed_at: Date | null;
+}
+
+function enrollmentFromRow(r: EnrollmentRow): EnrollmentRecord {
+  return {
+    missionId: r.mission_id,
+    memberId: r.member_id,
+    periodKey: r.period_key,
+    workflowId: r.workflow_id,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    enrolledBy: r.enrolled_by,
+    status: r.status,
+    progress: Number(r.progress),
+    target: Number(r.target),
+    completedAt: r.completed_at,
+  };
+}
+
+export async function createMission(pool: Pool, definition: MissionDefinition, actor: string): Promise<MissionRecord> {
+  const { rows } = await pool.query<MissionRow>(
+    `INSERT INTO missions (id, name, definition, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING id, name, status, definition, created_at`,
+    [definition.id, definition.name, JSON.stringify(definition), actor],
+  );
+  if (!rows[0]) throw new ConflictError('mission_exists', `mission ${definition.id} already exists`, { missionId: definition.id });
+  return missionFromRow(rows[0]);
+}
+
+export async function findMission(db: Pool | PoolClient, id: string): Promise<MissionRecord | undefined> {
+  const { rows } = await db.query<MissionRow>(`SELECT id, name, status, definition, created_at FROM missions WHERE id = $1`, [id]);
+  return rows[0] ? missionFromRow(rows[0]) : undefined;
+}
+
+export async function getMission(db: Pool | PoolClient, id: string): Promise<MissionRecord> {
+  const mission = await findMission(db, id);
+  if (!mission) throw new NotFoundError('unknown_mission', `mission ${id} does not exist`, { missionId: id });
+  return mission;
+}
+
+export async function listMissions(db: Pool | PoolClient, status?: 'active' | 'archived'): Promise<MissionRecord[]> {
+  const { rows } = await db.query<MissionRow>(
+    `SELECT id, name, status, definition, created_at FROM missions WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at, id`,
+    [status ?? null],
+  );
+  return rows.map(missionFromRow);
+}
+
+/** Active missions an event of this type may count toward (refunds reach purchase missions). */
+export async function activeMissionsTriggeredBy(db: Pool | PoolClient, eventType: string): Promise<MissionRecord[]> {
+  const { rows } = await db.query<MissionRow>(
+    `SELECT id, name, status, definition, created_at FROM missions WHERE status = 'active' AND definition->>'trigger' = $1 ORDER BY id`,
+    [eventType],
+  );
+  return rows.map(missionFromRow);
+}
+
+export async function findEnrollment(db: Pool | PoolClient, workflowId: string): Promise<EnrollmentRecord | undefined> {
+  const { rows } = await db.query<EnrollmentRow>(`SELECT ${ENROLLMENT_COLUMNS} FROM mission_enrollments WHERE workflow_id = $1`, [workflowId]);
+  return rows[0] ? enrollmentFromRow(rows[0]) : undefined;
+}
+
+export async function memberEnrollments(db: Pool | PoolClient, memberId: string, limit = 100): Promise<EnrollmentRecord[]> {
+  const { rows } = await db.query<EnrollmentRow>(
+    `SELECT ${ENROLLMENT_COLUMNS} FROM mission_enrollments WHERE member_id = $1 ORDER BY ends_at DESC, mission_id LIMIT $2`,
+    [memberId, limit],
+  );
+  return rows.map(enrollmentFromRow);
+}
+
+export type EnrollmentDecision = { enrollment: EnrollmentRecord; created: boolean } | { enrollment: undefined; reason: 'opt_in_required' | 'once_used' };
+
+/**
+ * The member's enrollment whose period holds `at`, creating it when the mission allows. Runs
+ * under a transaction-scoped advisory lock on (mission, member), so two events of one member
+ * processed at once cannot open two periods.
+ */
+export async function enrollmentAt(
+  client: PoolClient,
+  mission: MissionRecord,
+  memberId: string,
+  at: Date,
+  timeZone: string,
+  by: 'event' | 'opt_in',
+): Promise<EnrollmentDecision> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`mission:${mission.id}:${memberId}`]);
+  const { rows } = await client.query<EnrollmentRow>(
+    `SELECT ${ENROLLMENT_COLUMNS} FROM mission_enrollments WHERE mission_id = $1 AND member_id = $2 ORDER BY starts_at DESC`,
+    [mission.id, memberId],
+  );
+  const existing = rows.map(enrollmentFromRow);
+  const current = existing.find((e) => e.startsAt.getTime() <= at.getTime() && at.getTime() < e.endsAt.getTime());
+  if (current) return { enrollment: current, created: false };
+  const definition = mission.definition;
+  if (definition.recurrence === 'once' && existing.length > 0) return { enrollment: undefined, reason: 'once_used' };
+  // Opting in once covers the mission's later periods too.
+  if (by === 'event' && definition.enrollment === 'opt_in' && !existing.some((e) => e.enrolledBy === 'opt_in')) return { enrollment: undefined, reason: 'opt_in_required' };
+  const period = missionPeriodFor(definition, at, timeZone);
+  const workflowId = missionWorkflowId(mission.id, memberId, period.key);
+  const inserted = await client.query<EnrollmentRow>(
+    `INSERT INTO mission_enrollments (mission_id, member_id, period_key, workflow_id, starts_at, ends_at, enrolled_by, target)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (mission_id, member_id, period_key) DO NOTHING RETURNING ${ENROLLMENT_COLUMNS}`,
+    [mission.id, memberId, period.key, workflowId, period.startsAt, period.endsAt, by, definition.goal.target],
+  );
+  if (inserted.rows[0]) return { enrollment: enrollmentFromRow(inserted.rows[0]), created: true };
+  return { enrollment: (await findEnrollment(client, workflowId))!, created: false };
+}

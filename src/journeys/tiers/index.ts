@@ -1,0 +1,1 @@
+export { createTierReviewActivities, type TierReviewActivities } from './activities.js';

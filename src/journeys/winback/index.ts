@@ -1,0 +1,5 @@
+export { winbackWorkflowId, WINBACK_ACTIVITY_SIGNAL } from './ids.js';
+export { requalifyTarget, spendForPoints, winbackSettings } from './requalify.js';
+export { behindPace } from './pace.js';
+export { createWinbackActivities, type WinbackActivities, type WinbackPlan } from './activities.js';
+export { createWinbackFanoutHandler } from './fanout.js';
