@@ -151,7 +151,7 @@ describe('messaging API', () => {
       return r.json().items.length === 1 ? r.json() : undefined;
     });
     expect(inbox.unread).toBe(1);
-    const item = inbox.items[0];
+    const item = inbox.items[0]!;
     expect(item.title).toContain('800');
     const read = await app.inject({ method: 'POST', url: `/v1/members/ana/inbox/${item.id}/read`, headers: as(token) });
     expect(read.statusCode).toBe(200);
