@@ -1,23 +1,6 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/cli/runtime.js';
 import { findFreePort } from '../../src/dev/ports.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function laurel(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(PROJECT_ROOT, 'bin/laurel.js'), ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { laurel } from '../support/cli.js';
 
 const noServices = { DATABASE_URL: '', REDIS_URL: '', TEMPORAL_ADDRESS: '', SMTP_URL: '' };
 

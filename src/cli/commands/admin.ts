@@ -1,12 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { createApiKey, API_KEY_ROLES } from '../../auth/index.js';
+import { API_KEY_ROLES } from '../../auth/api-keys.js';
 import { loadConfig } from '../../config/index.js';
 import { createPool, type Pool } from '../../db/index.js';
-import { expirePoints, reviewTiers, activatePendingPoints } from '../../ledger/index.js';
-import { loadProgramFile } from '../../program/index.js';
-import { publishProgram } from '../../program/store.js';
 
 /**
  * Admin commands talk to DATABASE_URL, or to the embedded stack's PostgreSQL when it is unset
@@ -45,6 +42,7 @@ export function registerAdminCommands(program: Command): void {
     .option('--partner <id>', 'partner id (partner keys)')
     .option('--daily-cap <points>', 'most points a partner key may award per UTC day', positiveInt)
     .action(async (opts: { role: string; name: string; partner?: string; dailyCap?: number }) => {
+      const { createApiKey } = await import('../../auth/index.js');
       const key = await withPool((pool) => createApiKey(pool, { role: opts.role, name: opts.name, partnerId: opts.partner, dailyPointCap: opts.dailyCap }));
       process.stdout.write(`${key.key}\n`);
       process.stderr.write(`laurel: created ${key.role} key ${key.id} (${key.name}); store it now, it is not shown again\n`);
@@ -56,6 +54,7 @@ export function registerAdminCommands(program: Command): void {
     .description('review every member whose tier review is due (set-based)')
     .option('--as-of <instant>', 'review as of this instant', isoInstant)
     .action(async (opts: { asOf?: Date }) => {
+      const { reviewTiers } = await import('../../ledger/index.js');
       const counts = await withPool((pool) => reviewTiers(pool, opts.asOf ?? new Date()));
       process.stdout.write(`${JSON.stringify(counts)}\n`);
     });
@@ -66,6 +65,7 @@ export function registerAdminCommands(program: Command): void {
     .description('activate pending points whose window closed, then expire what is due (set-based)')
     .option('--as-of <instant>', 'expire as of this instant', isoInstant)
     .action(async (opts: { asOf?: Date }) => {
+      const { activatePendingPoints, expirePoints } = await import('../../ledger/index.js');
       const asOf = opts.asOf ?? new Date();
       const result = await withPool(async (pool) => ({ activated: await activatePendingPoints(pool, asOf), expired: await expirePoints(pool, asOf) }));
       process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -77,6 +77,8 @@ export function registerAdminCommands(program: Command): void {
     .command('load <file>')
     .description('validate a program file (YAML or JSON) and store it as the new version')
     .action(async (file: string) => {
+      const { loadProgramFile } = await import('../../program/index.js');
+      const { publishProgram } = await import('../../program/store.js');
       const definition = await loadProgramFile(resolve(file));
       const version = await withPool((pool) => publishProgram(pool, definition, 'cli', file));
       process.stdout.write(`laurel: program "${definition.name}" stored as version ${version.version}\n`);

@@ -1,20 +1,23 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, type ServiceUrls } from '../../config/index.js';
-import { createLogger } from '../../log/index.js';
-import { openAppContext } from '../../app/context.js';
-import { migrate } from '../../db/index.js';
-import { readToolPaths } from '../../dev/tools.js';
-import { startStack } from '../../dev/stack.js';
-import { seedDevStack } from '../../dev/seed.js';
-import { startApiRole, startJourneysRole, startWorkerRole, type Role } from '../../roles/index.js';
-import { PROJECT_ROOT, waitForShutdownSignal } from '../runtime.js';
+import type { ServiceUrls } from '../../config/index.js';
+import type { Role } from '../../roles/index.js';
 
 export function registerDevCommand(program: Command): void {
   program
     .command('dev')
     .description('run Laurel with its embedded stack (PostgreSQL, Redis, Temporal dev server, MailDev) in one process')
     .action(async () => {
+      // Loaded here, not at the top: other commands should not pay for the whole stack.
+      const { loadConfig } = await import('../../config/index.js');
+      const { createLogger } = await import('../../log/index.js');
+      const { openAppContext } = await import('../../app/context.js');
+      const { migrate } = await import('../../db/index.js');
+      const { readToolPaths } = await import('../../dev/tools.js');
+      const { startStack } = await import('../../dev/stack.js');
+      const { seedDevStack } = await import('../../dev/seed.js');
+      const { startApiRole, startJourneysRole, startWorkerRole } = await import('../../roles/index.js');
+      const { PROJECT_ROOT, waitForShutdownSignal } = await import('../runtime.js');
       const config = loadConfig();
       const out = (line: string): boolean => process.stdout.write(`laurel: ${line}\n`);
       const dataDir = resolve(PROJECT_ROOT, config.dataDir);
