@@ -16,7 +16,7 @@ export function emailMessageId(messageId: string, domain = 'laurel.local'): stri
 
 // Before the DATA terminator is acknowledged a failure cannot have delivered anything.
 const BEFORE_HANDOVER = new Set(['CONN', 'GREETING', 'EHLO', 'HELO', 'STARTTLS', 'AUTH', 'AUTH PLAIN', 'AUTH LOGIN', 'MAIL FROM', 'RCPT TO', 'DATA']);
-const NETWORK_BEFORE_CONNECT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNECTION', 'EDNS']);
+const NETWORK_BEFORE_CONNECT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EDNS']);
 
 interface NodemailerError {
   message: string;
@@ -35,7 +35,8 @@ export function classifySmtpError(err: unknown): SendError {
     return new SendError('transient', message, `smtp_${e.responseCode}`, { cause: err });
   }
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return new SendError('permanent', message, 'smtp_bad_message', { cause: err });
-  if ((e.code && NETWORK_BEFORE_CONNECT.has(e.code)) || (e.command && BEFORE_HANDOVER.has(e.command) && e.command !== 'DATA')) {
+  // The command in progress says how far the transaction got; DATA (or none known) may have handed the body over.
+  if ((e.command && BEFORE_HANDOVER.has(e.command) && e.command !== 'DATA') || (!e.command && e.code && NETWORK_BEFORE_CONNECT.has(e.code))) {
     return new SendError('transient', message, 'smtp_unavailable', { cause: err });
   }
   // A broken connection or a timeout while (or after) the body went out: maybe delivered.
