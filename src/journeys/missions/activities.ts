@@ -82,10 +82,17 @@ export function createMissionActivities({ pool, deliveryQueue, channels }: Missi
     /** mission_completed, with the balance after the award: waits (by retrying) until it is granted. */
     async announceMissionCompleted(workflowId: string): Promise<void> {
       const plan = await planOf(workflowId);
-      const { rows } = await pool.query<{ granted_at: Date | null; available: number | null }>(
-        `SELECT a.granted_at, b.available FROM awards a LEFT JOIN member_balances b ON b.member_id = a.member_id WHERE a.id = $1`,
-        [workflowId],
-      );
+      // The award worker usually grants within moments: poll briefly before failing the attempt.
+      const deadline = Date.now() + 5000;
+      let rows: { granted_at: Date | null; available: number | null }[] = [];
+      for (;;) {
+        ({ rows } = await pool.query<{ granted_at: Date | null; available: number | null }>(
+          `SELECT a.granted_at, b.available FROM awards a LEFT JOIN member_balances b ON b.member_id = a.member_id WHERE a.id = $1`,
+          [workflowId],
+        ));
+        if (rows[0]?.granted_at || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       if (!rows[0]?.granted_at) throw new AwardNotGrantedYet(workflowId);
       await sendMessages(
         pool,
