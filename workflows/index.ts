@@ -1,6 +1,7 @@
 // Every workflow the journeys worker registers. Workflow code only: deterministic, and it imports
 // nothing but @temporalio/workflow and workflow-safe pure code.
 export { stackCheckWorkflow } from './stack-check.js';
+export { campaignWorkflow } from './campaign.js';
 export { missionWorkflow } from './missions.js';
 export { contestWorkflow } from './contests.js';
 export { expirySweepWorkflow } from './expiry.js';

@@ -12,6 +12,7 @@ import { createExpiryActivities } from './expiry/activities.js';
 import { createTierReviewActivities } from './tiers/activities.js';
 import { createWinbackActivities } from './winback/activities.js';
 import type { Channel } from '../messaging/templates/index.js';
+import { createCampaignActivities } from './campaigns/activities.js';
 import { installTemporalRuntime } from './runtime.js';
 import type { Logger } from '../log/index.js';
 
@@ -40,6 +41,7 @@ export function createActivities(deps: JourneyDeps) {
     ...createExpiryActivities(deps),
     ...createTierReviewActivities(deps),
     ...createWinbackActivities(deps),
+    ...createCampaignActivities(deps),
   };
 }
 

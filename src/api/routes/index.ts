@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../server.js';
 import { registerEventRoutes } from './events.js';
 import { registerHealthRoutes } from './health.js';
+import { registerSegmentRoutes } from './segments.js';
+import { registerCampaignRoutes } from './campaigns.js';
 import { registerMemberRoutes } from './members.js';
 import { registerMissionRoutes } from './missions.js';
 import { registerContestRoutes } from './contests.js';
@@ -17,6 +19,8 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerMessageRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerRewardRoutes(app, ctx);
+  registerSegmentRoutes(app, ctx);
+  registerCampaignRoutes(app, ctx);
   registerMissionRoutes(app, ctx);
   registerContestRoutes(app, ctx);
 }
