@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { AppContext } from '../app/context.js';
 import { registerAuthentication } from './auth.js';
+import { registerMetrics } from './metrics.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { registerRoutes } from './routes/index.js';
 
@@ -28,6 +29,7 @@ export async function buildServer(ctx: ApiContext): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  registerMetrics(app);
   registerAuthentication(app, { pool: ctx.pool, memberTokenSecret: ctx.config.memberTokenSecret });
   registerRoutes(app, ctx);
   return app;

@@ -32,6 +32,17 @@ describe('health endpoints', () => {
     deadRedis.disconnect();
   });
 
+  it('/metrics serves Prometheus text with request counts by route pattern', async () => {
+    const app = await buildServer(env.ctx);
+    await app.inject({ method: 'GET', url: '/healthz' });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toContain('laurel_http_requests_total{method="GET",route="/healthz",status="200"} 1');
+    expect(res.body).toContain('laurel_process_resident_memory_bytes');
+    await app.close();
+  });
+
   it('unknown routes answer problem+json with a stable code', async () => {
     const app = await buildServer(env.ctx);
     const res = await app.inject({ method: 'GET', url: '/v1/nothing-here' });
