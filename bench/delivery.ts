@@ -1,0 +1,260 @@
+// Delivery benchmark: `npm run bench:delivery [-- --messages N --concurrency C]`.
+//
+// In one run, against an SMTP sink in a separate process:
+//  1. raw baseline: nodemailer pooled SMTP sending N prebuilt messages;
+//  2. the full path for N members: send records + enqueue → worker (separate process): load the
+//     member, pick the tier/locale template, render, policies, claim the send record, SMTP, mark sent.
+// Prints msgs/s of both, the ratio (goal >= 0.6) and the worker's peak RSS (goal < 300 MB).
+// Postgres and Redis are spawned for the run (or taken from DATABASE_URL / REDIS_URL).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nodemailer from 'nodemailer';
+
+const SELF = fileURLToPath(import.meta.url);
+
+function argValue(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${name} needs a positive integer`);
+  return v;
+}
+
+// ---- mode: SMTP sink (its own process, so its CPU is not the sender's) ----------------------
+
+/** Accepts every message as fast as it can: enough SMTP (with pipelining) for nodemailer. */
+function runSink(): void {
+  let accepted = 0;
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    let buffer = '';
+    let inData = false;
+    socket.write('220 sink ESMTP\r\n');
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('latin1');
+      let replies = '';
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) {
+            // Keep only what could still be the start of the terminator.
+            if (buffer.length > 4) buffer = buffer.slice(-4);
+            break;
+          }
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          accepted++;
+          replies += `250 2.0.0 queued as ${accepted}\r\n`;
+          continue;
+        }
+        const nl = buffer.indexOf('\r\n');
+        if (nl < 0) break;
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') replies += '250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n';
+        else if (verb === 'HELO') replies += '250 sink\r\n';
+        else if (verb === 'DATA') {
+          inData = true;
+          buffer = `\r\n${buffer}`; // the terminator may follow at once
+          replies += '354 go ahead\r\n';
+        } else if (verb === 'QUIT') {
+          socket.end('221 bye\r\n');
+          return;
+        } else replies += '250 OK\r\n';
+      }
+      if (replies) socket.write(replies);
+    });
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`port ${(server.address() as net.AddressInfo).port}\n`);
+  });
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+// ---- mode: delivery worker (its own process, so its RSS is measured alone) ------------------
+
+async function runWorker(): Promise<void> {
+  const { loadConfig } = await import('../src/config/index.js');
+  const { createPool } = await import('../src/db/index.js');
+  const { createLogger } = await import('../src/log/index.js');
+  const { createRedis } = await import('../src/queues/index.js');
+  const { startDeliveryService } = await import('../src/messaging/index.js');
+  const config = loadConfig(process.env);
+  const pool = createPool(config.databaseUrl!, config.messaging.deliveryConcurrency + 5);
+  const redis = createRedis(config.redisUrl!);
+  const connection = createRedis(config.redisUrl!);
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const service = await startDeliveryService({ config, smtpUrl: config.smtpUrl!, pool, redis, connection, logger: createLogger(config.logLevel, 'bench-worker') });
+  process.stdout.write('ready\n');
+  process.once('SIGTERM', () => {
+    void (async () => {
+      await service.stop();
+      clearInterval(sampler);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      redis.disconnect();
+      connection.disconnect();
+      await pool.end();
+      process.stdout.write(`rss ${peakRss}\n`);
+      process.exit(0);
+    })();
+  });
+}
+
+// ---- the benchmark -------------------------------------------------------------------------
+
+function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const match = ready.exec(out);
+      if (match) resolve({ child, match, output: () => out });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`)));
+  });
+}
+
+async function main(): Promise<void> {
+  const messages = argValue('--messages', 20_000);
+  const concurrency = argValue('--concurrency', 50);
+  const connections = argValue('--connections', 10);
+
+  const { findFreePort } = await import('../src/dev/ports.js');
+  const { startStack } = await import('../src/dev/stack.js');
+  const { readToolPaths } = await import('../src/dev/tools.js');
+  const { PROJECT_ROOT } = await import('../src/cli/runtime.js');
+  const { createPool, migrate } = await import('../src/db/index.js');
+  const { createRedis } = await import('../src/queues/index.js');
+  const { createDeliveryQueue, insertSendRecords, enqueueDeliveries } = await import('../src/messaging/index.js');
+  const { FileTemplateSource, renderMessage } = await import('../src/messaging/templates/index.js');
+
+  const sink = await startChild(['--sink'], process.env, /port (\d+)\n/);
+  const smtpUrl = `smtp://127.0.0.1:${sink.match[1]}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'laurel-bench-'));
+  const stack = await startStack({
+    tools: process.env.DATABASE_URL && process.env.REDIS_URL ? { temporalCli: '', redisServer: '', postgresBin: '', postgresRunAs: '', maildev: '' } : readToolPaths(PROJECT_ROOT),
+    dataDir,
+    ports: { postgres: await findFreePort(), redis: await findFreePort(), temporal: 1, temporalUi: 1, smtp: 1, mailbox: 1 },
+    external: { databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL, temporalAddress: 'unused:1', smtpUrl },
+    ephemeral: true,
+  });
+  const prefix = `bench${Date.now().toString(36)}`;
+  const pool = createPool(stack.databaseUrl, 10);
+  const redis = createRedis(stack.redisUrl);
+  let worker: ChildProcess | undefined;
+  try {
+    await migrate(pool);
+    const templates = new FileTemplateSource();
+    const tiers = ['bronze', 'silver', 'gold', 'diamond'];
+    const locales = [
+      { locale: 'en', timeZone: 'Europe/London' },
+      { locale: 'fa', timeZone: 'Asia/Tehran' },
+    ];
+    const vars = { points: 3500, expiresAt: '2027-01-05T20:29:59Z', balance: 12_750 };
+
+    // 1. Raw baseline: prebuilt messages (rendered once per tier/locale, outside the timing).
+    const prebuilt = new Map<string, { subject: string; html: string; text: string }>();
+    for (const tier of tiers) {
+      for (const l of locales) {
+        const r = await renderMessage({ source: templates, message: 'points_expiring', channel: 'email', member: { id: 'x', firstName: 'Sam', locale: l.locale, timeZone: l.timeZone, tier }, vars, now: new Date() });
+        prebuilt.set(`${tier}.${l.locale}`, { subject: r.subject!, html: r.html!, text: r.text! });
+      }
+    }
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: Number(sink.match[1]), pool: true, maxConnections: connections });
+    const rawStart = performance.now();
+    await Promise.all(
+      Array.from({ length: messages }, (_, i) => {
+        const body = prebuilt.get(`${tiers[i % 4]}.${locales[i % 2]!.locale}`)!;
+        return transport.sendMail({ from: 'Laurel <no-reply@laurel.local>', to: `m${i}@bench.test`, ...body, messageId: `<raw.${i}@laurel.local>` });
+      }),
+    );
+    const rawSeconds = (performance.now() - rawStart) / 1000;
+    transport.close();
+    const rawRate = messages / rawSeconds;
+    process.stdout.write(`raw baseline: ${messages} messages in ${rawSeconds.toFixed(2)} s = ${rawRate.toFixed(0)} msgs/s\n`);
+
+    // 2. Full path. Members exist beforehand (they are the ledger's); the timing starts at the send request.
+    for (let i = 0; i < messages; i += 5000) {
+      const n = Math.min(5000, messages - i);
+      const ids = Array.from({ length: n }, (_, k) => `m${i + k}`);
+      await pool.query(
+        `INSERT INTO members (id, email, first_name, locale, time_zone, tier_id, next_review_at)
+         SELECT id, id || '@bench.test', 'Sam', CASE WHEN right(id, 1) IN ('1','3','5','7','9') THEN 'fa' ELSE 'en' END,
+                CASE WHEN right(id, 1) IN ('1','3','5','7','9') THEN 'Asia/Tehran' ELSE 'Europe/London' END,
+                (ARRAY['bronze','silver','gold','diamond'])[1 + (substr(id, 2)::int % 4)], now() + interval '1 year'
+           FROM unnest($1::text[]) AS id`,
+        [ids],
+      );
+    }
+    const env = {
+      ...process.env,
+      DATABASE_URL: stack.databaseUrl,
+      REDIS_URL: stack.redisUrl,
+      SMTP_URL: `${smtpUrl}?maxConnections=${connections}`,
+      QUEUE_PREFIX: prefix,
+      DELIVERY_CONCURRENCY: String(concurrency),
+      QUIET_HOURS: 'off',
+      LOG_LEVEL: 'warn',
+    };
+    const started = await startChild(['--worker'], env, /ready\n/);
+    worker = started.child;
+    const queue = createDeliveryQueue(redis, prefix);
+    const fullStart = performance.now();
+    for (let i = 0; i < messages; i += 5000) {
+      const requests = Array.from({ length: Math.min(5000, messages - i) }, (_, k) => ({
+        id: `bench.points_expiring.m${i + k}`,
+        message: 'points_expiring',
+        channel: 'email' as const,
+        memberId: `m${i + k}`,
+        vars,
+      }));
+      await insertSendRecords(pool, requests);
+      await enqueueDeliveries(queue, requests.map((r) => r.id));
+    }
+    for (;;) {
+      const { rows } = await pool.query<{ sent: number; other: number }>(
+        `SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent, count(*) FILTER (WHERE status IN ('dead', 'suppressed', 'capped'))::int AS other FROM messages`,
+      );
+      const { sent, other } = rows[0]!;
+      if (sent + other >= messages) {
+        if (other > 0) throw new Error(`${other} messages did not go out`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const fullSeconds = (performance.now() - fullStart) / 1000;
+    const fullRate = messages / fullSeconds;
+    await queue.close();
+    const exit = new Promise<void>((resolve) => worker!.once('exit', () => resolve()));
+    worker.kill('SIGTERM');
+    await exit;
+    const rss = Number(/rss (\d+)/.exec(started.output())?.[1] ?? NaN);
+    worker = undefined;
+
+    const ratio = fullRate / rawRate;
+    process.stdout.write(`full path:    ${messages} members in ${fullSeconds.toFixed(2)} s = ${fullRate.toFixed(0)} msgs/s (concurrency ${concurrency}, ${connections} SMTP connections)\n`);
+    process.stdout.write(`ratio full/raw: ${ratio.toFixed(2)} (goal >= 0.6) ${ratio >= 0.6 ? 'OK' : 'BELOW GOAL'}\n`);
+    process.stdout.write(`worker peak RSS: ${(rss / 1024 / 1024).toFixed(0)} MB (goal < 300 MB) ${rss < 300 * 1024 * 1024 ? 'OK' : 'ABOVE GOAL'}\n`);
+  } finally {
+    worker?.kill('SIGKILL');
+    redis.disconnect();
+    await pool.end();
+    sink.child.kill('SIGTERM');
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--sink')) runSink();
+else if (process.argv.includes('--worker')) await runWorker();
+else await main();
