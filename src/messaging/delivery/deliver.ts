@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from '../../db/index.js';
 import { LaurelError } from '../../errors/index.js';
 import type { Logger } from '../../log/index.js';
-import { findMember, type Member } from '../../members/index.js';
+import type { Consent } from '../../members/index.js';
 import { SendError, type ChannelAdapter } from '../channels/index.js';
 import { resolveBatchVars } from '../notifications/points-earned.js';
-import { capExceeded, capPeriods, checkAddress, consentAllows, normalizeAddress, quietHoursApply, quietHoursRelease, type FrequencyCaps, type QuietHours } from '../policies/index.js';
+import { capExceeded, capPeriods, checkAddress, consentAllows, quietHoursApply, quietHoursRelease, type FrequencyCaps, type QuietHours } from '../policies/index.js';
 import type { ChannelReconciler } from '../reconcile/index.js';
 import type { MessageCategory, MessageStatus } from '../store/send-records.js';
 import { FINAL_STATUSES } from '../store/send-records.js';
@@ -29,9 +29,60 @@ export interface SendRecordRow {
   headers: Record<string, string> | null;
   attempt_token: string | null;
   policy_at: Date | null;
+  /** The member (null when unknown), joined in the same query. */
+  mem_id: string | null;
+  mem_email: string | null;
+  mem_phone: string | null;
+  mem_first_name: string | null;
+  mem_locale: string | null;
+  mem_time_zone: string | null;
+  mem_attributes: Record<string, unknown> | null;
+  mem_consent: Consent | null;
+  mem_tier_id: string | null;
+  /** The suppression-list entry for the member's current address on this channel, if any. */
+  sup_scope: 'all' | 'marketing' | null;
+  sup_reason: string | null;
 }
 
-const ROW_COLUMNS = `id, channel, kind, member_id, recipient, subject, body_text, body_html, status, attempts, vars, category, headers, attempt_token, policy_at`;
+// One round trip loads the record, its member and the member's suppression entry.
+const LOAD_SQL = `
+  SELECT msg.id, msg.channel, msg.kind, msg.member_id, msg.recipient, msg.subject, msg.body_text, msg.body_html, msg.status,
+         msg.attempts, msg.vars, msg.category, msg.headers, msg.attempt_token, msg.policy_at,
+         mem.id AS mem_id, mem.email AS mem_email, mem.phone AS mem_phone, mem.first_name AS mem_first_name, mem.locale AS mem_locale,
+         mem.time_zone AS mem_time_zone, mem.attributes AS mem_attributes, mem.consent AS mem_consent, mem.tier_id AS mem_tier_id,
+         sup.scope AS sup_scope, sup.reason AS sup_reason
+    FROM messages msg
+    LEFT JOIN members mem ON mem.id = msg.member_id
+    LEFT JOIN suppressions sup ON sup.channel = msg.channel
+         AND sup.address = CASE msg.channel WHEN 'email' THEN lower(trim(mem.email)) WHEN 'sms' THEN trim(mem.phone) END
+   WHERE msg.id = $1`;
+
+interface LoadedMember {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  firstName: string | null;
+  locale: string;
+  timeZone: string | null;
+  attributes: Record<string, unknown>;
+  consent: Consent;
+  tierId: string;
+}
+
+function memberOf(row: SendRecordRow): LoadedMember | undefined {
+  if (!row.mem_id) return undefined;
+  return {
+    id: row.mem_id,
+    email: row.mem_email,
+    phone: row.mem_phone,
+    firstName: row.mem_first_name,
+    locale: row.mem_locale ?? 'en',
+    timeZone: row.mem_time_zone,
+    attributes: row.mem_attributes ?? {},
+    consent: row.mem_consent ?? {},
+    tierId: row.mem_tier_id ?? '',
+  };
+}
 
 export interface DeliveryPolicySettings {
   quietHours: QuietHours | undefined;
@@ -59,6 +110,32 @@ export type DeliveryOutcome =
   | { status: 'retry'; reason: string; attempts: number }
   | { status: 'dead'; reason: string };
 
+const CLAIM_FIRST_SQL = `
+  UPDATE messages SET status = 'sending', attempt_token = $3, attempt_started_at = now(), attempts = attempts + 1, policy_at = $11,
+         recipient = $4, subject = $5, body_text = $6, body_html = $7, headers = $8, template_key = coalesce($9, template_key),
+         locale = coalesce($10, locale), held_until = NULL, updated_at = now()
+   WHERE id = $1 AND status = $2 AND policy_at IS NULL`;
+
+const CLAIM_AGAIN_SQL = `
+  UPDATE messages SET status = 'sending', attempt_token = $3, attempt_started_at = now(), attempts = attempts + 1, updated_at = now()
+   WHERE id = $1 AND status = $2 AND attempt_token IS NOT DISTINCT FROM $4`;
+
+function claimFirstParams(row: SendRecordRow, token: string, prepared: Prepared, now: Date): unknown[] {
+  return [
+    row.id,
+    row.status,
+    token,
+    prepared.recipient,
+    prepared.subject,
+    prepared.text,
+    prepared.html,
+    prepared.headers ? JSON.stringify(prepared.headers) : null,
+    prepared.templateKey,
+    prepared.locale,
+    now,
+  ];
+}
+
 /** A failure retrying cannot fix: the message is dead-lettered with this reason at once. */
 class PermanentFailure extends Error {}
 
@@ -78,7 +155,7 @@ function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function renderMember(member: Member): RenderMember {
+function renderMember(member: LoadedMember): RenderMember {
   return {
     id: member.id,
     firstName: member.firstName,
@@ -112,7 +189,7 @@ export class MessageDelivery {
 
   async deliver(messageId: string): Promise<DeliveryOutcome> {
     const { pool } = this.deps;
-    const { rows } = await pool.query<SendRecordRow>(`SELECT ${ROW_COLUMNS} FROM messages WHERE id = $1`, [messageId]);
+    const { rows } = await pool.query<SendRecordRow>(LOAD_SQL, [messageId]);
     const row = rows[0];
     if (!row) return { status: 'dead', reason: `no_send_record: message ${messageId} has no send record` };
     if (FINAL_STATUSES.has(row.status)) return { status: 'already_final', finalStatus: row.status };
@@ -191,7 +268,7 @@ export class MessageDelivery {
       }
       return { recipient, subject: row.subject, text: row.body_text, html: row.body_html, headers: row.headers, templateKey: null, locale: null };
     }
-    const member = await findMember(pool, row.member_id);
+    const member = memberOf(row);
     if (!member) throw new PermanentFailure(`unknown_member: member ${row.member_id} does not exist`);
     const definition = messageDefinition(row.kind);
     if (!definition) throw new PermanentFailure(`template_not_found: unknown message ${row.kind}`);
@@ -201,13 +278,8 @@ export class MessageDelivery {
     }
     const address = row.channel === 'email' ? member.email : row.channel === 'sms' ? member.phone : member.id;
     const recipient = checkAddress(row.channel, address);
-    if (row.channel !== 'inbox') {
-      const { rows } = await pool.query<{ scope: string; reason: string }>(`SELECT scope, reason FROM suppressions WHERE channel = $1 AND address = $2`, [
-        row.channel,
-        normalizeAddress(row.channel, recipient),
-      ]);
-      const hit = rows[0];
-      if (hit && (hit.scope === 'all' || kind === 'marketing')) return this.finish(row.id, 'suppressed', `suppressed: ${recipient} is on the suppression list (${hit.reason})`);
+    if (row.channel !== 'inbox' && row.sup_scope && (row.sup_scope === 'all' || kind === 'marketing')) {
+      return this.finish(row.id, 'suppressed', `suppressed: ${recipient} is on the suppression list (${row.sup_reason ?? 'no reason'})`);
     }
     const timeZone = member.timeZone ?? 'UTC';
     if (quietHoursApply(kind, row.channel)) {
@@ -223,7 +295,7 @@ export class MessageDelivery {
     return { ...rendered, recipient };
   }
 
-  private async render(row: SendRecordRow, member: RenderMember, vars: Record<string, unknown>, realMember?: Member): Promise<Omit<Prepared, 'recipient'>> {
+  private async render(row: SendRecordRow, member: RenderMember, vars: Record<string, unknown>, realMember?: LoadedMember): Promise<Omit<Prepared, 'recipient'>> {
     const link = realMember && row.channel !== 'inbox' ? unsubscribeUrl(this.deps.links.publicUrl, this.deps.links.unsubscribeSecret, { memberId: realMember.id, channel: row.channel }) : undefined;
     const links = { unsubscribe: link ?? `${this.deps.links.publicUrl.replace(/\/+$/, '')}/v1/unsubscribe/test-send` };
     const rendered = await renderMessage({ source: this.deps.templates, message: row.kind, channel: row.channel, member, vars, now: this.now(), links });
@@ -245,49 +317,37 @@ export class MessageDelivery {
    */
   private async claim(row: SendRecordRow, prepared: Prepared | null): Promise<string | DeliveryOutcome | undefined> {
     const token = randomUUID();
+    const member = memberOf(row);
+    if (!(prepared && row.category === 'marketing' && member)) {
+      const { rowCount } = prepared ? await this.deps.pool.query(CLAIM_FIRST_SQL, claimFirstParams(row, token, prepared, this.now())) : await this.deps.pool.query(CLAIM_AGAIN_SQL, [row.id, row.status, token, row.attempt_token]);
+      return rowCount === 1 ? token : undefined;
+    }
     const client = await this.deps.pool.connect();
     try {
       await client.query('BEGIN');
-      if (prepared && row.category === 'marketing' && row.member_id) {
-        await client.query(`SELECT pg_advisory_xact_lock(hashtext('laurel.cap.' || $1))`, [row.member_id]);
-        const member = await findMember(client, row.member_id);
-        if (member) {
-          const periods = capPeriods(this.now(), member.timeZone ?? 'UTC', member.locale);
-          const { rows } = await client.query<{ today: number; week: number }>(
-            `SELECT count(*) FILTER (WHERE policy_at >= $2)::int AS today, count(*) FILTER (WHERE policy_at >= $3)::int AS week
-               FROM messages
-              WHERE member_id = $1 AND category = 'marketing' AND policy_at >= least($2, $3)
-                AND status IN ('sending', 'sent', 'failed', 'unknown') AND id <> $4`,
-            [row.member_id, periods.dayStart, periods.weekStart, row.id],
-          );
-          const counts = rows[0] ?? { today: 0, week: 0 };
-          const cap = this.deps.policy.caps[member.tierId];
-          const exceeded = capExceeded(cap, counts.today, counts.week);
-          if (exceeded) {
-            const limit = exceeded === 'day' ? cap?.day : cap?.week;
-            await client.query(`UPDATE messages SET status = 'capped', error = $2, updated_at = now() WHERE id = $1 AND status = $3`, [
-              row.id,
-              `frequency_cap: ${member.tierId} members get at most ${limit} marketing message(s) per ${exceeded}`,
-              row.status,
-            ]);
-            await client.query('COMMIT');
-            return { status: 'capped', reason: `frequency cap per ${exceeded}` };
-          }
-        }
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('laurel.cap.' || $1))`, [member.id]);
+      const periods = capPeriods(this.now(), member.timeZone ?? 'UTC', member.locale);
+      const { rows } = await client.query<{ today: number; week: number }>(
+        `SELECT count(*) FILTER (WHERE policy_at >= $2)::int AS today, count(*) FILTER (WHERE policy_at >= $3)::int AS week
+           FROM messages
+          WHERE member_id = $1 AND category = 'marketing' AND policy_at >= least($2, $3)
+            AND status IN ('sending', 'sent', 'failed', 'unknown') AND id <> $4`,
+        [member.id, periods.dayStart, periods.weekStart, row.id],
+      );
+      const counts = rows[0] ?? { today: 0, week: 0 };
+      const cap = this.deps.policy.caps[member.tierId];
+      const exceeded = capExceeded(cap, counts.today, counts.week);
+      if (exceeded) {
+        const limit = exceeded === 'day' ? cap?.day : cap?.week;
+        await client.query(`UPDATE messages SET status = 'capped', error = $2, updated_at = now() WHERE id = $1 AND status = $3`, [
+          row.id,
+          `frequency_cap: ${member.tierId} members get at most ${limit} marketing message(s) per ${exceeded}`,
+          row.status,
+        ]);
+        await client.query('COMMIT');
+        return { status: 'capped', reason: `frequency cap per ${exceeded}` };
       }
-      const { rowCount } = prepared
-        ? await client.query(
-            `UPDATE messages SET status = 'sending', attempt_token = $3, attempt_started_at = now(), attempts = attempts + 1, policy_at = $11,
-                    recipient = $4, subject = $5, body_text = $6, body_html = $7, headers = $8, template_key = coalesce($9, template_key),
-                    locale = coalesce($10, locale), held_until = NULL, updated_at = now()
-              WHERE id = $1 AND status = $2 AND policy_at IS NULL`,
-            [row.id, row.status, token, prepared.recipient, prepared.subject, prepared.text, prepared.html, prepared.headers ? JSON.stringify(prepared.headers) : null, prepared.templateKey, prepared.locale, this.now()],
-          )
-        : await client.query(
-            `UPDATE messages SET status = 'sending', attempt_token = $3, attempt_started_at = now(), attempts = attempts + 1, updated_at = now()
-              WHERE id = $1 AND status = $2 AND attempt_token IS NOT DISTINCT FROM $4`,
-            [row.id, row.status, token, row.attempt_token],
-          );
+      const { rowCount } = await client.query(CLAIM_FIRST_SQL, claimFirstParams(row, token, prepared, this.now()));
       await client.query('COMMIT');
       return rowCount === 1 ? token : undefined;
     } catch (err) {
