@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContestFanoutHandler, decodeLeaderboardScore, encodeLeaderboardScore } from '../../../src/journeys/contests/index.js';
 import { checkLedgerInvariant, ingestEvent } from '../../../src/ledger/index.js';
@@ -19,6 +19,13 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutM
     if (ok(v) || Date.now() > deadline) return v;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+
+/** protobufjs' JSON form (historyToJSON trips over the two protobufjs copies installed). */
+function historyJson(history: unknown): string {
+  const History = temporal.api.history.v1.History;
+  return JSON.stringify(History.toObject(History.fromObject(history as Record<string, unknown>), { longs: String, enums: String, bytes: String }));
 }
 
 describe('contests: Redis leaderboard from the fan-out, a workflow that freezes, awards and announces', () => {
@@ -127,7 +134,7 @@ describe('contests: Redis leaderboard from the fan-out, a workflow that freezes,
     }
     if (process.env.RECORD_HISTORIES === '1') {
       const history = await env.ctx.temporal.workflow.getHandle('contest:sprint').fetchHistory();
-      writeFileSync(join(PROJECT_ROOT, 'test/fixtures/histories', 'contest.json'), historyToJSON(history));
+      writeFileSync(join(PROJECT_ROOT, 'test/fixtures/histories', 'contest.json'), historyJson(history));
     }
   });
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reminderStage } from '../../../src/journeys/expiry/index.js';
 import { EXPIRY_SCHEDULE_ID, TIER_REVIEW_SCHEDULE_ID } from '../../../src/journeys/schedules/index.js';
@@ -14,6 +14,13 @@ import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
+
+
+/** protobufjs' JSON form (historyToJSON trips over the two protobufjs copies installed). */
+function historyJson(history: unknown): string {
+  const History = temporal.api.history.v1.History;
+  return JSON.stringify(History.toObject(History.fromObject(history as Record<string, unknown>), { longs: String, enums: String, bytes: String }));
+}
 
 describe('the daily points-expiry sweep: reminders 30, 7 and 1 day(s) ahead, each once; then expiry', () => {
   let env: TestEnv;
@@ -108,7 +115,7 @@ describe('the daily points-expiry sweep: reminders 30, 7 and 1 day(s) ahead, eac
 
     if (process.env.RECORD_HISTORIES === '1') {
       const history = await env.ctx.temporal.workflow.getHandle(`points-expiry-test-${env.id}-${run}`).fetchHistory();
-      writeFileSync(join(PROJECT_ROOT, 'test/fixtures/histories', 'expiry-sweep.json'), historyToJSON(history));
+      writeFileSync(join(PROJECT_ROOT, 'test/fixtures/histories', 'expiry-sweep.json'), historyJson(history));
     }
   });
 });

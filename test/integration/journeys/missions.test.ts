@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMissionFanoutHandler, MissionInputSchema, type MissionInput } from '../../../src/journeys/missions/index.js';
 import { checkLedgerInvariant, ingestEvent, type EventInput } from '../../../src/ledger/index.js';
@@ -21,6 +21,13 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutM
   }
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+
+/** protobufjs' JSON form (historyToJSON trips over the two protobufjs copies installed). */
+function historyJson(history: unknown): string {
+  const History = temporal.api.history.v1.History;
+  return JSON.stringify(History.toObject(History.fromObject(history as Record<string, unknown>), { longs: String, enums: String, bytes: String }));
+}
 
 describe('missions: fan-out → signalWithStart → one workflow per member per period → award queue', () => {
   let env: TestEnv;
@@ -61,7 +68,7 @@ describe('missions: fan-out → signalWithStart → one workflow per member per 
     recorded[name] = workflowId;
     if (process.env.RECORD_HISTORIES === '1') {
       const history = await env.ctx.temporal.workflow.getHandle(workflowId).fetchHistory();
-      writeFileSync(join(PROJECT_ROOT, 'test/fixtures/histories', `${name}.json`), historyToJSON(history));
+      writeFileSync(join(PROJECT_ROOT, 'test/fixtures/histories', `${name}.json`), historyJson(history));
     }
   }
 

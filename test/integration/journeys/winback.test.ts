@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requalifyTarget, spendForPoints } from '../../../src/journeys/winback/index.js';
 import { checkLedgerInvariant, ingestEvent } from '../../../src/ledger/index.js';
@@ -21,6 +21,13 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutM
 }
 
 const DAY_MS = 300; // a journey "day" in this test
+
+
+/** protobufjs' JSON form (historyToJSON trips over the two protobufjs copies installed). */
+function historyJson(history: unknown): string {
+  const History = temporal.api.history.v1.History;
+  return JSON.stringify(History.toObject(History.fromObject(history as Record<string, unknown>), { longs: String, enums: String, bytes: String }));
+}
 
 describe('win-back after demotion: started by the tier review, regained or lapsed', () => {
   let env: TestEnv;
@@ -129,7 +136,7 @@ describe('win-back after demotion: started by the tier review, regained or lapse
         ['tier-review', `tier-review-test-${env.id}`],
       ] as const) {
         const history = await env.ctx.temporal.workflow.getHandle(workflowId).fetchHistory();
-        writeFileSync(join(PROJECT_ROOT, 'test/fixtures/histories', `${name}.json`), historyToJSON(history));
+        writeFileSync(join(PROJECT_ROOT, 'test/fixtures/histories', `${name}.json`), historyJson(history));
       }
     }
   });
