@@ -7,3 +7,4 @@ export { contestWorkflow } from './contests.js';
 export { expirySweepWorkflow } from './expiry.js';
 export { tierReviewWorkflow } from './tier-review.js';
 export { winbackWorkflow } from './winback.js';
+export { drawWorkflow } from './draw.js';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
 
@@ -49,6 +49,10 @@ const envSchema = z.object({
   FREQUENCY_CAPS: z.string().optional(),
   NOTIFY_CHANNELS: z.string().regex(/^(email|sms|inbox)(,(email|sms|inbox))*$/, 'expected a comma-separated list of email, sms, inbox').default('email,inbox'),
   POINTS_EARNED_BATCH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Prize draws (src/draws, src/journeys/draws).
+  DRAW_KEY: z.string().min(32, 'expected at least 32 characters').optional(),
+  DRAND_RELAY_URL: z.string().url().default('https://api.drand.sh'),
+  DRAND_EXTRA_CHAINS: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -73,6 +77,24 @@ export interface LaurelConfig {
   memberTokenSecret: string;
   memberTokenTtlSeconds: number;
   messaging: MessagingSettings;
+  draws: DrawSettings;
+}
+
+/** Settings of the prize draws. */
+export interface DrawSettings {
+  /**
+   * The program's draw key: pid = HMAC(key, member id). Unset (dev only): derived from the member
+   * token secret, so it is as stable as that secret; pids are stored at the freeze, so the key is
+   * only needed then.
+   */
+  key: string;
+  keyDerived: boolean;
+  /** drand HTTP relay the draw workflow fetches rounds from. */
+  drandRelayUrl: string;
+  /** JSON list of further drand chains ({name, chainHash, publicKey, scheme, genesisTime, period}). */
+  extraDrandChains: string | undefined;
+  /** Where commit and audit records are published as files (`<dir>/<draw id>/`). */
+  publishDir: string;
 }
 
 /** Settings of src/messaging; the policies parse `quietHours` and `frequencyCaps` themselves. */
@@ -146,6 +168,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
       frequencyCaps: e.FREQUENCY_CAPS,
       notifyChannels: e.NOTIFY_CHANNELS.split(',') as ('email' | 'sms' | 'inbox')[],
       pointsEarnedBatchSeconds: e.POINTS_EARNED_BATCH_SECONDS,
+    },
+    draws: {
+      key: e.DRAW_KEY ?? createHmac('sha256', memberTokenSecret).update('laurel draw key').digest('base64url'),
+      keyDerived: e.DRAW_KEY === undefined,
+      drandRelayUrl: e.DRAND_RELAY_URL,
+      extraDrandChains: e.DRAND_EXTRA_CHAINS,
+      publishDir: `${e.LAUREL_DATA_DIR}/draws`,
     },
   };
 }

@@ -77,15 +77,30 @@ function toWeight(memberId: string, weight: bigint | number): bigint {
  * without materializing them; `expectedCount` only sizes the first allocation.
  */
 export function freezeEntries(drawKey: Uint8Array, members: Iterable<EntryInput>, expectedCount = 1024): FrozenEntries {
+  return freezeEntriesIndexed(drawKey, members, expectedCount).entries;
+}
+
+/**
+ * freezeEntries, also telling where each entry came from: `source[j]` is the position, among the
+ * members given (zero-weight ones included), of the member that is entry j in pid order. The
+ * draw journey stores member ids beside the pids with it.
+ */
+export function freezeEntriesIndexed(drawKey: Uint8Array, members: Iterable<EntryInput>, expectedCount = 1024): { entries: FrozenEntries; source: Uint32Array } {
   const deriver = new PidDeriver(drawKey);
   let capacity = Math.max(16, expectedCount);
   let pids = Buffer.allocUnsafe(capacity * PID_BYTES);
   let weights = new BigUint64Array(capacity);
   let n = 0;
+  let inputIndex = -1;
+  let origin = new Uint32Array(capacity);
   for (const m of members) {
+    inputIndex++;
     const w = toWeight(m.memberId, m.weight);
     if (w === 0n) continue;
     if (n === capacity) {
+      const grownOrigin = new Uint32Array(capacity * 2);
+      grownOrigin.set(origin);
+      origin = grownOrigin;
       capacity *= 2;
       const grownPids = Buffer.allocUnsafe(capacity * PID_BYTES);
       pids.copy(grownPids, 0, 0, n * PID_BYTES);
@@ -96,9 +111,13 @@ export function freezeEntries(drawKey: Uint8Array, members: Iterable<EntryInput>
     }
     deriver.deriveInto(m.memberId, pids, n * PID_BYTES);
     weights[n] = w;
+    origin[n] = inputIndex;
     n++;
   }
-  return layOutBlocks(pids, weights, n);
+  const { entries, order } = layOutBlocks(pids, weights, n);
+  const source = new Uint32Array(n);
+  for (let j = 0; j < n; j++) source[j] = origin[order[j]!]!;
+  return { entries, source };
 }
 
 /** Entries whose pids are already known (tests, re-imports): same sort and layout as freezeEntries. */
@@ -111,13 +130,13 @@ export function freezePidEntries(entries: Iterable<{ pid: Uint8Array; weight: bi
     pids.set(e.pid, i * PID_BYTES);
     weights[i] = toWeight(`entry ${i}`, e.weight);
   });
-  return layOutBlocks(pids, weights, list.length);
+  return layOutBlocks(pids, weights, list.length).entries;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const TWO_32 = 0x100000000;
 
-function layOutBlocks(pids: Buffer, weights: BigUint64Array, n: number): FrozenEntries {
+function layOutBlocks(pids: Buffer, weights: BigUint64Array, n: number): { entries: FrozenEntries; order: Uint32Array } {
   const order = sortByPid(pids, n);
   const sortedPids = Buffer.allocUnsafe(n * PID_BYTES);
   for (let j = 0; j < n; j++) {
@@ -147,7 +166,7 @@ function layOutBlocks(pids: Buffer, weights: BigUint64Array, n: number): FrozenE
     total += weights[order[j]!]!;
     if (total > U64_MAX) throw new ValidationError('ticket_total_overflow', 'total tickets do not fit in 64 bits');
   }
-  return new FrozenEntries(sortedPids, starts, n, total);
+  return { entries: new FrozenEntries(sortedPids, starts, n, total), order };
 }
 
 /**

@@ -2,7 +2,7 @@
 export { TWO_POW_64, U64_MAX, u32be, u64be, lp, utf8, fromHex, toHex } from './bytes.js';
 export { derivePid, PidDeriver } from './pid.js';
 export type { EntryInput } from './entries.js';
-export { FrozenEntries, PID_BYTES, freezeEntries, freezePidEntries, sortByPid } from './entries.js';
+export { FrozenEntries, PID_BYTES, freezeEntries, freezeEntriesIndexed, freezePidEntries, sortByPid } from './entries.js';
 export {
   EMPTY_TREE_ROOT,
   leafHash,
@@ -55,3 +55,5 @@ export { verifyDraw } from './verify.js';
 export type { MemberProofResult } from './member-proof.js';
 export { findEntryIndex, buildMemberProof, verifyMemberProof } from './member-proof.js';
 export { openLeavesStream, readJsonFile, writeLeavesFile, writeDrawFiles } from './files.js';
+export type { AuditLogEntry, AuditChainResult } from './audit-log.js';
+export { canonicalJson, sha256Hex, auditEntryHash, nextAuditEntry, verifyAuditChain } from './audit-log.js';

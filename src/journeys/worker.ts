@@ -13,6 +13,8 @@ import { createTierReviewActivities } from './tiers/activities.js';
 import { createWinbackActivities } from './winback/activities.js';
 import type { Channel } from '../messaging/templates/index.js';
 import { createCampaignActivities } from './campaigns/activities.js';
+import { createDrawActivities } from './draws/activities.js';
+import type { DrawSettings } from './draws/lifecycle.js';
 import { installTemporalRuntime } from './runtime.js';
 import type { Logger } from '../log/index.js';
 
@@ -30,6 +32,8 @@ export interface JourneyDeps {
   prefix: string;
   /** Channels member notifications go out on (config NOTIFY_CHANNELS). */
   channels: readonly Channel[];
+  /** Prize draws: draw key, drand chains and relay, publish dir (absent: draws cannot run here). */
+  draws?: DrawSettings;
 }
 
 /** All activities of every journey, built over the shared dependencies. */
@@ -42,6 +46,7 @@ export function createActivities(deps: JourneyDeps) {
     ...createTierReviewActivities(deps),
     ...createWinbackActivities(deps),
     ...createCampaignActivities(deps),
+    ...createDrawActivities(deps),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/context.js';
 import { createJourneyWorker } from '../journeys/index.js';
+import { drawSettingsFrom } from '../journeys/draws/index.js';
 import { ensureJourneySchedules } from '../journeys/schedules/index.js';
 import type { Role } from './role.js';
 
@@ -16,6 +17,7 @@ export async function startJourneysRole(ctx: AppContext, bundle?: { code: string
       redis: ctx.redis,
       prefix: ctx.config.queuePrefix,
       channels: ctx.config.messaging.notifyChannels,
+      draws: drawSettingsFrom(ctx.config),
     },
     logger: ctx.logger,
     ...(bundle ? { bundle } : {}),

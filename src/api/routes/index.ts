@@ -10,6 +10,7 @@ import { registerContestRoutes } from './contests.js';
 import { registerMessageRoutes } from './messages.js';
 import { registerProgramRoutes } from './program.js';
 import { registerRewardRoutes } from './rewards.js';
+import { registerDrawRoutes } from './draws.js';
 
 /** Every route group registers here; one file per concern in this folder. */
 export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -23,4 +24,5 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerCampaignRoutes(app, ctx);
   registerMissionRoutes(app, ctx);
   registerContestRoutes(app, ctx);
+  registerDrawRoutes(app, ctx);
 }

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig } from '../../config/index.js';
+import { createPool } from '../../db/index.js';
+import { exportDraw } from '../../journeys/draws/index.js';
 import { LaurelError } from '../../errors/index.js';
 import type { DrawAuditRecord, DrawSummary } from '../../draws/index.js';
 import { DrawAuditRecordSchema, openLeavesStream, readJsonFile, verifyDraw, verifyMemberProof } from '../../draws/index.js';
@@ -13,7 +17,7 @@ interface VerifyFlags {
   fetchDrand?: string;
 }
 
-/** `laurel draw …`: offline verification of published draws. */
+/** `laurel draw …`: export and offline verification of published draws. */
 export function registerDrawCommands(program: Command): void {
   const draw = program.command('draw').description('prize draws (LAUREL-DRAW-v1)');
   draw
@@ -25,6 +29,21 @@ export function registerDrawCommands(program: Command): void {
     .option('--fetch-drand <url>', 're-fetch the drand round from this relay (e.g. https://api.drand.sh) and compare')
     .action(async (flags: VerifyFlags) => {
       process.exitCode = await runDrawVerify(flags, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`));
+    });
+  draw
+    .command('export <id>')
+    .description('write draw.json, leaves.ndjson[.gz] and audit-log.json of a drawn draw from the database (DATABASE_URL, else the dev stack)')
+    .option('--out <dir>', 'directory to write into', '.')
+    .option('--gzip', 'write leaves.ndjson.gz instead of leaves.ndjson')
+    .action(async (id: string, flags: { out: string; gzip?: boolean }) => {
+      const config = loadConfig();
+      const pool = createPool(config.databaseUrl ?? `postgres://laurel@127.0.0.1:${config.devPorts.postgres}/laurel`, 4);
+      try {
+        const out = await exportDraw(pool, id, resolve(flags.out), { gzip: flags.gzip ?? false });
+        process.stdout.write(`${out.recordPath}\n${out.leavesPath}\n${out.auditLogPath}\nleaves sha256 ${out.leavesSha256}\n`);
+      } finally {
+        await pool.end();
+      }
     });
 }
 
