@@ -101,7 +101,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
           [campaignId],
         );
       } else if (status === 'paused') {
-        await pool.query(`UPDATE campaigns SET status = 'paused', updated_at = now() WHERE id = $1 AND status = 'running'`, [campaignId]);
+        await pool.query(`UPDATE campaigns SET status = 'paused', updated_at = now() WHERE id = $1 AND status IN ('scheduled', 'running')`, [campaignId]);
       } else if (status === 'completed' || status === 'cancelled') {
         await pool.query(
           `UPDATE campaigns SET status = $2, completed_at = coalesce(completed_at, now()), updated_at = now() WHERE id = $1 AND status NOT IN ('completed', 'cancelled')`,
