@@ -70,7 +70,10 @@ export class PostgresTemplateSource implements TemplateSource {
 /** Marketer templates first, then the built-in files. */
 export function messagingTemplateSource(pool: Pool, builtIn: TemplateSource = new FileTemplateSource()): { source: TemplateSource; stored: PostgresTemplateSource } {
   const stored = new PostgresTemplateSource(pool);
-  return { source: layeredTemplateSource(stored, builtIn), stored };
+  const layered = layeredTemplateSource(stored, builtIn);
+  // Marketer templates bring no partials: hand out the built-in map itself, whose identity lets the
+  // renderer reuse compiled partials (a merged copy per render would be re-hashed every time).
+  return { source: { list: (m) => layered.list(m), read: (m, f) => layered.read(m, f), partials: () => builtIn.partials() }, stored };
 }
 
 export interface SavedTemplate {
