@@ -84,20 +84,23 @@ export function createMissionActivities({ pool, deliveryQueue, channels }: Missi
       const plan = await planOf(workflowId);
       // The award worker usually grants within moments: poll briefly before failing the attempt.
       const deadline = Date.now() + 5000;
-      let rows: { granted_at: Date | null; available: number | null }[] = [];
-      for (;;) {
-        ({ rows } = await pool.query<{ granted_at: Date | null; available: number | null }>(
-          `SELECT a.granted_at, b.available FROM awards a LEFT JOIN member_balances b ON b.member_id = a.member_id WHERE a.id = $1`,
-          [workflowId],
-        ));
-        if (rows[0]?.granted_at || Date.now() > deadline) break;
+      const grantedBalance = async () =>
+        (
+          await pool.query<{ granted_at: Date | null; available: number | null }>(
+            `SELECT a.granted_at, b.available FROM awards a LEFT JOIN member_balances b ON b.member_id = a.member_id WHERE a.id = $1`,
+            [workflowId],
+          )
+        ).rows[0];
+      let row = await grantedBalance();
+      while (!row?.granted_at && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
+        row = await grantedBalance();
       }
-      if (!rows[0]?.granted_at) throw new AwardNotGrantedYet(workflowId);
+      if (!row?.granted_at) throw new AwardNotGrantedYet(workflowId);
       await sendMessages(
         pool,
         deliveryQueue,
-        channelRequests(channels, 'mission_completed', workflowId, plan.memberId, { missionName: plan.missionName, reward: plan.rewardPoints, balance: Number(rows[0].available ?? 0) }),
+        channelRequests(channels, 'mission_completed', workflowId, plan.memberId, { missionName: plan.missionName, reward: plan.rewardPoints, balance: Number(row.available ?? 0) }),
       );
     },
 

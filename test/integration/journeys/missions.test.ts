@@ -138,7 +138,7 @@ describe('missions: fan-out → signalWithStart → one workflow per member per 
       period: { type: 'from_enrollment', seconds: 3 },
       recurrence: 'once',
       rewardPoints: 15,
-      lateEventGraceSeconds: 4,
+      lateEventGraceSeconds: 8,
     });
     const t0 = new Date();
     await ingestEvent(env.ctx.pool, { memberId: 'ben', type: 'review', idempotencyKey: `ben-1-${env.id}`, occurredAt: t0.toISOString() }, { source: 'api' });

@@ -1,0 +1,130 @@
+// Mission fan-out benchmark: `npm run bench:missions [-- --members N --events E --concurrency C]`.
+//
+// N members each with a mission workflow, fed E events (E / N per member) through the real
+// fan-out path: BullMQ member-event jobs → the missions fan-out handler (load the event and the
+// member, match the mission, find or open the enrollment under its advisory lock, signalWithStart
+// `mission:<id>:<member>:<period>`). Beside it, on the same Temporal server, the raw baseline:
+// E bare signalWithStart calls to N workflow ids with the same concurrency. Prints events/s of
+// both and the ratio. No journeys worker runs during either measurement, so both measure the
+// path to an accepted signal, not workflow execution.
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import { startBenchStack, argNumber, peakRssMb } from './support/stack.js';
+import { loadConfig } from '../src/config/index.js';
+import { createLogger } from '../src/log/index.js';
+import { openAppContext } from '../src/app/context.js';
+import { createFanoutWorker, type MemberEventJob } from '../src/fanout/index.js';
+import { createMission, createMissionFanoutHandler, MissionInputSchema, MISSION_EVENT_SIGNAL } from '../src/journeys/missions/index.js';
+import { loadProgramFile } from '../src/program/index.js';
+import { publishProgram } from '../src/program/store.js';
+import { QUEUES, createRedis, jobId } from '../src/queues/index.js';
+import { PROJECT_ROOT } from '../src/cli/runtime.js';
+
+const MEMBERS = argNumber('--members', 10_000);
+const EVENTS = argNumber('--events', 50_000);
+const CONCURRENCY = argNumber('--concurrency', 32);
+
+async function main(): Promise<void> {
+  console.log(`laurel bench:missions — ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), node ${process.version}`);
+  console.log(`members ${MEMBERS}, events ${EVENTS}, concurrency ${CONCURRENCY}\n`);
+  const stack = await startBenchStack();
+  const urls = { databaseUrl: stack.databaseUrl, redisUrl: stack.redisUrl, temporalAddress: stack.temporalAddress, smtpUrl: stack.smtpUrl };
+  const config = loadConfig({ DATABASE_URL: urls.databaseUrl, REDIS_URL: urls.redisUrl, TEMPORAL_ADDRESS: urls.temporalAddress, SMTP_URL: urls.smtpUrl, LOG_LEVEL: 'error', PORT: '0', QUEUE_PREFIX: 'bench' });
+  const ctx = await openAppContext(config, urls, createLogger('error'));
+  const connection = createRedis(urls.redisUrl);
+  try {
+    const program = await loadProgramFile(join(PROJECT_ROOT, 'examples', 'reference.yaml'));
+    const { version } = await publishProgram(ctx.pool, program, 'bench');
+    // A goal nobody reaches here: every event is one more signal, none completes the mission.
+    await createMission(
+      ctx.pool,
+      MissionInputSchema.parse({ id: 'bench', name: 'Bench reviews', trigger: 'review', goal: { type: 'count', target: EVENTS + 1 }, period: { type: 'calendar_month' }, rewardPoints: 1, nudges: { halfway: false, oneAway: false } }),
+      'bench',
+    );
+    const t0 = performance.now();
+    await ctx.pool.query(
+      `INSERT INTO members (id, tier_id, next_review_at) SELECT 'm' || lpad(i::text, 7, '0'), 'bronze', now() + interval '1 year' FROM generate_series(1, $1) i`,
+      [MEMBERS],
+    );
+    await ctx.pool.query(
+      `INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, program_version, result)
+       SELECT 'evt_bench_' || i, 'bench:' || i, 'm' || lpad((1 + i % $2)::text, 7, '0'), 'review', now(), $3, '{}'
+         FROM generate_series(0, $1 - 1) i`,
+      [EVENTS, MEMBERS, version],
+    );
+    console.log(`  seeded ${MEMBERS} members and ${EVENTS} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    // ---- the fan-out path ----
+    const handler = createMissionFanoutHandler({ pool: ctx.pool, temporal: ctx.temporal, taskQueue: config.taskQueue });
+    const queue = new Queue<MemberEventJob>(QUEUES.memberEvents, { connection: ctx.redis, prefix: config.queuePrefix });
+    const eventsConnection = createRedis(urls.redisUrl);
+    const queueEvents = new QueueEvents(QUEUES.memberEvents, { connection: eventsConnection, prefix: config.queuePrefix });
+    await queueEvents.waitUntilReady();
+    let done = 0;
+    let failed = 0;
+    const allDone = new Promise<void>((resolve) => {
+      const check = () => {
+        if (done + failed >= EVENTS) resolve();
+      };
+      queueEvents.on('completed', () => {
+        done += 1;
+        check();
+      });
+      queueEvents.on('failed', () => {
+        failed += 1;
+        check();
+      });
+    });
+    const tFanout = performance.now();
+    for (let i = 0; i < EVENTS; i += 1000) {
+      const jobs = [];
+      for (let j = i; j < Math.min(EVENTS, i + 1000); j += 1) {
+        const memberId = `m${String(1 + (j % MEMBERS)).padStart(7, '0')}`;
+        jobs.push({ name: 'member-event', data: { eventId: `evt_bench_${j}`, memberId }, opts: { jobId: jobId('evt', `evt_bench_${j}`), removeOnComplete: true } });
+      }
+      await queue.addBulk(jobs);
+    }
+    const worker = createFanoutWorker({ connection, prefix: config.queuePrefix, handlers: [handler], logger: ctx.logger, concurrency: CONCURRENCY });
+    await allDone;
+    const fanoutMs = performance.now() - tFanout;
+    await worker.close();
+    await queueEvents.close();
+    eventsConnection.disconnect();
+    await queue.close();
+    const fanoutRate = (EVENTS / fanoutMs) * 1000;
+    const enrollments = (await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM mission_enrollments`)).rows[0]!.n;
+    console.log(`  fan-out → signalWithStart       ${String(EVENTS).padStart(7)} events in ${(fanoutMs / 1000).toFixed(2).padStart(7)} s  ${fanoutRate.toFixed(0).padStart(6)} /s  (${enrollments} enrollments, ${failed} failed jobs)`);
+
+    // ---- the raw baseline: bare signalWithStart, same server, same concurrency ----
+    let next = 0;
+    const tRaw = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < EVENTS) {
+          const i = next++;
+          await ctx.temporal.workflow.signalWithStart('missionWorkflow', {
+            workflowId: `raw:bench:m${String(1 + (i % MEMBERS)).padStart(7, '0')}`,
+            taskQueue: `${config.taskQueue}-raw`,
+            args: [{}],
+            signal: MISSION_EVENT_SIGNAL,
+            signalArgs: [{ eventId: `raw_${i}`, delta: 1, occurredAtMs: Date.now(), uncount: false }],
+          });
+        }
+      }),
+    );
+    const rawMs = performance.now() - tRaw;
+    const rawRate = (EVENTS / rawMs) * 1000;
+    console.log(`  raw signalWithStart             ${String(EVENTS).padStart(7)} signals in ${(rawMs / 1000).toFixed(2).padStart(6)} s  ${rawRate.toFixed(0).padStart(6)} /s`);
+    console.log(`\n  ratio fan-out / raw: ${(fanoutRate / rawRate).toFixed(2)}   peak RSS ${peakRssMb()} MB`);
+  } finally {
+    connection.disconnect();
+    await ctx.close();
+    await stack.cleanup();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
