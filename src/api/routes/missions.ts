@@ -9,6 +9,7 @@ import {
   enrollmentAt,
   getMission,
   inAudience,
+  inSegment,
   listMissions,
   memberEnrollments,
   signalMission,
@@ -71,7 +72,7 @@ export function registerMissionRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const mission = await getMission(ctx.pool, id);
     const member = await getMember(ctx.pool, memberId);
     if (mission.status !== 'active') throw new LaurelError('mission_inactive', `mission ${id} is not active`, { status: 409 });
-    if (!inAudience(mission.definition.audience, member)) throw new LaurelError('not_in_audience', `member ${memberId} is not in the audience of mission ${id}`, { status: 422 });
+    if (!inAudience(mission.definition.audience, member) || !(await inSegment(ctx.pool, mission.definition.segment, memberId, new Date()))) throw new LaurelError('not_in_audience', `member ${memberId} is not in the audience of mission ${id}`, { status: 422 });
     const timeZone = (await currentProgram(ctx.pool)).definition.timeZone;
     const decision = await withTransaction(ctx.pool, (client) => enrollmentAt(client, mission, memberId, new Date(), timeZone, 'opt_in'));
     if (!decision.enrollment) throw new LaurelError('mission_already_taken', `member ${memberId} already took part in mission ${id}`, { status: 409 });
@@ -87,23 +88,26 @@ export function registerMissionRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const member = await getMember(ctx.pool, id);
     const [missions, enrollments] = await Promise.all([listMissions(ctx.pool), memberEnrollments(ctx.pool, id)]);
     const now = Date.now();
+    const shown: MissionRecord[] = [];
+    for (const m of missions) {
+      if (enrollments.some((e) => e.missionId === m.id)) shown.push(m);
+      else if (m.status === 'active' && inAudience(m.definition.audience, member) && (await inSegment(ctx.pool, m.definition.segment, id, new Date(now)))) shown.push(m);
+    }
     return {
-      missions: missions
-        .filter((m) => enrollments.some((e) => e.missionId === m.id) || (m.status === 'active' && inAudience(m.definition.audience, member)))
-        .map((m) => {
-          const mine = enrollments.filter((e) => e.missionId === m.id);
-          const current = mine.find((e) => e.startsAt.getTime() <= now && now < e.endsAt.getTime()) ?? null;
-          return {
-            id: m.id,
-            name: m.name,
-            description: m.definition.description ?? null,
-            goal: m.definition.goal,
-            rewardPoints: m.definition.rewardPoints,
-            enrollment: m.definition.enrollment,
-            current: current ? enrollmentView(current) : null,
-            history: mine.filter((e) => e !== current).map(enrollmentView),
-          };
-        }),
+      missions: shown.map((m) => {
+        const mine = enrollments.filter((e) => e.missionId === m.id);
+        const current = mine.find((e) => e.startsAt.getTime() <= now && now < e.endsAt.getTime()) ?? null;
+        return {
+          id: m.id,
+          name: m.name,
+          description: m.definition.description ?? null,
+          goal: m.definition.goal,
+          rewardPoints: m.definition.rewardPoints,
+          enrollment: m.definition.enrollment,
+          current: current ? enrollmentView(current) : null,
+          history: mine.filter((e) => e !== current).map(enrollmentView),
+        };
+      }),
     };
   });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema, PredicateSchema } from '../../program/index.js';
+import { SegmentSchema } from '../../segments/index.js';
 
 const positiveInt = () => z.int('expected a positive integer').min(1, 'expected a positive integer');
 
@@ -32,6 +33,8 @@ export const ContestInputSchema = z
     metric: ContestMetricSchema,
     /** Who may take part: a predicate over `member.*` (tier, attributes). Absent = everyone. */
     eligibility: PredicateSchema.optional(),
+    /** Eligibility segment (the segment DSL, evaluated in Postgres per contributing event); both must hold. */
+    segment: SegmentSchema.optional(),
     prizes: z.array(ContestPrizeSchema).max(1000).default([]),
     /** Upper bound on all prize points together; the prizes must fit in it. */
     prizeBudget: z.int().min(0).max(1_000_000_000_000),

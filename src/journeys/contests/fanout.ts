@@ -4,7 +4,7 @@ import type { FanoutHandler, MemberEventJob } from '../../fanout/index.js';
 import type { EventResult } from '../../ledger/index.js';
 import { getMember } from '../../members/index.js';
 import { resolveField } from '../../rules/index.js';
-import { inAudience } from '../missions/audience.js';
+import { inAudience, inSegment } from '../missions/audience.js';
 import { setLeaderboardScore, leaderboardKey } from './leaderboard.js';
 import type { ContestRecord } from './store.js';
 import { openContestsAt } from './store.js';
@@ -78,6 +78,7 @@ export function createContestFanoutHandler(deps: ContestFanoutDeps): FanoutHandl
       const member = await getMember(deps.pool, event.member_id);
       for (const contest of contests) {
         if (!inAudience(contest.definition.eligibility, member)) continue;
+        if (!(await inSegment(deps.pool, contest.definition.segment, member.id, event.occurred_at))) continue;
         const delta = await contributionOf(deps.pool, contest, event);
         if (delta !== 0) {
           await deps.pool.query(

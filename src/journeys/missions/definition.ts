@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema, PredicateSchema } from '../../program/index.js';
+import { SegmentSchema } from '../../segments/index.js';
 
 const positiveInt = () => z.int('expected a positive integer').min(1, 'expected a positive integer');
 const EventTypeSchema = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a lowercase event type such as purchase');
@@ -30,6 +31,8 @@ export const MissionInputSchema = z.strictObject({
   conditions: PredicateSchema.optional(),
   /** Who may take part: a predicate over `member.*` (tier, attributes). Absent = everyone. */
   audience: PredicateSchema.optional(),
+  /** Audience segment (the segment DSL, evaluated in Postgres when the member first takes part); both must hold. */
+  segment: SegmentSchema.optional(),
   goal: MissionGoalSchema,
   period: MissionPeriodSchema,
   /** `recurring`: a new period (and workflow) each period; `once`: one period per member, ever. */

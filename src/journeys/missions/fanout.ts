@@ -4,7 +4,7 @@ import type { FanoutHandler, MemberEventJob } from '../../fanout/index.js';
 import { getMember, type Member } from '../../members/index.js';
 import { currentProgram } from '../../program/store.js';
 import { evaluatePredicate, resolveField } from '../../rules/index.js';
-import { inAudience, memberFacts } from './audience.js';
+import { inAudience, inSegment, memberFacts } from './audience.js';
 import { MISSION_EVENT_SIGNAL, type MissionEventSignal } from './contract.js';
 import type { MissionDefinition } from './definition.js';
 import { activeMissionsTriggeredBy, enrollmentAt, type MissionRecord } from './store.js';
@@ -100,6 +100,7 @@ async function countTowardMission(deps: MissionFanoutDeps, mission: MissionRecor
   if (!withinMissionDates(definition, event.occurred_at) || !inAudience(definition.audience, member)) return;
   const delta = missionContribution(definition, event, member);
   if (delta <= 0) return;
+  if (!(await inSegment(deps.pool, definition.segment, member.id, event.occurred_at))) return;
   const decision = await withTransaction(deps.pool, (client) => enrollmentAt(client, mission, member.id, event.occurred_at, timeZone, 'event'));
   if (!decision.enrollment || decision.enrollment.status !== 'active') return;
   await signalMission(deps, decision.enrollment.workflowId, { eventId: event.id, delta, occurredAtMs: event.occurred_at.getTime(), uncount: false });

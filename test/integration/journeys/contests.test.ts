@@ -141,6 +141,8 @@ describe('contests: Redis leaderboard from the fan-out, a workflow that freezes,
   it('the sum of a custom event field', async () => {
     await member('dia');
     await member('eli');
+    await member('gus');
+    await env.ctx.pool.query(`UPDATE members SET tier_id = 'gold' WHERE id = 'gus'`);
     const t0 = Date.now();
     const res = await api.call('POST', '/v1/contests', marketer, {
       id: 'words',
@@ -148,6 +150,8 @@ describe('contests: Redis leaderboard from the fan-out, a workflow that freezes,
       startsAt: new Date(t0 - 1000).toISOString(),
       endsAt: new Date(t0 + 3000).toISOString(),
       metric: { type: 'event_sum', eventType: 'review', field: 'event.properties.words' },
+      // Eligibility by the segment DSL: gold members (gus) are out of this one.
+      segment: { tier: { in: ['bronze', 'silver'] } },
       prizes: [{ rank: 1, name: 'Top reviewer', points: 40 }],
       prizeBudget: 40,
       lateEventGraceSeconds: 1,
@@ -156,6 +160,7 @@ describe('contests: Redis leaderboard from the fan-out, a workflow that freezes,
     await ingestEvent(env.ctx.pool, { memberId: 'dia', type: 'review', idempotencyKey: `dia-1-${env.id}`, properties: { words: 120 } }, { source: 'api' });
     await ingestEvent(env.ctx.pool, { memberId: 'eli', type: 'review', idempotencyKey: `eli-1-${env.id}`, properties: { words: 80 } }, { source: 'api' });
     await ingestEvent(env.ctx.pool, { memberId: 'eli', type: 'review', idempotencyKey: `eli-2-${env.id}`, properties: { words: 90 } }, { source: 'api' });
+    await ingestEvent(env.ctx.pool, { memberId: 'gus', type: 'review', idempotencyKey: `gus-1-${env.id}`, properties: { words: 900 } }, { source: 'api' });
     expect(await env.ctx.temporal.workflow.getHandle('contest:words').result()).toEqual({ participants: 2, awarded: 1, announced: 2 });
     const standings = await env.ctx.pool.query(`SELECT rank, member_id, score FROM contest_standings WHERE contest_id = 'words' ORDER BY rank`);
     expect(standings.rows).toEqual([

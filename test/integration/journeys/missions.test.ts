@@ -176,12 +176,19 @@ describe('missions: fan-out → signalWithStart → one workflow per member per 
     const optIn = await api.call('POST', '/v1/missions/spend-big/enrollments', token, { memberId: 'dara' });
     expect(optIn.status, JSON.stringify(optIn.body)).toBe(201);
     expect((await api.call('POST', '/v1/missions/spend-big/enrollments', token, { memberId: 'ana' })).status).toBe(403);
+    // A mission for a segment dara is not in (the segment DSL): no opt-in, not listed.
+    await defineMission({ id: 'gold-only', name: 'Gold club', trigger: 'purchase', goal: { type: 'count', target: 1 }, period: { type: 'calendar_month' }, enrollment: 'opt_in', rewardPoints: 5, segment: { tier: { in: ['gold'] } } });
+    const refused = await api.call('POST', '/v1/missions/gold-only/enrollments', token, { memberId: 'dara' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('not_in_audience');
     const workflowId = optIn.body.workflowId as string;
     await ingestEvent(env.ctx.pool, { ...purchase('dara', 'd2'), amount: 300_000 }, { source: 'api' });
     await until(() => enrollment(workflowId), (e) => e?.progress === 300_000);
     await ingestEvent(env.ctx.pool, { ...purchase('dara', 'd3'), amount: 250_000 }, { source: 'api' });
     expect(await env.ctx.temporal.workflow.getHandle(workflowId).result()).toEqual({ outcome: 'completed', progress: 550_000 });
     const mine = await api.call('GET', '/v1/members/dara/missions', token);
-    expect((mine.body.missions as { id: string; current: { status: string } }[]).find((m) => m.id === 'spend-big')?.current.status).toBe('completed');
+    const listedMissions = mine.body.missions as { id: string; current: { status: string } }[];
+    expect(listedMissions.find((m) => m.id === 'spend-big')?.current.status).toBe('completed');
+    expect(listedMissions.some((m) => m.id === 'gold-only')).toBe(false);
   });
 });
