@@ -1,13 +1,17 @@
-// Benchmark of the LAUREL-DRAW-v1 core at scale: `node --import tsx bench/draw.ts [--members N] [--prizes K] [--gzip]`.
+// Benchmark of the LAUREL-DRAW-v1 core at scale:
+// `node --import tsx bench/draw.ts [--members N] [--prizes K] [--threads T] [--gzip]` (T = 1: no worker threads).
 import { hash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EntryInput, FrozenEntries } from '../src/draws/index.js';
 import {
   buildCommitRecord,
+  DrawWorkerPool,
   entriesRoot,
+  entriesRootParallel,
   freezeEntries,
+  freezeEntriesParallel,
   openLeavesStream,
   PID_BYTES,
   QUICKNET,
@@ -27,6 +31,7 @@ function argValue(name: string, fallback: number): number {
 const members = argValue('--members', 10_000_000);
 const prizes = argValue('--prizes', 100);
 const gzip = process.argv.includes('--gzip');
+const threads = argValue('--threads', availableParallelism());
 
 /** Deterministic weights 1..100 (xorshift32), so runs are comparable. */
 function* memberSource(n: number): Generator<EntryInput> {
@@ -70,11 +75,14 @@ async function main(): Promise<void> {
     process.stderr.write(`${name}: ${seconds(times[name])}\n`);
     return result;
   };
-  process.stderr.write(`members=${members} prizes=${prizes} cores=${cpus().length} node=${process.version}\n`);
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  process.stderr.write(`members=${members} prizes=${prizes} threads=${threads} cores=${cpus().length} (${cpus()[0]?.model ?? '?'}) load=${load} node=${process.version}\n`);
 
   const drawKey = Buffer.alloc(32, 7);
-  const entries = await phase('freeze', () => freezeEntries(drawKey, memberSource(members), members));
-  const root = await phase('merkle', () => entriesRoot(entries));
+  const pool = threads > 1 ? new DrawWorkerPool(threads) : null;
+  const entries = await phase('freeze', async () => (pool ? (await freezeEntriesParallel(pool, drawKey, memberSource(members), members)).entries : freezeEntries(drawKey, memberSource(members), members)));
+  const root = await phase('merkle', () => (pool ? entriesRootParallel(pool, entries) : entriesRoot(entries)));
+  await pool?.close();
   await phase('raw_sha256', () => rawLeafHashing(entries));
 
   const secret = Buffer.from('bench operator secret', 'utf8');
@@ -112,6 +120,7 @@ async function main(): Promise<void> {
     const ratio = times.raw_sha256! / times.merkle!;
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const lines = [
+      `machine            ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average at start ${load}, ${threads} thread(s)`,
       `members            ${members}`,
       `entries (N)        ${entries.count}`,
       `tickets (T)        ${entries.total}`,

@@ -62,7 +62,7 @@ export class FrozenEntries {
   }
 }
 
-function toWeight(memberId: string, weight: bigint | number): bigint {
+export function toWeight(memberId: string, weight: bigint | number): bigint {
   if (typeof weight === 'number' && !Number.isSafeInteger(weight)) {
     throw new ValidationError('invalid_weight', `weight of ${memberId} is not a safe integer`);
   }
@@ -136,14 +136,19 @@ export function freezePidEntries(entries: Iterable<{ pid: Uint8Array; weight: bi
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const TWO_32 = 0x100000000;
 
-function layOutBlocks(pids: Buffer, weights: BigUint64Array, n: number): { entries: FrozenEntries; order: Uint32Array } {
+/** Sort and layout of pids derived elsewhere (worker threads); `shared` puts the result in shared memory. */
+export function freezeFromPids(pids: Buffer, weights: BigUint64Array, n: number, shared = false): { entries: FrozenEntries; order: Uint32Array } {
+  return layOutBlocks(pids, weights, n, shared);
+}
+
+function layOutBlocks(pids: Buffer, weights: BigUint64Array, n: number, shared = false): { entries: FrozenEntries; order: Uint32Array } {
   const order = sortByPid(pids, n);
-  const sortedPids = Buffer.allocUnsafe(n * PID_BYTES);
+  const sortedPids = shared ? Buffer.from(new SharedArrayBuffer(Math.max(1, n * PID_BYTES)), 0, n * PID_BYTES) : Buffer.allocUnsafe(n * PID_BYTES);
   for (let j = 0; j < n; j++) {
     // A byte loop beats Buffer.copy's per-call overhead for 32 bytes.
     for (let b = 0, from = order[j]! * PID_BYTES, to = j * PID_BYTES; b < PID_BYTES; b++) sortedPids[to + b] = pids[from + b]!;
   }
-  const starts = new BigUint64Array(n);
+  const starts = shared ? new BigUint64Array(new SharedArrayBuffer(Math.max(8, n * 8)), 0, n) : new BigUint64Array(n);
   const weightHalves = new Uint32Array(weights.buffer, weights.byteOffset, weights.length * 2);
   const startHalves = new Uint32Array(starts.buffer, starts.byteOffset, n * 2);
   // Common case: every running total stays below 2^53, so plain numbers are exact and no bigint

@@ -57,3 +57,4 @@ export { findEntryIndex, buildMemberProof, verifyMemberProof } from './member-pr
 export { openLeavesStream, readJsonFile, writeLeavesFile, writeDrawFiles } from './files.js';
 export type { AuditLogEntry, AuditChainResult } from './audit-log.js';
 export { canonicalJson, sha256Hex, auditEntryHash, nextAuditEntry, verifyAuditChain } from './audit-log.js';
+export { DrawWorkerPool, freezeEntriesParallel, entriesRootParallel } from './parallel.js';
