@@ -65,8 +65,8 @@ function offerVars(program: ProgramDefinition, row: WinbackRow, remaining: numbe
 }
 
 export function createWinbackActivities({ pool, deliveryQueue, channels }: WinbackActivityDeps) {
-  async function progressOf(row: WinbackRow): Promise<number> {
-    const { rows } = await pool.query<{ points: number }>(
+  async function progressOf(db: Pick<Pool, 'query'>, row: WinbackRow): Promise<number> {
+    const { rows } = await db.query<{ points: number }>(
       `SELECT coalesce(sum(qualifying_points), 0)::bigint AS points FROM ledger_entries WHERE member_id = $1 AND at >= $2`,
       [row.member_id, row.demoted_at],
     );
@@ -112,13 +112,14 @@ export function createWinbackActivities({ pool, deliveryQueue, channels }: Winba
      */
     async checkWinback(workflowId: string): Promise<WinbackCheck> {
       const row = await winbackRow(pool, workflowId);
-      const progress = await progressOf(row);
       const target = row.target_points === null ? null : Number(row.target_points);
-      const regained = await withTransaction(pool, async (client) => {
+      const { regained, progress } = await withTransaction(pool, async (client) => {
         const program = await currentProgram(client);
+        // Under the member lock, so the tier and the points are read from one committed state.
         const member = await getMember(client, row.member_id, true);
-        if (tierRank(program.definition, member.tierId) >= tierRank(program.definition, row.from_tier)) return true;
-        if (target === null || progress < target) return false;
+        const progress = await progressOf(client, row);
+        if (tierRank(program.definition, member.tierId) >= tierRank(program.definition, row.from_tier)) return { regained: true, progress };
+        if (target === null || progress < target) return { regained: false, progress };
         const now = new Date();
         const review = program.definition.qualification.review.anchor === 'tier_start_date' ? nextReviewAt(program.definition, { joinedAt: member.joinedAt, tierStartedAt: now }, now) : member.nextReviewAt;
         await client.query(`UPDATE members SET tier_id = $2, tier_started_at = $3, grace_until = NULL, next_review_at = $4, updated_at = now() WHERE id = $1`, [
@@ -132,7 +133,7 @@ export function createWinbackActivities({ pool, deliveryQueue, channels }: Winba
            ON CONFLICT (review_key) DO NOTHING`,
           [member.id, member.tierId, row.from_tier, now, program.version, workflowId],
         );
-        return true;
+        return { regained: true, progress };
       });
       await pool.query(`UPDATE winbacks SET progress_points = $2 WHERE id = $1 AND status = 'active'`, [workflowId, progress]);
       return { regained, progress, target };

@@ -74,7 +74,7 @@ describe('contests: Redis leaderboard from the fan-out, a workflow that freezes,
       id: 'sprint',
       name: 'Autumn sprint',
       startsAt: new Date(t0 - 2000).toISOString(),
-      endsAt: new Date(t0 + 8000).toISOString(),
+      endsAt: new Date(t0 + 15_000).toISOString(),
       metric: { type: 'points_earned' },
       eligibility: { field: 'member.attributes.city', op: 'eq', value: 'tehran' },
       prizes: [
