@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from '../db/index.js';
 import { appendAudit } from '../audit/index.js';
 import { NotFoundError } from '../errors/index.js';
+import { requestWelcome } from '../messaging/store/send-records.js';
 import { baseTier } from '../program/index.js';
 import type { ProgramDefinition } from '../program/index.js';
 import { nextReviewAt } from '../tiers/index.js';
@@ -107,7 +108,11 @@ export async function upsertMember(
       ],
     );
     const row = rows[0]!;
-    if (row.inserted) await client.query(`INSERT INTO member_balances (member_id) VALUES ($1)`, [id]);
+    if (row.inserted) {
+      await client.query(`INSERT INTO member_balances (member_id) VALUES ($1)`, [id]);
+      // The welcome is written with the member: it exists exactly when the member does.
+      await requestWelcome(client, { memberId: id, programName: program.name, balance: 0, channels: row.email ? ['email', 'inbox'] : ['inbox'] });
+    }
     const member = memberFromRow(row);
     await appendAudit(client, { actor, action: row.inserted ? 'member.create' : 'member.update', subject: `member:${id}`, before: before ?? null, after: member });
     await client.query('COMMIT');

@@ -204,11 +204,14 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ApiContext): vo
   // One-click unsubscribe (RFC 8058): mail clients POST `List-Unsubscribe=One-Click` to the URL
   // of the List-Unsubscribe header. The link in the mail footer opens a page whose button posts
   // the same: a GET never changes anything, so link scanners cannot unsubscribe anyone.
-  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+  // The form body is accepted on these two routes only (an encapsulated plugin): every other
+  // route stays JSON-only and answers 415 to a form.
+  void app.register(async (unsubscribe) => {
+    unsubscribe.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
-  }
+    registerUnsubscribeRoutes(unsubscribe);
+  });
 
   function claimsOf(token: string) {
     const claims = verifyUnsubscribeToken(secret, token);
@@ -216,6 +219,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ApiContext): vo
     return claims;
   }
 
+  function registerUnsubscribeRoutes(app: FastifyInstance): void {
   app.get('/v1/unsubscribe/:token', { schema: { tags: ['messages'], summary: 'Unsubscribe page (the button posts the one-click request)', security: [] } }, async (request, reply) => {
     const { token } = parseInput(z.strictObject({ token: z.string().max(1000) }), request.params, 'params');
     claimsOf(token);
@@ -235,4 +239,5 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ApiContext): vo
     await unsubscribeMember(ctx.pool, claims.memberId, claims.channel);
     return { unsubscribed: true, channel: claims.channel };
   });
+  }
 }

@@ -45,6 +45,8 @@ describe('ledger API: members, events, summary, redemptions, adjustments', () =>
     const updated = await api.call('PUT', '/v1/members/m-create', admin, { phone: '+989121234567' });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ phone: '+989121234567', firstName: 'Sara', email: 'm-create@example.test' });
+    const welcome = await env.ctx.pool.query(`SELECT id FROM messages WHERE member_id = 'm-create' ORDER BY id`);
+    expect(welcome.rows.map((r) => r.id)).toEqual(['welcome.email.m-create', 'welcome.inbox.m-create']);
     const audit = await env.ctx.pool.query(`SELECT action FROM audit_log WHERE subject = 'member:m-create' ORDER BY id`);
     expect(audit.rows.map((r) => r.action)).toEqual(['member.create', 'member.update']);
   });
@@ -204,7 +206,7 @@ describe('ledger API: members, events, summary, redemptions, adjustments', () =>
     });
 
     it('a wrong content type is 415', async () => {
-      const res = await api.call('POST', '/v1/events', ingest, 'memberId=x', { 'content-type': 'text/plain' });
+      const res = await api.call('POST', '/v1/events', ingest, 'memberId=x', { 'content-type': 'application/x-www-form-urlencoded' });
       expect(res.status).toBe(415);
       expect(res.body.code).toBe('unsupported_media_type');
     });
