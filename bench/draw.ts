@@ -68,11 +68,16 @@ async function main(): Promise<void> {
     signature: string;
   };
   const times: Record<string, number> = {};
+  /** CPU time of the whole process (worker threads included): wall time alone misleads on a loaded machine. */
+  const cpu: Record<string, number> = {};
   const phase = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const result = await fn();
     times[name] = performance.now() - t0;
-    process.stderr.write(`${name}: ${seconds(times[name])}\n`);
+    const c = process.cpuUsage(c0);
+    cpu[name] = (c.user + c.system) / 1000;
+    process.stderr.write(`${name}: ${seconds(times[name])} (cpu ${seconds(cpu[name])})\n`);
     return result;
   };
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -127,12 +132,12 @@ async function main(): Promise<void> {
       `root               ${root.toString('hex')}`,
       `winners            ${result.summary.winners.length} (counters used ${result.summary.countersUsed})`,
       `leaves file        ${(leavesBytes / 1e6).toFixed(1)} MB${gzip ? ' (gzip)' : ''}`,
-      `freeze             ${seconds(times.freeze!)}  (pid HMACs + sort + blocks)`,
-      `merkle             ${seconds(times.merkle!)}`,
+      `freeze             ${seconds(times.freeze!)}  (cpu ${seconds(cpu.freeze!)}; pid HMACs + sort + blocks)`,
+      `merkle             ${seconds(times.merkle!)}  (cpu ${seconds(cpu.merkle!)})`,
       `raw sha256 leaves  ${seconds(times.raw_sha256!)}  (native, one call per leaf)`,
       `merkle ratio       ${ratio.toFixed(2)}  (raw leaf hashing / merkle; goal >= 0.5)`,
-      `draw + write       ${seconds(times.draw_and_write!)}  (${prizes} prizes; leaves serialized, hashed, written)`,
-      `verify             ${seconds(times.verify!)}  (from the files: hash, parse, root, drand BLS, replay)`,
+      `draw + write       ${seconds(times.draw_and_write!)}  (cpu ${seconds(cpu.draw_and_write!)}; ${prizes} prizes; leaves serialized, hashed, written)`,
+      `verify             ${seconds(times.verify!)}  (cpu ${seconds(cpu.verify!)}; from the files: hash, parse, root, drand BLS, replay)`,
       `total              ${seconds(total)}  (goal < 60 s; excludes the raw baseline)`,
       `peak RSS           ${peakRssMb.toFixed(0)} MB`,
     ];
