@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Pool, PoolClient } from '../db/index.js';
+import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { getMember } from '../members/index.js';
 import { addToOutbox } from '../outbox/index.js';
 import { currentProgram } from '../program/store.js';
@@ -37,24 +37,12 @@ export async function requestAward(client: PoolClient, award: AwardRequest): Pro
 
 /** Requests an award in a transaction of its own (activities call this; safe to retry). */
 export async function requestAwardNow(pool: Pool, award: AwardRequest): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await requestAward(client, award);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  await withTransaction(pool, (client) => requestAward(client, award));
 }
 
 /** Writes the award's ledger entry (once: the entry key is unique and the row records it). */
 export async function grantAward(pool: Pool, awardId: string, now = new Date()): Promise<{ granted: boolean; points: number }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return await withTransaction(pool, async (client) => {
     const { rows } = await client.query<{ member_id: string; points: number; source: string; reason: string; granted_at: Date | null }>(
       `SELECT member_id, points, source, reason, granted_at FROM awards WHERE id = $1`,
       [awardId],
@@ -62,10 +50,7 @@ export async function grantAward(pool: Pool, awardId: string, now = new Date()):
     const award = rows[0];
     if (!award) throw new Error(`award ${awardId} does not exist`);
     await getMember(client, award.member_id, true);
-    if (award.granted_at) {
-      await client.query('COMMIT');
-      return { granted: false, points: award.points };
-    }
+    if (award.granted_at) return { granted: false, points: award.points };
     const program = await currentProgram(client);
     const ledger = await MemberLedger.open(client, { memberId: award.member_id, returnPolicy: program.definition.returnPolicy, programVersion: program.version, source: award.source });
     await ledger.prepare(now, `award:${awardId}:prepare`);
@@ -83,14 +68,8 @@ export async function grantAward(pool: Pool, awardId: string, now = new Date()):
     });
     await ledger.finish();
     await client.query(`UPDATE awards SET granted_at = $2, entry_key = $3 WHERE id = $1`, [awardId, now, key]);
-    await client.query('COMMIT');
     return { granted: true, points: award.points };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export function createAwardWorker(deps: { connection: Redis; prefix: string; pool: Pool; logger: Logger; concurrency: number }): Worker<AwardJob> {

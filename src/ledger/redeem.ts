@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '../db/index.js';
+import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { appendAudit } from '../audit/index.js';
 import { ConflictError, LaurelError, NotFoundError, ValidationError } from '../errors/index.js';
 import { getMember } from '../members/index.js';
@@ -29,25 +29,14 @@ export interface AdjustmentResult {
  * a replay returns it without running anything. The member row lock serializes the member's writes.
  */
 async function once<T extends { replayed: boolean }>(pool: Pool, scope: string, key: string, memberId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return await withTransaction(pool, async (client) => {
     await getMember(client, memberId, true);
     const stored = await client.query<{ response: T }>(`SELECT response FROM idempotent_requests WHERE key = $1 AND scope = $2`, [`${scope}:${key}`, scope]);
-    if (stored.rows[0]) {
-      await client.query('COMMIT');
-      return { ...stored.rows[0].response, replayed: true };
-    }
+    if (stored.rows[0]) return { ...stored.rows[0].response, replayed: true };
     const result = await work(client);
     await client.query(`INSERT INTO idempotent_requests (key, scope, response, status) VALUES ($1, $2, $3, 201)`, [`${scope}:${key}`, scope, JSON.stringify(result)]);
-    await client.query('COMMIT');
     return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 function redemptionIdOf(memberId: string, key: string): string {

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '../db/index.js';
+import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { appendAudit } from '../audit/index.js';
 import { NotFoundError } from '../errors/index.js';
 import { requestWelcome } from '../messaging/store/send-records.js';
@@ -71,9 +71,7 @@ export async function upsertMember(
   program: ProgramDefinition,
   actor: string,
 ): Promise<{ member: Member; created: boolean }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return await withTransaction(pool, async (client) => {
     const before = await findMember(client, id, true);
     const joinedAt = input.joinedAt ? new Date(input.joinedAt) : new Date();
     const { rows } = await client.query<MemberRow & { inserted: boolean }>(
@@ -115,12 +113,6 @@ export async function upsertMember(
     }
     const member = memberFromRow(row);
     await appendAudit(client, { actor, action: row.inserted ? 'member.create' : 'member.update', subject: `member:${id}`, before: before ?? null, after: member });
-    await client.query('COMMIT');
     return { member, created: row.inserted };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '../db/index.js';
+import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { appendAudit } from '../audit/index.js';
 import { NotFoundError } from '../errors/index.js';
 import { validateProgram } from './parse-program.js';
@@ -49,9 +49,7 @@ export async function programVersion(db: Pool | PoolClient, version: number): Pr
  */
 export async function publishProgram(pool: Pool, input: unknown, actor: string, source?: string): Promise<ProgramVersion> {
   const definition = validateProgram(input);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  const row = await withTransaction(pool, async (client) => {
     // Serializes concurrent publishes: versions are dense and ordered.
     await client.query('LOCK TABLE program_versions IN EXCLUSIVE MODE');
     const { rows } = await client.query<{ version: number; created_at: Date }>(
@@ -60,15 +58,10 @@ export async function publishProgram(pool: Pool, input: unknown, actor: string, 
        RETURNING version, created_at`,
       [JSON.stringify(definition), source ?? null, actor],
     );
-    const row = rows[0]!;
-    await appendAudit(client, { actor, action: 'program.publish', subject: `program:${row.version}`, after: { version: row.version, name: definition.name } });
-    await client.query('COMMIT');
-    parsed.set(row.version, definition);
-    return { version: row.version, definition, createdAt: row.created_at, createdBy: actor };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    const stored = rows[0]!;
+    await appendAudit(client, { actor, action: 'program.publish', subject: `program:${stored.version}`, after: { version: stored.version, name: definition.name } });
+    return stored;
+  });
+  parsed.set(row.version, definition);
+  return { version: row.version, definition, createdAt: row.created_at, createdBy: actor };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from '../../db/index.js';
 import { LaurelError } from '../../errors/index.js';
 import type { Logger } from '../../log/index.js';
-import type { Consent } from '../../members/index.js';
+import type { Consent, Member } from '../../members/index.js';
 import { SendError, type ChannelAdapter } from '../channels/index.js';
 import { resolveBatchVars } from '../notifications/points-earned.js';
 import { capExceeded, capPeriods, checkAddress, consentAllows, quietHoursApply, quietHoursRelease, type FrequencyCaps, type QuietHours } from '../policies/index.js';
@@ -57,17 +57,7 @@ const LOAD_SQL = `
          AND sup.address = CASE msg.channel WHEN 'email' THEN lower(trim(mem.email)) WHEN 'sms' THEN trim(mem.phone) END
    WHERE msg.id = $1`;
 
-interface LoadedMember {
-  id: string;
-  email: string | null;
-  phone: string | null;
-  firstName: string | null;
-  locale: string;
-  timeZone: string | null;
-  attributes: Record<string, unknown>;
-  consent: Consent;
-  tierId: string;
-}
+type LoadedMember = Pick<Member, 'id' | 'email' | 'phone' | 'firstName' | 'locale' | 'timeZone' | 'attributes' | 'consent' | 'tierId'>;
 
 function memberOf(row: SendRecordRow): LoadedMember | undefined {
   if (!row.mem_id) return undefined;
