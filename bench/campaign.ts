@@ -8,12 +8,13 @@
 //     time from launch to the last delivery.
 // Prints msgs/s of both, their ratio, and the worker process's peak RSS (goal < 400 MB). The worker
 // process runs the worker role (delivery) and the journeys role (Temporal), as one deployment would.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { argNumber, startBenchStack } from './support/stack.js';
+import { startChild } from './support/child.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const SINK = fileURLToPath(new URL('./delivery.ts', import.meta.url));
@@ -42,20 +43,6 @@ async function runWorker(): Promise<void> {
       process.stdout.write(`rss ${peakRss}\n`);
       process.exit(0);
     })();
-  });
-}
-
-function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = ready.exec(out);
-      if (match) resolve({ child, match, output: () => out });
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`)));
   });
 }
 

@@ -6,13 +6,14 @@
 //     member, pick the tier/locale template, render, policies, claim the send record, SMTP, mark sent.
 // Prints msgs/s of both, the ratio (goal >= 0.6) and the worker's peak RSS (goal < 300 MB).
 // Postgres and Redis are spawned for the run (or taken from DATABASE_URL / REDIS_URL).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
+import { startChild } from './support/child.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -109,20 +110,10 @@ async function runWorker(): Promise<void> {
 
 // ---- the benchmark -------------------------------------------------------------------------
 
-function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
+/** This file as a child process (`--sink`, `--worker`), optionally CPU-profiled (BENCH_CPU_PROF). */
+function startSelf(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): ReturnType<typeof startChild> {
   const profile = process.env.BENCH_CPU_PROF && args[0] === '--worker' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', SELF, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const match = ready.exec(out);
-      if (match) resolve({ child, match, output: () => out });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`)));
-  });
+  return startChild([...profile, SELF, ...args], env, ready);
 }
 
 async function main(): Promise<void> {
@@ -139,7 +130,7 @@ async function main(): Promise<void> {
   const { createDeliveryQueue, insertSendRecords, enqueueDeliveries } = await import('../src/messaging/index.js');
   const { FileTemplateSource, renderMessage } = await import('../src/messaging/templates/index.js');
 
-  const sink = await startChild(['--sink'], process.env, /port (\d+)\n/);
+  const sink = await startSelf(['--sink'], process.env, /port (\d+)\n/);
   const smtpUrl = `smtp://127.0.0.1:${sink.match[1]}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'laurel-bench-'));
   const stack = await startStack({
@@ -207,7 +198,7 @@ async function main(): Promise<void> {
       QUIET_HOURS: 'off',
       LOG_LEVEL: 'warn',
     };
-    const started = await startChild(['--worker'], env, /ready\n/);
+    const started = await startSelf(['--worker'], env, /ready\n/);
     worker = started.child;
     const queue = createDeliveryQueue(redis, prefix);
     const fullStart = performance.now();
