@@ -152,7 +152,24 @@ async function startRedis(opts: StackOptions, logs: string): Promise<ChildServic
   return service;
 }
 
+/**
+ * The dev server picks its HTTP API and metrics ports at random; another process can take one
+ * between its pick and its bind. That (and only that) is retried: the next start picks anew.
+ */
 async function startTemporal(opts: StackOptions, logs: string): Promise<ChildService> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startTemporalOnce(opts, logs);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : '';
+      const ownPorts = [opts.ports.temporal, opts.ports.temporalUi].some((p) => message.includes(`127.0.0.1:${p}: bind`));
+      if (attempt >= 3 || !message.includes('address already in use') || ownPorts) throw err;
+      opts.onProgress?.('temporal: a port it picked at random was taken meanwhile; starting again');
+    }
+  }
+}
+
+async function startTemporalOnce(opts: StackOptions, logs: string): Promise<ChildService> {
   const dir = join(opts.dataDir, 'temporal');
   mkdirSync(dir, { recursive: true });
   await assertPortFree('temporal', opts.ports.temporal, 'LAUREL_TEMPORAL_PORT');
