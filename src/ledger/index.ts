@@ -7,3 +7,4 @@ export { expirePoints, activatePendingPoints, reviewTiers, type ExpiryCounts, ty
 export { checkLedgerInvariant, type InvariantViolation } from './invariant.js';
 export { activitySummaries } from './activity.js';
 export { requestAward, requestAwardNow, grantAward, createAwardWorker, type AwardRequest, type AwardJob } from './awards.js';
+export { findStoredEvent, type StoredEvent } from './stored-event.js';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Pool } from '../../db/index.js';
 import type { FanoutHandler, MemberEventJob } from '../../fanout/index.js';
-import type { EventResult } from '../../ledger/index.js';
+import { findStoredEvent, type StoredEvent } from '../../ledger/index.js';
 import { getMember } from '../../members/index.js';
 import { resolveField } from '../../rules/index.js';
 import { inAudience, inSegment } from '../missions/audience.js';
@@ -15,22 +15,12 @@ export interface ContestFanoutDeps {
   prefix: string;
 }
 
-interface EventRow {
-  id: string;
-  member_id: string;
-  type: string;
-  occurred_at: Date;
-  amount: number | null;
-  order_id: string | null;
-  properties: Record<string, unknown>;
-  result: EventResult;
-}
 
 /**
  * What an event adds to (or, for a refund, takes from) a member's contest score. A refund only
  * takes back what its order's purchase contributed to this contest, never more.
  */
-async function contributionOf(pool: Pool, contest: ContestRecord, event: EventRow): Promise<number> {
+async function contributionOf(pool: Pool, contest: ContestRecord, event: StoredEvent): Promise<number> {
   const metric = contest.definition.metric;
   if (event.type === 'refund') {
     if (metric.type === 'event_sum' || !event.order_id) return 0;
@@ -67,11 +57,7 @@ export function createContestFanoutHandler(deps: ContestFanoutDeps): FanoutHandl
   return {
     name: 'contests',
     async handle(job: MemberEventJob): Promise<void> {
-      const { rows } = await deps.pool.query<EventRow>(
-        `SELECT id, member_id, type, occurred_at, amount, order_id, properties, result FROM events WHERE id = $1`,
-        [job.eventId],
-      );
-      const event = rows[0];
+      const event = await findStoredEvent(deps.pool, job.eventId);
       if (!event) return;
       const contests = await openContestsAt(deps.pool, event.occurred_at);
       if (contests.length === 0) return;

@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { withTransaction, type Pool } from '../../db/index.js';
 import type { FanoutHandler, MemberEventJob } from '../../fanout/index.js';
 import { getMember, type Member } from '../../members/index.js';
+import { findStoredEvent, type StoredEvent } from '../../ledger/index.js';
 import { currentProgram } from '../../program/store.js';
 import { evaluatePredicate, resolveField } from '../../rules/index.js';
 import { inAudience, inSegment, memberFacts } from './audience.js';
@@ -15,20 +16,9 @@ export interface MissionFanoutDeps {
   taskQueue: string;
 }
 
-interface EventRow {
-  id: string;
-  member_id: string;
-  type: string;
-  occurred_at: Date;
-  amount: number | null;
-  order_id: string | null;
-  properties: Record<string, unknown>;
-}
-
-const EVENT_COLUMNS = `id, member_id, type, occurred_at, amount, order_id, properties`;
 
 /** What an event adds to a mission: 1 for a count goal, the field's positive integer for a sum. */
-export function missionContribution(definition: MissionDefinition, event: EventRow, member: Member): number {
+export function missionContribution(definition: MissionDefinition, event: StoredEvent, member: Member): number {
   const context = {
     event: { id: event.id, type: event.type, occurredAt: event.occurred_at.toISOString(), amount: event.amount === null ? null : Number(event.amount), orderId: event.order_id, properties: event.properties },
     member: memberFacts(member),
@@ -79,8 +69,7 @@ export function createMissionFanoutHandler(deps: MissionFanoutDeps): FanoutHandl
   return {
     name: 'missions',
     async handle(job: MemberEventJob): Promise<void> {
-      const { rows } = await deps.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = $1`, [job.eventId]);
-      const event = rows[0];
+      const event = await findStoredEvent(deps.pool, job.eventId);
       if (!event) return;
       if (event.type === 'refund') {
         await withdrawRefundedPurchases(deps, event);
@@ -95,7 +84,7 @@ export function createMissionFanoutHandler(deps: MissionFanoutDeps): FanoutHandl
   };
 }
 
-async function countTowardMission(deps: MissionFanoutDeps, mission: MissionRecord, event: EventRow, member: Member, timeZone: string): Promise<void> {
+async function countTowardMission(deps: MissionFanoutDeps, mission: MissionRecord, event: StoredEvent, member: Member, timeZone: string): Promise<void> {
   const definition = mission.definition;
   if (!withinMissionDates(definition, event.occurred_at) || !inAudience(definition.audience, member)) return;
   const delta = missionContribution(definition, event, member);
@@ -106,7 +95,7 @@ async function countTowardMission(deps: MissionFanoutDeps, mission: MissionRecor
   await signalMission(deps, decision.enrollment.workflowId, { eventId: event.id, delta, occurredAtMs: event.occurred_at.getTime(), uncount: false });
 }
 
-async function withdrawRefundedPurchases(deps: MissionFanoutDeps, refund: EventRow): Promise<void> {
+async function withdrawRefundedPurchases(deps: MissionFanoutDeps, refund: StoredEvent): Promise<void> {
   if (!refund.order_id) return;
   const { rows } = await deps.pool.query<{ workflow_id: string; purchase_id: string; occurred_at: Date }>(
     `SELECT e.workflow_id, p.id AS purchase_id, p.occurred_at
