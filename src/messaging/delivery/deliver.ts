@@ -1,61 +1,18 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Pool } from '../../db/index.js';
 import { LaurelError } from '../../errors/index.js';
 import type { Logger } from '../../log/index.js';
-import type { Consent, Member } from '../../members/index.js';
+import type { Member } from '../../members/index.js';
 import { SendError, type ChannelAdapter } from '../channels/index.js';
 import { resolveBatchVars } from '../notifications/points-earned.js';
 import { capExceeded, capPeriods, checkAddress, consentAllows, quietHoursApply, quietHoursRelease, type FrequencyCaps, type QuietHours } from '../policies/index.js';
 import type { ChannelReconciler } from '../reconcile/index.js';
-import type { MessageCategory, MessageStatus } from '../store/send-records.js';
+import type { MessageStatus } from '../store/send-records.js';
 import { FINAL_STATUSES } from '../store/send-records.js';
 import { messageDefinition, renderMessage, type Channel, type RenderMember, type TemplateSource } from '../templates/index.js';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '../unsubscribe.js';
 import type { ChannelRateLimiter } from './rate-limit.js';
-
-export interface SendRecordRow {
-  id: string;
-  channel: Channel;
-  kind: string;
-  member_id: string | null;
-  recipient: string | null;
-  subject: string | null;
-  body_text: string | null;
-  body_html: string | null;
-  status: MessageStatus;
-  attempts: number;
-  vars: Record<string, unknown> | null;
-  category: MessageCategory;
-  headers: Record<string, string> | null;
-  attempt_token: string | null;
-  policy_at: Date | null;
-  /** The member (null when unknown), joined in the same query. */
-  mem_id: string | null;
-  mem_email: string | null;
-  mem_phone: string | null;
-  mem_first_name: string | null;
-  mem_locale: string | null;
-  mem_time_zone: string | null;
-  mem_attributes: Record<string, unknown> | null;
-  mem_consent: Consent | null;
-  mem_tier_id: string | null;
-  /** The suppression-list entry for the member's current address on this channel, if any. */
-  sup_scope: 'all' | 'marketing' | null;
-  sup_reason: string | null;
-}
-
-// One round trip loads the record, its member and the member's suppression entry.
-const LOAD_SQL = `
-  SELECT msg.id, msg.channel, msg.kind, msg.member_id, msg.recipient, msg.subject, msg.body_text, msg.body_html, msg.status,
-         msg.attempts, msg.vars, msg.category, msg.headers, msg.attempt_token, msg.policy_at,
-         mem.id AS mem_id, mem.email AS mem_email, mem.phone AS mem_phone, mem.first_name AS mem_first_name, mem.locale AS mem_locale,
-         mem.time_zone AS mem_time_zone, mem.attributes AS mem_attributes, mem.consent AS mem_consent, mem.tier_id AS mem_tier_id,
-         sup.scope AS sup_scope, sup.reason AS sup_reason
-    FROM messages msg
-    LEFT JOIN members mem ON mem.id = msg.member_id
-    LEFT JOIN suppressions sup ON sup.channel = msg.channel
-         AND sup.address = CASE msg.channel WHEN 'email' THEN lower(trim(mem.email)) WHEN 'sms' THEN trim(mem.phone) END
-   WHERE msg.id = $1`;
+import { claimFirstIn, SendRecordStatements, type FirstClaim, type SendRecordRow } from './send-record-statements.js';
 
 type LoadedMember = Pick<Member, 'id' | 'email' | 'phone' | 'firstName' | 'locale' | 'timeZone' | 'attributes' | 'consent' | 'tierId'>;
 
@@ -100,30 +57,32 @@ export type DeliveryOutcome =
   | { status: 'retry'; reason: string; attempts: number }
   | { status: 'dead'; reason: string };
 
-const CLAIM_FIRST_SQL = `
-  UPDATE messages SET status = 'sending', attempt_token = $3, attempt_started_at = now(), attempts = attempts + 1, policy_at = $11,
-         recipient = $4, subject = $5, body_text = $6, body_html = $7, headers = $8, template_key = coalesce($9, template_key),
-         locale = coalesce($10, locale), held_until = NULL, updated_at = now()
-   WHERE id = $1 AND status = $2 AND policy_at IS NULL`;
-
 const CLAIM_AGAIN_SQL = `
   UPDATE messages SET status = 'sending', attempt_token = $3, attempt_started_at = now(), attempts = attempts + 1, updated_at = now()
    WHERE id = $1 AND status = $2 AND attempt_token IS NOT DISTINCT FROM $4`;
 
-function claimFirstParams(row: SendRecordRow, token: string, prepared: Prepared, now: Date): unknown[] {
-  return [
-    row.id,
-    row.status,
+/**
+ * The key of a member's frequency-cap lock, as a bigint literal: it can then ride in the same
+ * simple-protocol round trip as BEGIN (no parameters there).
+ */
+export function capLockKey(memberId: string): string {
+  return createHash('sha256').update(`laurel.cap.${memberId}`).digest().readBigInt64BE(0).toString();
+}
+
+function firstClaim(row: SendRecordRow, token: string, prepared: Prepared, now: Date): FirstClaim {
+  return {
+    id: row.id,
+    status: row.status,
     token,
-    prepared.recipient,
-    prepared.subject,
-    prepared.text,
-    prepared.html,
-    prepared.headers ? JSON.stringify(prepared.headers) : null,
-    prepared.templateKey,
-    prepared.locale,
-    now,
-  ];
+    recipient: prepared.recipient,
+    subject: prepared.subject,
+    text: prepared.text,
+    html: prepared.html,
+    headers: prepared.headers,
+    templateKey: prepared.templateKey,
+    locale: prepared.locale,
+    policyAt: now,
+  };
 }
 
 /** A failure retrying cannot fix: the message is dead-lettered with this reason at once. */
@@ -172,15 +131,15 @@ function renderMember(member: LoadedMember): RenderMember {
  */
 export class MessageDelivery {
   private readonly now: () => Date;
+  private readonly statements: SendRecordStatements;
 
   constructor(private readonly deps: DeliveryDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.statements = new SendRecordStatements(deps.pool);
   }
 
   async deliver(messageId: string): Promise<DeliveryOutcome> {
-    const { pool } = this.deps;
-    const { rows } = await pool.query<SendRecordRow>(LOAD_SQL, [messageId]);
-    const row = rows[0];
+    const row = await this.statements.load(messageId);
     if (!row) return { status: 'dead', reason: `no_send_record: message ${messageId} has no send record` };
     if (FINAL_STATUSES.has(row.status)) return { status: 'already_final', finalStatus: row.status };
     const channel = this.deps.channels.get(row.channel);
@@ -308,14 +267,18 @@ export class MessageDelivery {
   private async claim(row: SendRecordRow, prepared: Prepared | null): Promise<string | DeliveryOutcome | undefined> {
     const token = randomUUID();
     const member = memberOf(row);
-    if (!(prepared && row.category === 'marketing' && member)) {
-      const { rowCount } = prepared ? await this.deps.pool.query(CLAIM_FIRST_SQL, claimFirstParams(row, token, prepared, this.now())) : await this.deps.pool.query(CLAIM_AGAIN_SQL, [row.id, row.status, token, row.attempt_token]);
+    if (!prepared) {
+      const { rowCount } = await this.deps.pool.query(CLAIM_AGAIN_SQL, [row.id, row.status, token, row.attempt_token]);
       return rowCount === 1 ? token : undefined;
+    }
+    if (!(row.category === 'marketing' && member)) {
+      return (await this.statements.claimFirst(firstClaim(row, token, prepared, this.now()))) ? token : undefined;
     }
     const client = await this.deps.pool.connect();
     try {
-      await client.query('BEGIN');
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext('laurel.cap.' || $1))`, [member.id]);
+      // The lock is taken before the count's snapshot: a message claimed by a concurrent attempt
+      // either committed (and is counted) or waits for this transaction.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${capLockKey(member.id)})`);
       const periods = capPeriods(this.now(), member.timeZone ?? 'UTC', member.locale);
       const { rows } = await client.query<{ today: number; week: number }>(
         `SELECT count(*) FILTER (WHERE policy_at >= $2)::int AS today, count(*) FILTER (WHERE policy_at >= $3)::int AS week
@@ -337,9 +300,9 @@ export class MessageDelivery {
         await client.query('COMMIT');
         return { status: 'capped', reason: `frequency cap per ${exceeded}` };
       }
-      const { rowCount } = await client.query(CLAIM_FIRST_SQL, claimFirstParams(row, token, prepared, this.now()));
+      const won = await claimFirstIn(client, firstClaim(row, token, prepared, this.now()));
       await client.query('COMMIT');
-      return rowCount === 1 ? token : undefined;
+      return won ? token : undefined;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -360,10 +323,7 @@ export class MessageDelivery {
         html: prepared.html ?? undefined,
         headers: prepared.headers ?? undefined,
       });
-      await this.deps.pool.query(
-        `UPDATE messages SET status = 'sent', provider_id = $3, sent_at = now(), error = NULL, updated_at = now() WHERE id = $1 AND attempt_token = $2 AND status = 'sending'`,
-        [row.id, token, providerId],
-      );
+      await this.statements.markSent({ id: row.id, token, providerId });
       return { status: 'sent', providerId };
     } catch (err) {
       if (!(err instanceof SendError)) return this.retry(row.id, reasonOf(err), 'unknown');

@@ -155,8 +155,27 @@ export function formatDate(value: unknown, options: { locale: string; timeZone: 
   ).format(date);
 }
 
+// Since 1980 every zone's UTC offset is a whole number of minutes, so all instants of one UTC
+// minute fall on the same local date: the (zone, minute) answer is memoized (formatToParts is
+// among the dearest calls of a render, and a send's "now" repeats within a minute).
+const WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1980, 0, 1);
+const dayNumbers = new Map<string, number>();
+
 /** Days since 1970-01-01 of the calendar date the instant falls on in the time zone. */
 export function localDayNumber(instant: Date, timeZone: string): number {
+  const ms = instant.getTime();
+  if (!(ms >= WHOLE_MINUTE_OFFSETS_SINCE)) return computeLocalDayNumber(instant, timeZone);
+  const key = `${timeZone}|${Math.floor(ms / 60_000)}`;
+  let day = dayNumbers.get(key);
+  if (day === undefined) {
+    day = computeLocalDayNumber(instant, timeZone);
+    if (dayNumbers.size >= 5000) dayNumbers.clear();
+    dayNumbers.set(key, day);
+  }
+  return day;
+}
+
+function computeLocalDayNumber(instant: Date, timeZone: string): number {
   const parts = cached(
     `p|${timeZone}`,
     () => new Intl.DateTimeFormat('en-US-u-ca-gregory-nu-latn', { timeZone: assertTimeZone(timeZone), year: 'numeric', month: 'numeric', day: 'numeric' }),
