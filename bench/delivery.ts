@@ -5,25 +5,16 @@
 //  2. the full path for N members: send records + enqueue → worker (separate process): load the
 //     member, pick the tier/locale template, render, policies, claim the send record, SMTP, mark sent.
 // Prints msgs/s of both, the ratio (goal >= 0.6) and the worker's peak RSS (goal < 300 MB).
-// Postgres and Redis are spawned for the run (or taken from DATABASE_URL / REDIS_URL).
+// The services are a throwaway stack (startBenchStack); the worker is pointed at the sink.
+// BENCH_CPU_PROF=<dir> writes the worker's CPU profile there.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { startChild } from './support/child.js';
+import { argNumber, startBenchStack } from './support/stack.js';
 
 const SELF = fileURLToPath(import.meta.url);
-
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${name} needs a positive integer`);
-  return v;
-}
 
 // ---- mode: SMTP sink (its own process, so its CPU is not the sender's) ----------------------
 
@@ -113,39 +104,27 @@ async function runWorker(): Promise<void> {
 /** This file as a child process (`--sink`, `--worker`), optionally CPU-profiled (BENCH_CPU_PROF). */
 function startSelf(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): ReturnType<typeof startChild> {
   const profile = process.env.BENCH_CPU_PROF && args[0] === '--worker' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  return startChild([...profile, SELF, ...args], env, ready);
+  return startChild([SELF, ...args], env, ready, profile);
 }
 
 async function main(): Promise<void> {
-  const messages = argValue('--messages', 20_000);
-  const concurrency = argValue('--concurrency', 50);
-  const connections = argValue('--connections', 10);
+  const messages = argNumber('--messages', 20_000);
+  const concurrency = argNumber('--concurrency', 50);
+  const connections = argNumber('--connections', 10);
 
-  const { findFreePort } = await import('../src/dev/ports.js');
-  const { startStack } = await import('../src/dev/stack.js');
-  const { readToolPaths } = await import('../src/dev/tools.js');
-  const { PROJECT_ROOT } = await import('../src/cli/runtime.js');
-  const { createPool, migrate } = await import('../src/db/index.js');
+  const { createPool } = await import('../src/db/index.js');
   const { createRedis } = await import('../src/queues/index.js');
   const { createDeliveryQueue, insertSendRecords, enqueueDeliveries } = await import('../src/messaging/index.js');
   const { FileTemplateSource, renderMessage } = await import('../src/messaging/templates/index.js');
 
   const sink = await startSelf(['--sink'], process.env, /port (\d+)\n/);
   const smtpUrl = `smtp://127.0.0.1:${sink.match[1]}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'laurel-bench-'));
-  const stack = await startStack({
-    tools: process.env.DATABASE_URL && process.env.REDIS_URL ? { temporalCli: '', redisServer: '', postgresBin: '', postgresRunAs: '', maildev: '' } : readToolPaths(PROJECT_ROOT),
-    dataDir,
-    ports: { postgres: await findFreePort(), redis: await findFreePort(), temporal: 1, temporalUi: 1, smtp: 1, mailbox: 1 },
-    external: { databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL, temporalAddress: 'unused:1', smtpUrl },
-    ephemeral: true,
-  });
+  const stack = await startBenchStack();
   const prefix = `bench${Date.now().toString(36)}`;
   const pool = createPool(stack.databaseUrl, 10);
   const redis = createRedis(stack.redisUrl);
   let worker: ChildProcess | undefined;
   try {
-    await migrate(pool);
     const templates = new FileTemplateSource();
     const tiers = ['bronze', 'silver', 'gold', 'diamond'];
     const locales = [
@@ -240,8 +219,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     await pool.end();
     sink.child.kill('SIGTERM');
-    await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stack.cleanup();
   }
 }
 

@@ -3,7 +3,8 @@ import type { Pool } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
 import { findTier, tierRank, type ProgramDefinition } from '../../program/index.js';
 import { currentProgram } from '../../program/store.js';
-import { nextReviewAt } from '../../tiers/index.js';
+import { activitySummaries } from '../../ledger/index.js';
+import { gapsToTier, nextReviewAt, reviewQualificationWindow, tierThresholds, type ActivitySummary, type TimeWindow } from '../../tiers/index.js';
 import type { DeliveryJob } from '../delivery/queue.js';
 import { enqueueDeliveries, insertSendRecords, type MessageRequest } from '../store/send-records.js';
 import { messageDefinition, type Channel } from '../templates/index.js';
@@ -22,8 +23,34 @@ export function tierChangeMessageId(tierChangeId: string | number, channel: Chan
   return `tier_change.${tierChangeId}.${channel}`;
 }
 
-/** tier_upgraded or tier_downgraded, with its variables; undefined for a change the program cannot place. */
-export function tierChangeMessage(program: ProgramDefinition, change: TierChangeRow): { message: string; vars: Record<string, unknown> } | undefined {
+/**
+ * What the member still has to earn, in the window judged at `regainBy`, to get `fromTier` back:
+ * the gap in qualifying points (for `any_of`, the qualifying-points criterion; for hybrid, the
+ * weighted score), never below 0.
+ */
+export function pointsToRegain(program: ProgramDefinition, fromTier: string, summary: ActivitySummary): number {
+  const table = tierThresholds(program);
+  const gaps = gapsToTier(table, tierRank(program, fromTier), summary);
+  const byPoints = table.measures.findIndex((m) => m.measure.type === 'qualifying_points');
+  const gap = table.metricType === 'any_of' && byPoints >= 0 ? gaps[byPoints] : gaps[0];
+  return gap?.gap ?? 0;
+}
+
+/** The window a downgraded member must requalify in: the one judged at the next review. */
+export function regainWindow(program: ProgramDefinition, change: Pick<TierChangeRow, 'at' | 'joined_at' | 'tier_started_at'>): TimeWindow {
+  return reviewQualificationWindow(program, nextReviewAt(program, { joinedAt: change.joined_at, tierStartedAt: change.tier_started_at }, change.at));
+}
+
+/**
+ * tier_upgraded or tier_downgraded, with its variables; undefined for a change the program cannot
+ * place. `activity` (over `regainWindow`) makes a downgrade's points to regain the member's real
+ * gap; without it the lost tier's whole threshold is quoted.
+ */
+export function tierChangeMessage(
+  program: ProgramDefinition,
+  change: TierChangeRow,
+  activity?: ActivitySummary,
+): { message: string; vars: Record<string, unknown> } | undefined {
   let fromRank: number;
   let toRank: number;
   try {
@@ -41,10 +68,39 @@ export function tierChangeMessage(program: ProgramDefinition, change: TierChange
     };
   }
   const threshold = findTier(program, change.from_tier).threshold;
+  const regain = activity ? pointsToRegain(program, change.from_tier, activity) : typeof threshold === 'number' ? threshold : 0;
   return {
     message: 'tier_downgraded',
-    vars: { fromTier: change.from_tier, toTier: change.to_tier, pointsToRegain: typeof threshold === 'number' ? threshold : 0, regainBy: review },
+    vars: { fromTier: change.from_tier, toTier: change.to_tier, pointsToRegain: regain, regainBy: review },
   };
+}
+
+/** Activity of each downgraded member over their regain window (one statement per distinct window). */
+async function downgradeActivity(pool: Pool, program: ProgramDefinition, rows: readonly TierChangeRow[]): Promise<Map<string, ActivitySummary>> {
+  const byWindow = new Map<string, { window: TimeWindow; changes: TierChangeRow[] }>();
+  for (const row of rows) {
+    let down: boolean;
+    try {
+      down = tierRank(program, row.to_tier) < tierRank(program, row.from_tier);
+    } catch {
+      continue;
+    }
+    if (!down) continue;
+    const window = regainWindow(program, row);
+    const key = `${window.start.toISOString()}|${window.end.toISOString()}`;
+    const group = byWindow.get(key) ?? { window, changes: [] };
+    group.changes.push(row);
+    byWindow.set(key, group);
+  }
+  const activity = new Map<string, ActivitySummary>();
+  for (const { window, changes } of byWindow.values()) {
+    const summaries = await activitySummaries(pool, program, [...new Set(changes.map((c) => c.member_id))], window);
+    for (const change of changes) {
+      const summary = summaries.get(change.member_id);
+      if (summary) activity.set(change.id, summary);
+    }
+  }
+  return activity;
 }
 
 const CURSOR = 'tier_changes';
@@ -94,9 +150,10 @@ export class TierChangeNotifier {
     let requested = 0;
     if (rows.length > 0) {
       const program = (await currentProgram(this.deps.pool)).definition;
+      const activity = await downgradeActivity(this.deps.pool, program, rows);
       const requests: MessageRequest[] = [];
       for (const row of rows) {
-        const message = tierChangeMessage(program, row);
+        const message = tierChangeMessage(program, row, activity.get(row.id));
         if (!message) continue;
         const definition = messageDefinition(message.message);
         for (const channel of this.deps.channels) {

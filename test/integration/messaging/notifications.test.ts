@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../../src/db/index.js';
 import { requestWelcome } from '../../../src/messaging/index.js';
 import { addToOutbox } from '../../../src/outbox/index.js';
+import { findTier } from '../../../src/program/index.js';
+import { currentProgram } from '../../../src/program/store.js';
 import { startWorkerRole, type Role } from '../../../src/roles/index.js';
 import { waitForMail } from '../../support/mailbox.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
@@ -80,6 +82,14 @@ describe('automatic transactional messages from ledger facts (worker role: outbo
   });
 
   it('tier_changes rows become tier_upgraded / tier_downgraded messages, one per row and channel', async () => {
+    // faller earned 1,234 qualifying points in the window judged at the next review: the downgrade
+    // message quotes what is still missing, not the whole diamond threshold.
+    await env.ctx.pool.query(
+      `INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, at) VALUES ('faller-earn', 'faller', 'earn', 1234, 1234, now() - interval '1 minute')`,
+    );
+    await env.ctx.pool.query(`UPDATE member_balances SET available = available + 1234 WHERE member_id = 'faller'`);
+    const program = (await currentProgram(env.ctx.pool)).definition;
+    const diamond = findTier(program, 'diamond').threshold as number;
     await env.ctx.pool.query(
       `INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at) VALUES ('climber', 'silver', 'gold', 'qualified', now()), ('faller', 'diamond', 'gold', 'review', now())`,
     );
@@ -92,6 +102,9 @@ describe('automatic transactional messages from ledger facts (worker role: outbo
       { kind: 'tier_upgraded', template_key: 'tier_upgraded/email.gold.fa.hbs', status: 'sent' },
     ]);
     expect(down!.subject.length).toBeGreaterThan(0);
+    const vars = await env.ctx.pool.query<{ vars: { pointsToRegain: number } }>(`SELECT vars FROM messages WHERE kind = 'tier_downgraded' AND channel = 'email'`);
+    expect(vars.rows[0]!.vars.pointsToRegain).toBe(diamond - 1234);
+    expect(down!.text).toContain((diamond - 1234).toLocaleString('en'));
     await new Promise((r) => setTimeout(r, 2500)); // another notifier sweep rescans the rows
     expect((await env.ctx.pool.query(`SELECT 1 FROM messages WHERE id LIKE 'tier_change.%'`)).rowCount).toBe(4);
     expect(await waitForMail(env.stack.mailboxUrl, address('climber'), 2, 200)).toHaveLength(1);
