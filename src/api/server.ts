@@ -32,5 +32,6 @@ export async function buildServer(ctx: ApiContext): Promise<FastifyInstance> {
   registerMetrics(app);
   registerAuthentication(app, { pool: ctx.pool, memberTokenSecret: ctx.config.memberTokenSecret });
   registerRoutes(app, ctx);
+  (await import('./routes/winback.js')).registerWinbackRoutes(app, ctx);
   return app;
 }
