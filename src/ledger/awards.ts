@@ -53,9 +53,9 @@ export async function grantAward(pool: Pool, awardId: string, now = new Date()):
     if (award.granted_at) return { granted: false, points: award.points };
     const program = await currentProgram(client);
     const ledger = await MemberLedger.open(client, { memberId: award.member_id, returnPolicy: program.definition.returnPolicy, programVersion: program.version, source: award.source });
-    await ledger.prepare(now, `award:${awardId}:prepare`);
+    ledger.prepare(now, `award:${awardId}:prepare`);
     const key = `award:${awardId}`;
-    await ledger.earn({
+    ledger.earn({
       key,
       points: award.points,
       at: now,
@@ -66,7 +66,7 @@ export async function grantAward(pool: Pool, awardId: string, now = new Date()):
       ruleId: null,
       context: { reason: award.reason },
     });
-    await ledger.finish();
+    await ledger.finish(client);
     await client.query(`UPDATE awards SET granted_at = $2, entry_key = $3 WHERE id = $1`, [awardId, now, key]);
     return { granted: true, points: award.points };
   });

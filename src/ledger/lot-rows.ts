@@ -1,14 +1,15 @@
 import type { Pool, PoolClient } from '../db/index.js';
 import type { Lot } from './core/index.js';
 
-interface LotRow {
+/** A lots row, from a query (dates) or from json inside a bigger read (ISO strings). */
+export interface LotRow {
   id: string;
   member_id: string;
   kind: Lot['kind'];
   status: Lot['status'];
-  earned_at: Date;
-  expires_at: Date | null;
-  pending_until: Date | null;
+  earned_at: Date | string;
+  expires_at: Date | string | null;
+  pending_until: Date | string | null;
   original_points: number;
   remaining_points: number;
   order_id: string | null;
@@ -17,15 +18,17 @@ interface LotRow {
   rule_id: string | null;
 }
 
-function lotFromRow(r: LotRow): Lot {
+const date = (v: Date | string): Date => (typeof v === 'string' ? new Date(v) : v);
+
+export function lotFromRow(r: LotRow): Lot {
   return {
     id: r.id,
     memberId: r.member_id,
     kind: r.kind,
     status: r.status,
-    earnedAt: r.earned_at,
-    expiresAt: r.expires_at,
-    pendingUntil: r.pending_until,
+    earnedAt: date(r.earned_at),
+    expiresAt: r.expires_at === null ? null : date(r.expires_at),
+    pendingUntil: r.pending_until === null ? null : date(r.pending_until),
     originalPoints: r.original_points,
     remainingPoints: r.remaining_points,
     orderId: r.order_id,
@@ -48,48 +51,15 @@ export async function loadMemberLotsReadOnly(pool: Pool, memberId: string): Prom
   return await selectLots(pool, memberId, []);
 }
 
-async function selectLots(db: Pool | PoolClient, memberId: string, orderIds: readonly string[]): Promise<Lot[]> {
-  const { rows } = await db.query<LotRow>(
-    `SELECT id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
-            order_id, order_amount, clawed_back_points, rule_id
-       FROM lots
-      WHERE member_id = $1 AND (remaining_points <> 0 OR status = 'pending' OR kind = 'debt' OR order_id = ANY($2::text[]))`,
-    [memberId, orderIds],
-  );
-  return rows.map(lotFromRow);
+/** The lots a ledger opens with, for members `ids` (`$…` placeholders of the enclosing statement). */
+export function openLotsSql(ids: string, orderIds: string): string {
+  return `SELECT id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
+                 order_id, order_amount, clawed_back_points, rule_id
+            FROM lots
+           WHERE member_id = ANY(${ids}::text[]) AND (remaining_points <> 0 OR status = 'pending' OR kind = 'debt' OR order_id = ANY(${orderIds}::text[]))`;
 }
 
-/** Inserts new lots and rewrites changed ones in two statements. */
-export async function saveLots(client: PoolClient, created: readonly Lot[], changed: readonly Lot[]): Promise<void> {
-  if (created.length > 0) {
-    await client.query(
-      `INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
-                         order_id, order_amount, clawed_back_points, rule_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[],
-                            $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::text[])`,
-      [
-        created.map((l) => l.id),
-        created.map((l) => l.memberId),
-        created.map((l) => l.kind),
-        created.map((l) => l.status),
-        created.map((l) => l.earnedAt),
-        created.map((l) => l.expiresAt),
-        created.map((l) => l.pendingUntil),
-        created.map((l) => l.originalPoints),
-        created.map((l) => l.remainingPoints),
-        created.map((l) => l.orderId),
-        created.map((l) => l.orderAmount),
-        created.map((l) => l.clawedBackPoints),
-        created.map((l) => l.ruleId),
-      ],
-    );
-  }
-  if (changed.length > 0) {
-    await client.query(
-      `UPDATE lots SET status = u.status, remaining_points = u.remaining, clawed_back_points = u.clawed
-         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(id, status, remaining, clawed)
-        WHERE lots.id = u.id`,
-      [changed.map((l) => l.id), changed.map((l) => l.status), changed.map((l) => l.remainingPoints), changed.map((l) => l.clawedBackPoints)],
-    );
-  }
+async function selectLots(db: Pool | PoolClient, memberId: string, orderIds: readonly string[]): Promise<Lot[]> {
+  const { rows } = await db.query<LotRow>(openLotsSql('$1', '$2'), [[memberId], orderIds]);
+  return rows.map(lotFromRow);
 }

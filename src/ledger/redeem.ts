@@ -68,17 +68,16 @@ export async function redeemReward(
       programVersion: program.version,
       source: 'api',
     });
-    await ledger.prepare(now, `${id}:prepare`);
+    ledger.prepare(now, `${id}:prepare`);
     try {
-      await ledger.spend('redeem', id, points, now, { rewardId: reward.id, actor: input.actor });
+      ledger.spend('redeem', id, points, now, { rewardId: reward.id, actor: input.actor });
     } catch (err) {
       if (err instanceof LaurelError && err.code === 'insufficient_points') {
         throw new ConflictError('insufficient_balance', `${input.memberId} has too few points for ${input.quantity} × ${reward.id}: ${err.message.replace(/^insufficient points: /, '')}`, err.details);
       }
       throw err;
     }
-    const balance = await ledger.finish();
-    await client.query(`UPDATE members SET last_activity_at = greatest(coalesce(last_activity_at, $2), $2) WHERE id = $1`, [input.memberId, now]);
+    const balance = await ledger.finish(client, { lastActivityAt: now });
     return { redemptionId: id, memberId: input.memberId, rewardId: reward.id, quantity: input.quantity, points, balance: { available: balance.available, pending: balance.pending }, replayed: false };
   });
 }
@@ -94,20 +93,20 @@ export async function adjustPoints(
     const program = await currentProgram(client);
     const id = `adj:${input.memberId}:${input.idempotencyKey}`;
     const ledger = await MemberLedger.open(client, { memberId: input.memberId, returnPolicy: program.definition.returnPolicy, programVersion: program.version, source: 'admin' });
-    await ledger.prepare(now, `${id}:prepare`);
+    ledger.prepare(now, `${id}:prepare`);
     const before = ledger.lotList().reduce((s, l) => s + l.remainingPoints, 0);
     const context = { actor: input.actor, reason: input.reason };
     if (input.points > 0) {
-      await ledger.earn({ key: id, points: input.points, at: now, pendingUntil: null, expiresAt: input.expiresAt ?? null, orderId: null, orderAmount: null, ruleId: null, context, kind: 'adjust' });
+      ledger.earn({ key: id, points: input.points, at: now, pendingUntil: null, expiresAt: input.expiresAt ?? null, orderId: null, orderAmount: null, ruleId: null, context, kind: 'adjust' });
     } else {
       try {
-        await ledger.spend('adjust', id, -input.points, now, context);
+        ledger.spend('adjust', id, -input.points, now, context);
       } catch (err) {
         if (err instanceof LaurelError && err.code === 'insufficient_points') throw new ConflictError('insufficient_balance', err.message, err.details);
         throw err;
       }
     }
-    const balance = await ledger.finish();
+    const balance = await ledger.finish(client);
     await appendAudit(client, {
       actor: input.actor,
       action: 'points.adjust',

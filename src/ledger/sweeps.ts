@@ -36,6 +36,9 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
           ORDER BY m.id LIMIT $3
           FOR UPDATE OF m
        ),
+       bumped AS (
+         UPDATE members SET ledger_version = ledger_version + 1 FROM due_members d WHERE members.id = d.id
+       ),
        due AS (
          SELECT l.id, l.member_id, l.remaining_points FROM lots l
            JOIN due_members d ON d.id = l.member_id
@@ -87,6 +90,9 @@ export async function activatePendingPoints(pool: Pool, asOf: Date): Promise<{ l
        SELECT m.id FROM members m
         WHERE EXISTS (SELECT 1 FROM lots l WHERE l.member_id = m.id AND l.status = 'pending' AND l.pending_until <= $1)
         FOR UPDATE OF m
+     ),
+     bumped AS (
+       UPDATE members SET ledger_version = ledger_version + 1 FROM due_members d WHERE members.id = d.id
      ),
      activated AS (
        UPDATE lots SET status = 'active' FROM due_members d
@@ -157,7 +163,7 @@ export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts>
         }));
         await client.query(
           `UPDATE members SET tier_id = u.tier_id, tier_started_at = u.tier_started_at, grace_until = u.grace_until,
-                              next_review_at = u.next_review_at, updated_at = now()
+                              next_review_at = u.next_review_at, ledger_version = ledger_version + 1, updated_at = now()
              FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[])
                   AS u(id, tier_id, tier_started_at, grace_until, next_review_at)
             WHERE members.id = u.id`,

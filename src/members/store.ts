@@ -52,8 +52,32 @@ export function memberFromRow(row: MemberRow): Member {
   };
 }
 
+type JsonDates<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+/** A member row read as json inside a bigger statement (timestamps arrive as ISO strings). */
+export function memberFromJson(row: JsonDates<MemberRow>): Member {
+  const at = (v: string) => new Date(v);
+  const maybe = (v: string | null) => (v === null ? null : new Date(v));
+  return memberFromRow({
+    ...row,
+    tier_started_at: at(row.tier_started_at),
+    grace_until: maybe(row.grace_until),
+    next_review_at: at(row.next_review_at),
+    joined_at: at(row.joined_at),
+    last_activity_at: maybe(row.last_activity_at),
+    created_at: at(row.created_at),
+    updated_at: at(row.updated_at),
+  });
+}
+
 export async function findMember(db: Pool | PoolClient, id: string, lock = false): Promise<Member | undefined> {
-  const { rows } = await db.query<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  // Locking bumps ledger_version: an optimistic event write guarded by the old value then retries.
+  const { rows } = await db.query<MemberRow>(
+    lock
+      ? `UPDATE members SET ledger_version = ledger_version + 1 WHERE id = $1 RETURNING ${MEMBER_COLUMNS}`
+      : `SELECT ${MEMBER_COLUMNS} FROM members WHERE id = $1`,
+    [id],
+  );
   return rows[0] ? memberFromRow(rows[0]) : undefined;
 }
 

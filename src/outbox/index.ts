@@ -1,2 +1,2 @@
-export { addToOutbox, type OutboxJob } from './outbox.js';
+export { addToOutbox, outboxPayload, type OutboxJob } from './outbox.js';
 export { OutboxRelay } from './relay.js';

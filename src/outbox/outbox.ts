@@ -12,6 +12,11 @@ export interface OutboxJob {
   delayMs?: number;
 }
 
+/** The stored row's payload (the relay reads the delay back out of it). */
+export function outboxPayload(job: OutboxJob): string {
+  return JSON.stringify({ ...job.payload, ...(job.delayMs ? { __delayMs: job.delayMs } : {}) });
+}
+
 /** Writes jobs in the caller's transaction: they exist exactly when the facts they announce do. */
 export async function addToOutbox(client: PoolClient, jobs: readonly OutboxJob[]): Promise<void> {
   if (jobs.length === 0) return;
@@ -23,6 +28,6 @@ export async function addToOutbox(client: PoolClient, jobs: readonly OutboxJob[]
        ON CONFLICT (job_id) DO NOTHING
      )
      SELECT pg_notify('laurel_outbox', '')`,
-    [jobs.map((j) => j.queue), jobs.map((j) => j.name), jobs.map((j) => j.jobId), jobs.map((j) => JSON.stringify({ ...j.payload, ...(j.delayMs ? { __delayMs: j.delayMs } : {}) }))],
+    [jobs.map((j) => j.queue), jobs.map((j) => j.name), jobs.map((j) => j.jobId), jobs.map(outboxPayload)],
   );
 }

@@ -67,10 +67,48 @@ export function isValidTimeZone(timeZone: string): boolean {
 }
 
 /** The wall-clock reading of `instant` in `timeZone`. */
+// Zone offsets by 15-minute slice of UTC time: Intl's formatToParts costs tens of microseconds and
+// the ledger asks thousands of times per batch. A slice is cached only when its first and last
+// millisecond have the same offset, so a slice holding a transition is always asked of Intl.
+const SLICE_MS = 15 * 60_000;
+const MIXED = Number.NaN;
+const sliceOffsets = new Map<string, number>();
+
 export function toLocalDateTime(instant: Date, timeZone: string): LocalDateTime {
   const ms = instant.getTime();
   if (!Number.isFinite(ms)) throw new RangeError('invalid instant');
-  const parts = formatterFor(timeZone).formatToParts(instant);
+  const slice = Math.floor(ms / SLICE_MS);
+  const key = `${timeZone}|${slice}`;
+  let offset = sliceOffsets.get(key);
+  if (offset === undefined) {
+    const first = intlOffsetMs(slice * SLICE_MS, timeZone);
+    offset = first === intlOffsetMs(slice * SLICE_MS + SLICE_MS - 1, timeZone) ? first : MIXED;
+    if (sliceOffsets.size >= 100_000) sliceOffsets.clear();
+    sliceOffsets.set(key, offset);
+  }
+  if (Number.isNaN(offset)) return intlLocalDateTime(ms, timeZone);
+  const local = new Date(ms + offset);
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    millisecond: local.getUTCMilliseconds(),
+  };
+}
+
+function intlOffsetMs(ms: number, timeZone: string): number {
+  const l = intlLocalDateTime(ms, timeZone);
+  const wall = new Date(0);
+  wall.setUTCFullYear(l.year, l.month - 1, l.day);
+  wall.setUTCHours(l.hour, l.minute, l.second, l.millisecond);
+  return wall.getTime() - ms;
+}
+
+function intlLocalDateTime(ms: number, timeZone: string): LocalDateTime {
+  const parts = formatterFor(timeZone).formatToParts(new Date(ms));
   let year = 0;
   let month = 0;
   let day = 0;

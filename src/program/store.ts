@@ -13,6 +13,8 @@ export interface ProgramVersion {
 
 // Parsed definitions by version: versions never change once stored, so this never goes stale.
 const parsed = new Map<number, ProgramDefinition>();
+// The newest version this process has seen: a hint only (see `latestKnownProgram`).
+let latestSeen: ProgramVersion | undefined;
 
 function fromRow(row: { version: number; definition: unknown; created_at: Date; created_by: string }): ProgramVersion {
   let definition = parsed.get(row.version);
@@ -30,7 +32,17 @@ export async function currentProgram(db: Pool | PoolClient): Promise<ProgramVers
   );
   const row = rows[0];
   if (!row) throw new NotFoundError('no_program', 'no program is defined yet: PUT /v1/program (or start with laurel dev, which loads examples/reference.yaml)');
-  return fromRow(row);
+  latestSeen = fromRow(row);
+  return latestSeen;
+}
+
+/**
+ * The newest program this process has seen, without a query when it has seen one. Another process
+ * may have published since: callers must check the version in force inside their own read (the
+ * event path does, and reloads with `currentProgram` when it moved).
+ */
+export async function latestKnownProgram(db: Pool | PoolClient): Promise<ProgramVersion> {
+  return latestSeen ?? (await currentProgram(db));
 }
 
 export async function programVersion(db: Pool | PoolClient, version: number): Promise<ProgramVersion> {
@@ -63,5 +75,7 @@ export async function publishProgram(pool: Pool, input: unknown, actor: string, 
     return stored;
   });
   parsed.set(row.version, definition);
-  return { version: row.version, definition, createdAt: row.created_at, createdBy: actor };
+  const published = { version: row.version, definition, createdAt: row.created_at, createdBy: actor };
+  if (!latestSeen || latestSeen.version < published.version) latestSeen = published;
+  return published;
 }

@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { calendar } from '../../../src/program/index.js';
+
+/** The wall clock straight from Intl, with no caching: the reference the fast path must match. */
+function intlWallClock(instant: Date, timeZone: string) {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second'), millisecond: instant.getUTCMilliseconds() };
+}
 
 const d = (iso: string) => new Date(iso);
 
@@ -7,6 +15,18 @@ describe('calendar in IANA zones', () => {
   it('reads local dates and offsets (Tehran is UTC+3:30)', () => {
     expect(calendar.toLocalDateTime(d('2025-03-04T20:00:00Z'), 'Asia/Tehran')).toMatchObject({ year: 2025, month: 3, day: 4, hour: 23, minute: 30 });
     expect(calendar.zoneOffsetMs(d('2025-03-04T20:00:00Z'), 'Asia/Tehran')).toBe(3.5 * 3600_000);
+  });
+
+  it('cached zone offsets agree with Intl at every instant, DST transitions included', () => {
+    const zones = ['Asia/Tehran', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'UTC'];
+    const transitions = ['2022-03-21T20:29:59.999Z', '2022-03-21T20:30:00.000Z', '2022-09-21T19:30:00.000Z', '2025-03-09T06:59:59.999Z', '2025-03-09T07:00:00.000Z', '2025-11-02T05:59:59.999Z', '2025-11-02T06:00:00.000Z', '2025-10-05T15:30:00.000Z'];
+    for (const zone of zones) for (const t of transitions) expect(calendar.toLocalDateTime(d(t), zone)).toEqual(intlWallClock(d(t), zone));
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.UTC(1971, 0, 1), max: Date.UTC(2060, 0, 1) }), (zone, ms) => {
+        expect(calendar.toLocalDateTime(new Date(ms), zone)).toEqual(intlWallClock(new Date(ms), zone));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('finds the start of a local day, including across DST', () => {

@@ -1,0 +1,246 @@
+import type { Pool, PoolClient } from '../db/index.js';
+import { outboxPayload, type OutboxJob } from '../outbox/index.js';
+import type { EntryKind, Lot, LotAllocation } from './core/index.js';
+
+/** One ledger entry with its allocations, as it will be written. */
+export interface EntryWrite {
+  memberId: string;
+  idempotencyKey: string;
+  kind: EntryKind;
+  amount: number;
+  qualifyingPoints: number;
+  pending: boolean;
+  at: Date;
+  eventId: string | null;
+  ruleId: string | null;
+  component: string | null;
+  orderId: string | null;
+  rewardId: string | null;
+  source: string;
+  programVersion: number;
+  actor: string | null;
+  reason: string | null;
+  allocations: readonly LotAllocation[];
+}
+
+/** What happens to the member row. `expectedVersion` null: the caller holds the row lock already. */
+export interface MemberWrite {
+  id: string;
+  expectedVersion: number | null;
+  lastActivityAt: Date | null;
+  /** An upgrade: the new tier, its start, and the next review (null keeps the current one). */
+  tier: { tierId: string; startedAt: Date; nextReviewAt: Date | null } | null;
+  clearGrace: boolean;
+}
+
+export interface EventWrite {
+  id: string;
+  idempotencyKey: string;
+  memberId: string;
+  type: string;
+  occurredAt: Date;
+  amount: number | null;
+  orderId: string | null;
+  properties: Record<string, unknown>;
+  source: string;
+  programVersion: number;
+  result: unknown;
+}
+
+export interface LedgerWrite {
+  members: MemberWrite[];
+  entries: EntryWrite[];
+  createdLots: Lot[];
+  changedLots: Lot[];
+  balances: { memberId: string; available: number; pending: number; earned: number }[];
+  tierChanges: { memberId: string; fromTier: string; toTier: string; reason: string; at: Date; programVersion: number; reviewKey: string }[];
+  orderRefunds: { memberId: string; orderId: string; refundedTotal: number }[];
+  events: EventWrite[];
+  outbox: (OutboxJob & { memberId: string })[];
+}
+
+export function emptyLedgerWrite(): LedgerWrite {
+  return { members: [], entries: [], createdLots: [], changedLots: [], balances: [], tierChanges: [], orderRefunds: [], events: [], outbox: [] };
+}
+
+/**
+ * Writes everything in ONE statement (round trips are the cost that matters): the member rows
+ * first, each guarded by the ledger version its writer read; every other row is written only for
+ * members whose guard held, so a member is written entirely or not at all. Returns the ids written;
+ * the caller retries the others. Outside a transaction the statement is its own transaction.
+ */
+export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promise<Set<string>> {
+  if (w.members.length === 0) return new Set();
+  const allocations = w.entries.flatMap((e) => e.allocations.map((a) => ({ key: e.idempotencyKey, ...a })));
+  const lots = (list: Lot[], f: (l: Lot) => unknown) => list.map(f);
+  const { rows } = await db.query<{ written: string[] }>(
+    `WITH guard AS (
+       UPDATE members m SET
+         ledger_version   = m.ledger_version + 1,
+         last_activity_at = CASE WHEN u.last_activity IS NULL THEN m.last_activity_at
+                                 ELSE greatest(coalesce(m.last_activity_at, u.last_activity), u.last_activity) END,
+         tier_id          = coalesce(u.tier_id, m.tier_id),
+         tier_started_at  = coalesce(u.tier_started_at, m.tier_started_at),
+         next_review_at   = CASE WHEN u.tier_id IS NULL THEN m.next_review_at ELSE coalesce(u.next_review_at, m.next_review_at) END,
+         grace_until      = CASE WHEN u.tier_id IS NOT NULL OR u.clear_grace THEN NULL ELSE m.grace_until END,
+         updated_at       = CASE WHEN u.tier_id IS NULL THEN m.updated_at ELSE now() END
+       FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::boolean[])
+            AS u(id, expected, last_activity, tier_id, tier_started_at, next_review_at, clear_grace)
+       WHERE m.id = u.id AND (u.expected IS NULL OR m.ledger_version = u.expected)
+       RETURNING m.id
+     ),
+     new_lots AS (
+       INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
+                         order_id, order_amount, clawed_back_points, rule_id)
+       SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[],
+                            $15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::bigint[], $20::text[])
+                     AS l(id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
+                          order_id, order_amount, clawed_back_points, rule_id)
+        WHERE l.member_id IN (SELECT id FROM guard)
+     ),
+     changed_lots AS (
+       UPDATE lots SET status = u.status, remaining_points = u.remaining, clawed_back_points = u.clawed
+         FROM unnest($21::text[], $22::text[], $23::bigint[], $24::bigint[], $25::text[]) AS u(id, status, remaining, clawed, member_id)
+        WHERE lots.id = u.id AND u.member_id IN (SELECT id FROM guard)
+     ),
+     entries AS (
+       INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, pending, at, event_id, rule_id, component,
+                                   order_id, reward_id, source, program_version, actor, reason)
+       SELECT e.key, e.member_id, e.kind, e.amount, e.qualifying, e.pending, e.at, e.event_id, e.rule_id, e.component,
+              e.order_id, e.reward_id, e.source, e.program_version, e.actor, e.reason
+         FROM unnest($26::text[], $27::text[], $28::text[], $29::bigint[], $30::bigint[], $31::boolean[], $32::timestamptz[], $33::text[],
+                     $34::text[], $35::text[], $36::text[], $37::text[], $38::text[], $39::int[], $40::text[], $41::text[])
+              WITH ORDINALITY AS e(key, member_id, kind, amount, qualifying, pending, at, event_id, rule_id, component,
+                                   order_id, reward_id, source, program_version, actor, reason, ord)
+        WHERE e.member_id IN (SELECT id FROM guard)
+        ORDER BY e.ord
+       RETURNING seq, idempotency_key
+     ),
+     allocations AS (
+       INSERT INTO lot_allocations (entry_seq, lot_id, points)
+       SELECT entries.seq, a.lot_id, a.points
+         FROM unnest($42::text[], $43::text[], $44::bigint[]) AS a(key, lot_id, points)
+         JOIN entries ON entries.idempotency_key = a.key
+     ),
+     balances AS (
+       INSERT INTO member_balances (member_id, available, pending, lifetime_earned, updated_at)
+       SELECT b.member_id, b.available, b.pending, b.earned, now()
+         FROM unnest($45::text[], $46::bigint[], $47::bigint[], $48::bigint[]) AS b(member_id, available, pending, earned)
+        WHERE b.member_id IN (SELECT id FROM guard)
+       ON CONFLICT (member_id) DO UPDATE SET available = EXCLUDED.available, pending = EXCLUDED.pending,
+         lifetime_earned = member_balances.lifetime_earned + EXCLUDED.lifetime_earned, updated_at = now()
+     ),
+     tier_changes AS (
+       INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at, program_version, review_key)
+       SELECT * FROM unnest($49::text[], $50::text[], $51::text[], $52::text[], $53::timestamptz[], $54::int[], $55::text[])
+                     AS t(member_id, from_tier, to_tier, reason, at, program_version, review_key)
+        WHERE t.member_id IN (SELECT id FROM guard)
+     ),
+     refunds AS (
+       INSERT INTO order_refunds (member_id, order_id, refunded_total)
+       SELECT * FROM unnest($56::text[], $57::text[], $58::bigint[]) AS r(member_id, order_id, refunded_total)
+        WHERE r.member_id IN (SELECT id FROM guard)
+       ON CONFLICT (member_id, order_id) DO UPDATE SET refunded_total = EXCLUDED.refunded_total
+     ),
+     events AS (
+       INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
+       SELECT * FROM unnest($59::text[], $60::text[], $61::text[], $62::text[], $63::timestamptz[], $64::bigint[], $65::text[], $66::jsonb[],
+                            $67::text[], $68::int[], $69::jsonb[])
+                     AS v(id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
+        WHERE v.member_id IN (SELECT id FROM guard)
+     ),
+     outbox AS (
+       INSERT INTO outbox (queue, job_name, job_id, payload)
+       SELECT o.queue, o.job_name, o.job_id, o.payload
+         FROM unnest($70::text[], $71::text[], $72::text[], $73::jsonb[], $74::text[]) AS o(queue, job_name, job_id, payload, member_id)
+        WHERE o.member_id IN (SELECT id FROM guard)
+       ON CONFLICT (job_id) DO NOTHING
+     )
+     SELECT array(SELECT id FROM guard) AS written,
+            CASE WHEN $75::boolean THEN pg_notify('laurel_outbox', '') END AS notified`,
+    [
+      w.members.map((m) => m.id),
+      w.members.map((m) => m.expectedVersion),
+      w.members.map((m) => m.lastActivityAt),
+      w.members.map((m) => m.tier?.tierId ?? null),
+      w.members.map((m) => m.tier?.startedAt ?? null),
+      w.members.map((m) => m.tier?.nextReviewAt ?? null),
+      w.members.map((m) => m.clearGrace),
+      ...lotColumns(w.createdLots),
+      lots(w.changedLots, (l) => l.id),
+      lots(w.changedLots, (l) => l.status),
+      lots(w.changedLots, (l) => l.remainingPoints),
+      lots(w.changedLots, (l) => l.clawedBackPoints),
+      lots(w.changedLots, (l) => l.memberId),
+      w.entries.map((e) => e.idempotencyKey),
+      w.entries.map((e) => e.memberId),
+      w.entries.map((e) => e.kind),
+      w.entries.map((e) => e.amount),
+      w.entries.map((e) => e.qualifyingPoints),
+      w.entries.map((e) => e.pending),
+      w.entries.map((e) => e.at),
+      w.entries.map((e) => e.eventId),
+      w.entries.map((e) => e.ruleId),
+      w.entries.map((e) => e.component),
+      w.entries.map((e) => e.orderId),
+      w.entries.map((e) => e.rewardId),
+      w.entries.map((e) => e.source),
+      w.entries.map((e) => e.programVersion),
+      w.entries.map((e) => e.actor),
+      w.entries.map((e) => e.reason),
+      allocations.map((a) => a.key),
+      allocations.map((a) => a.lotId),
+      allocations.map((a) => a.points),
+      w.balances.map((b) => b.memberId),
+      w.balances.map((b) => b.available),
+      w.balances.map((b) => b.pending),
+      w.balances.map((b) => b.earned),
+      w.tierChanges.map((t) => t.memberId),
+      w.tierChanges.map((t) => t.fromTier),
+      w.tierChanges.map((t) => t.toTier),
+      w.tierChanges.map((t) => t.reason),
+      w.tierChanges.map((t) => t.at),
+      w.tierChanges.map((t) => t.programVersion),
+      w.tierChanges.map((t) => t.reviewKey),
+      w.orderRefunds.map((r) => r.memberId),
+      w.orderRefunds.map((r) => r.orderId),
+      w.orderRefunds.map((r) => r.refundedTotal),
+      w.events.map((e) => e.id),
+      w.events.map((e) => e.idempotencyKey),
+      w.events.map((e) => e.memberId),
+      w.events.map((e) => e.type),
+      w.events.map((e) => e.occurredAt),
+      w.events.map((e) => e.amount),
+      w.events.map((e) => e.orderId),
+      w.events.map((e) => JSON.stringify(e.properties)),
+      w.events.map((e) => e.source),
+      w.events.map((e) => e.programVersion),
+      w.events.map((e) => JSON.stringify(e.result)),
+      w.outbox.map((o) => o.queue),
+      w.outbox.map((o) => o.name),
+      w.outbox.map((o) => o.jobId),
+      w.outbox.map(outboxPayload),
+      w.outbox.map((o) => o.memberId),
+      w.outbox.length > 0,
+    ],
+  );
+  return new Set(rows[0]!.written);
+}
+
+function lotColumns(list: readonly Lot[]): unknown[] {
+  return [
+    list.map((l) => l.id),
+    list.map((l) => l.memberId),
+    list.map((l) => l.kind),
+    list.map((l) => l.status),
+    list.map((l) => l.earnedAt),
+    list.map((l) => l.expiresAt),
+    list.map((l) => l.pendingUntil),
+    list.map((l) => l.originalPoints),
+    list.map((l) => l.remainingPoints),
+    list.map((l) => l.orderId),
+    list.map((l) => l.orderAmount),
+    list.map((l) => l.clawedBackPoints),
+    list.map((l) => l.ruleId),
+  ];
+}
