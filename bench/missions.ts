@@ -11,6 +11,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { startBenchStack, argNumber, peakRssMb } from './support/stack.js';
+import { ownCpuSeconds, processTreeCpuSeconds } from './support/cpu.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log/index.js';
 import { openAppContext } from '../src/app/context.js';
@@ -32,6 +33,15 @@ async function main(): Promise<void> {
   const urls = { databaseUrl: stack.databaseUrl, redisUrl: stack.redisUrl, temporalAddress: stack.temporalAddress, smtpUrl: stack.smtpUrl };
   const config = loadConfig({ DATABASE_URL: urls.databaseUrl, REDIS_URL: urls.redisUrl, TEMPORAL_ADDRESS: urls.temporalAddress, SMTP_URL: urls.smtpUrl, LOG_LEVEL: 'error', PORT: '0', QUEUE_PREFIX: 'bench' });
   const ctx = await openAppContext(config, urls, createLogger('error'));
+  // CPU seconds each party spends per phase: on a shared 2-core machine the rates swing with
+  // everyone's load, the CPU each event costs each service does not.
+  const pidOf = (name: string) => stack.services.find((s) => s.name === name)?.pid;
+  const cpuNow = () => ({ bench: ownCpuSeconds(), temporal: processTreeCpuSeconds(pidOf('temporal')), postgres: processTreeCpuSeconds(pidOf('postgres')), redis: processTreeCpuSeconds(pidOf('redis')) });
+  const cpuPerEvent = (before: ReturnType<typeof cpuNow>, n: number) => {
+    const after = cpuNow();
+    const ms = (k: keyof typeof after) => (((after[k] - before[k]) * 1000) / n).toFixed(2);
+    return `CPU per event: Temporal server ${ms('temporal')} ms, this process ${ms('bench')} ms, Postgres ${ms('postgres')} ms, Redis ${ms('redis')} ms`;
+  };
   const connection = createRedis(urls.redisUrl);
   try {
     const program = await loadProgramFile(join(PROJECT_ROOT, 'examples', 'reference.yaml'));
@@ -77,6 +87,7 @@ async function main(): Promise<void> {
       });
     });
     const tFanout = performance.now();
+    const cpuFanout = cpuNow();
     for (let i = 0; i < EVENTS; i += 1000) {
       const jobs = [];
       for (let j = i; j < Math.min(EVENTS, i + 1000); j += 1) {
@@ -95,10 +106,12 @@ async function main(): Promise<void> {
     const fanoutRate = (EVENTS / fanoutMs) * 1000;
     const enrollments = (await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM mission_enrollments`)).rows[0]!.n;
     console.log(`  fan-out → signalWithStart       ${String(EVENTS).padStart(7)} events in ${(fanoutMs / 1000).toFixed(2).padStart(7)} s  ${fanoutRate.toFixed(0).padStart(6)} /s  (${enrollments} enrollments, ${failed} failed jobs)`);
+    console.log(`    ${cpuPerEvent(cpuFanout, EVENTS)}`);
 
     // ---- the raw baseline: bare signalWithStart, same server, same concurrency ----
     let next = 0;
     const tRaw = performance.now();
+    const cpuRaw = cpuNow();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < EVENTS) {
@@ -116,6 +129,7 @@ async function main(): Promise<void> {
     const rawMs = performance.now() - tRaw;
     const rawRate = (EVENTS / rawMs) * 1000;
     console.log(`  raw signalWithStart             ${String(EVENTS).padStart(7)} signals in ${(rawMs / 1000).toFixed(2).padStart(6)} s  ${rawRate.toFixed(0).padStart(6)} /s`);
+    console.log(`    ${cpuPerEvent(cpuRaw, EVENTS)}`);
     console.log(`\n  ratio fan-out / raw: ${(fanoutRate / rawRate).toFixed(2)}   peak RSS ${peakRssMb()} MB`);
   } finally {
     connection.disconnect();

@@ -8,7 +8,7 @@ import { evaluatePredicate, resolveField } from '../../rules/index.js';
 import { inAudience, inSegment, memberFacts } from './audience.js';
 import { MISSION_EVENT_SIGNAL, type MissionEventSignal } from './contract.js';
 import type { MissionDefinition } from './definition.js';
-import { activeMissionsTriggeredBy, enrollmentAt, type MissionRecord } from './store.js';
+import { activeMissionsTriggeredBy, enrollmentAt, findEnrollmentAt, type MissionRecord } from './store.js';
 
 export interface MissionFanoutDeps {
   pool: Pool;
@@ -78,21 +78,28 @@ export function createMissionFanoutHandler(deps: MissionFanoutDeps): FanoutHandl
       const missions = await activeMissionsTriggeredBy(deps.pool, event.type);
       if (missions.length === 0) return;
       const member = await getMember(deps.pool, event.member_id);
-      const timeZone = (await currentProgram(deps.pool)).definition.timeZone;
-      for (const mission of missions) await countTowardMission(deps, mission, event, member, timeZone);
+      // Only a new enrollment needs the program's time zone (for its period): most events find theirs.
+      let timeZone: Promise<string> | undefined;
+      const programTimeZone = () => (timeZone ??= currentProgram(deps.pool).then((p) => p.definition.timeZone));
+      for (const mission of missions) await countTowardMission(deps, mission, event, member, programTimeZone);
     },
   };
 }
 
-async function countTowardMission(deps: MissionFanoutDeps, mission: MissionRecord, event: StoredEvent, member: Member, timeZone: string): Promise<void> {
+async function countTowardMission(deps: MissionFanoutDeps, mission: MissionRecord, event: StoredEvent, member: Member, timeZone: () => Promise<string>): Promise<void> {
   const definition = mission.definition;
   if (!withinMissionDates(definition, event.occurred_at) || !inAudience(definition.audience, member)) return;
   const delta = missionContribution(definition, event, member);
   if (delta <= 0) return;
   if (!(await inSegment(deps.pool, definition.segment, member.id, event.occurred_at))) return;
-  const decision = await withTransaction(deps.pool, (client) => enrollmentAt(client, mission, member.id, event.occurred_at, timeZone, 'event'));
-  if (!decision.enrollment || decision.enrollment.status !== 'active') return;
-  await signalMission(deps, decision.enrollment.workflowId, { eventId: event.id, delta, occurredAtMs: event.occurred_at.getTime(), uncount: false });
+  // One read when the period's enrollment exists; the locked transaction only to create it.
+  let enrollment = await findEnrollmentAt(deps.pool, mission.id, member.id, event.occurred_at);
+  if (!enrollment) {
+    const zone = await timeZone();
+    enrollment = (await withTransaction(deps.pool, (client) => enrollmentAt(client, mission, member.id, event.occurred_at, zone, 'event'))).enrollment;
+  }
+  if (!enrollment || enrollment.status !== 'active') return;
+  await signalMission(deps, enrollment.workflowId, { eventId: event.id, delta, occurredAtMs: event.occurred_at.getTime(), uncount: false });
 }
 
 async function withdrawRefundedPurchases(deps: MissionFanoutDeps, refund: StoredEvent): Promise<void> {

@@ -127,6 +127,19 @@ export type EnrollmentDecision = { enrollment: EnrollmentRecord; created: boolea
  * under a transaction-scoped advisory lock on (mission, member), so two events of one member
  * processed at once cannot open two periods.
  */
+/**
+ * The member's enrollment whose period holds `at`, read without a lock: enrollments are never
+ * deleted nor their periods moved, so one found here is the one `enrollmentAt` would return. Only
+ * when there is none does the caller need `enrollmentAt`'s lock (to create it exactly once).
+ */
+export async function findEnrollmentAt(db: Pool | PoolClient, missionId: string, memberId: string, at: Date): Promise<EnrollmentRecord | undefined> {
+  const { rows } = await db.query<EnrollmentRow>(
+    `SELECT ${ENROLLMENT_COLUMNS} FROM mission_enrollments WHERE mission_id = $1 AND member_id = $2 AND starts_at <= $3 AND $3 < ends_at ORDER BY starts_at DESC LIMIT 1`,
+    [missionId, memberId, at],
+  );
+  return rows[0] ? enrollmentFromRow(rows[0]) : undefined;
+}
+
 export async function enrollmentAt(
   client: PoolClient,
   mission: MissionRecord,

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMissionFanoutHandler, MissionInputSchema, type MissionInput } from '../../../src/journeys/missions/index.js';
 import { checkLedgerInvariant, ingestEvent, type EventInput } from '../../../src/ledger/index.js';
@@ -8,6 +9,7 @@ import { upsertMember } from '../../../src/members/index.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
 import { startJourneysRole, startWorkerRole, type Role } from '../../../src/roles/index.js';
 import { PROJECT_ROOT } from '../../../src/cli/runtime.js';
+import { QUEUES } from '../../../src/queues/index.js';
 import { Api, apiKey, publishExample } from '../../support/ledger-fixture.js';
 import { waitForMail } from '../../support/mailbox.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
@@ -62,6 +64,20 @@ describe('missions: fan-out → signalWithStart → one workflow per member per 
     return MissionInputSchema.parse(input);
   }
   const purchase = (memberId: string, orderId: string, at?: Date): EventInput => ({ memberId, type: 'purchase', amount: 200_000, orderId, ...(at ? { occurredAt: at.toISOString() } : {}) });
+  /** Every relayed member event handled: the outbox is empty and the fan-out queue has nothing left to run. */
+  async function fanoutDrained(): Promise<void> {
+    const queue = new Queue(QUEUES.memberEvents, { connection: env.ctx.redis, prefix: env.ctx.config.queuePrefix });
+    try {
+      const pending = async () => {
+        const { rows } = await env.ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE relayed_at IS NULL`);
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+        return rows[0]!.n + Object.values(counts).reduce((a, b) => a + b, 0);
+      };
+      expect(await until(pending, (n) => n === 0)).toBe(0);
+    } finally {
+      await queue.close();
+    }
+  }
   const enrollment = async (workflowId: string) => (await env.ctx.pool.query(`SELECT status, progress, target FROM mission_enrollments WHERE workflow_id = $1`, [workflowId])).rows[0];
   async function record(name: string, workflowId: string) {
     await env.ctx.temporal.workflow.getHandle(workflowId).result();
@@ -170,7 +186,9 @@ describe('missions: fan-out → signalWithStart → one workflow per member per 
     await member('dara');
     await defineMission({ id: 'spend-big', name: 'Spend 500,000', trigger: 'purchase', goal: { type: 'sum', target: 500_000 }, period: { type: 'calendar_month' }, enrollment: 'opt_in', rewardPoints: 30 });
     await ingestEvent(env.ctx.pool, purchase('dara', 'd1'), { source: 'api' });
+    // d1 must have been fanned out before the opt-in (a loaded machine can take longer than a second).
     await sleep(1000);
+    await fanoutDrained();
     expect((await env.ctx.pool.query(`SELECT count(*)::int AS n FROM mission_enrollments WHERE mission_id = 'spend-big'`)).rows[0].n).toBe(0);
     const admin = await apiKey(env, 'admin');
     const token = (await api.call('POST', '/v1/members/dara/tokens', admin)).body.token as string;
@@ -184,7 +202,7 @@ describe('missions: fan-out → signalWithStart → one workflow per member per 
     expect(refused.body.code).toBe('not_in_audience');
     const workflowId = optIn.body.workflowId as string;
     await ingestEvent(env.ctx.pool, { ...purchase('dara', 'd2'), amount: 300_000 }, { source: 'api' });
-    await until(() => enrollment(workflowId), (e) => e?.progress === 300_000);
+    expect((await until(() => enrollment(workflowId), (e) => e?.progress === 300_000))?.progress).toBe(300_000);
     await ingestEvent(env.ctx.pool, { ...purchase('dara', 'd3'), amount: 250_000 }, { source: 'api' });
     expect(await env.ctx.temporal.workflow.getHandle(workflowId).result()).toEqual({ outcome: 'completed', progress: 550_000 });
     const mine = await api.call('GET', '/v1/members/dara/missions', token);
