@@ -113,7 +113,6 @@ async function ingestEvents(
 
 interface MemberState {
   member: Member;
-  version: number;
   ledger: MemberLedger;
   summary: ActivitySummary;
   write: MemberWrite;
@@ -290,7 +289,6 @@ function memberStates(program: ProgramVersion, read: LoadedRead, source: string)
     const member = memberFromJson(row);
     states.set(member.id, {
       member,
-      version: row.ledger_version,
       ledger: MemberLedger.fromLots(read.lots.filter((l) => l.member_id === member.id).map(lotFromRow), {
         memberId: member.id,
         returnPolicy: program.definition.returnPolicy,
