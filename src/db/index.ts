@@ -1,2 +1,2 @@
-export { createPool, withTransaction, type Pool, type PoolClient } from './pool.js';
+export { createPool, preparedName, withTransaction, type Pool, type PoolClient } from './pool.js';
 export { migrate, listMigrations, type MigrationResult } from './migrate.js';

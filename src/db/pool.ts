@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 
 export type Pool = pg.Pool;
@@ -32,4 +33,12 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
   } finally {
     client.release();
   }
+}
+
+/**
+ * A name for a prepared statement whose text is built at run time (it varies with the program):
+ * the same text always gets the same name, so each connection parses and plans it once.
+ */
+export function preparedName(prefix: string, text: string): string {
+  return `${prefix}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
 }

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '../db/index.js';
+import { preparedName, type Pool, type PoolClient } from '../db/index.js';
 import type { ProgramDefinition } from '../program/index.js';
 import { requiredMeasures, type ActivitySummary, type TimeWindow } from '../tiers/index.js';
 
@@ -76,7 +76,8 @@ export async function activitySummaries(
   window: TimeWindow,
 ): Promise<Map<string, ActivitySummary>> {
   const sql = activityJsonSql(program, { ids: '$1', start: '$2', end: '$3', sumTypes: '$4', sumProperties: '$5' });
-  const { rows } = await db.query<{ activity: ActivityRows }>(`SELECT ${sql} AS activity`, [memberIds, window.start, window.end, ...activitySumParams(program)]);
+  const text = `SELECT ${sql} AS activity`;
+  const { rows } = await db.query<{ activity: ActivityRows }>({ name: preparedName('activity', text), text, values: [memberIds, window.start, window.end, ...activitySumParams(program)] });
   return foldActivity(memberIds, rows[0]!.activity);
 }
 

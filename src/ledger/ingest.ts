@@ -1,4 +1,4 @@
-import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
+import { preparedName, withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { ConflictError, LaurelError, NotFoundError, ValidationError } from '../errors/index.js';
 import { memberFromJson, MEMBER_COLUMNS, type Member } from '../members/index.js';
 import type { ProgramDefinition } from '../program/index.js';
@@ -262,8 +262,7 @@ async function readForEvents(
   // reads the other tables as of its start, which would be stale.
   if (lock) await db.query(`SELECT 1 FROM members WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [memberIds]);
   const json = (select: string) => `(SELECT coalesce(json_agg(x), '[]'::json) FROM (${select}) x)`;
-  const { rows } = await db.query<LoadedRead>(
-    `WITH ms AS (SELECT ${MEMBER_COLUMNS}, ledger_version FROM members WHERE id = ANY($1::text[]))
+  const text = `WITH ms AS (SELECT ${MEMBER_COLUMNS}, ledger_version FROM members WHERE id = ANY($1::text[]))
      SELECT (SELECT max(version) FROM program_versions) AS program_version,
             ${json('SELECT * FROM ms')} AS members,
             ${json('SELECT idempotency_key, result FROM events WHERE idempotency_key = ANY($2::text[])')} AS previous,
@@ -275,9 +274,13 @@ async function readForEvents(
             CASE WHEN $8::text IS NULL THEN 0 ELSE
               (SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries
                 WHERE source = $8 AND kind = 'earn' AND created_at >= date_trunc('day', $9::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
-            END AS partner_today`,
-    [memberIds, keys, refundOrders, window.start, window.end, ...activitySumParams(program.definition), opts.dailyPointCap ? opts.source : null, now],
-  );
+            END AS partner_today`;
+  const { rows } = await db.query<LoadedRead>({
+    // Prepared for one member (the single-event path); a batch is planned for its own size.
+    name: memberIds.length === 1 ? preparedName('ledger_read', text) : undefined,
+    text,
+    values: [memberIds, keys, refundOrders, window.start, window.end, ...activitySumParams(program.definition), opts.dailyPointCap ? opts.source : null, now],
+  });
   return rows[0]!;
 }
 

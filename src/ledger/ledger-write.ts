@@ -73,8 +73,11 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
   if (w.members.length === 0) return new Set();
   const allocations = w.entries.flatMap((e) => e.allocations.map((a) => ({ key: e.idempotencyKey, ...a })));
   const lots = (list: Lot[], f: (l: Lot) => unknown) => list.map(f);
-  const { rows } = await db.query<{ written: string[] }>(
-    `WITH guard AS (
+  const { rows } = await db.query<{ written: string[] }>({
+    // Prepared for the common write of one member; a batch is planned for its own size (a generic
+    // plan would assume a handful of rows per array).
+    name: w.members.length === 1 ? 'ledger_write' : undefined,
+    text: `WITH guard AS (
        UPDATE members m SET
          ledger_version   = m.ledger_version + 1,
          last_activity_at = CASE WHEN u.last_activity IS NULL THEN m.last_activity_at
@@ -158,7 +161,7 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
      )
      SELECT array(SELECT id FROM guard) AS written,
             CASE WHEN $75::boolean THEN pg_notify('laurel_outbox', '') END AS notified`,
-    [
+    values: [
       w.members.map((m) => m.id),
       w.members.map((m) => m.expectedVersion),
       w.members.map((m) => m.lastActivityAt),
@@ -223,7 +226,7 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
       w.outbox.map((o) => o.memberId),
       w.outbox.length > 0,
     ],
-  );
+  });
   return new Set(rows[0]!.written);
 }
 
