@@ -7,11 +7,13 @@ export interface CoalescerOptions<In> {
    * silently).
    */
   key?: (item: In) => string;
+  /** Calls of `run` at once (default 1); more shortens the wait of a request that just missed a call. */
+  maxInFlight?: number;
 }
 
 /**
- * Turns one-item requests from concurrent callers into batched calls of `run`, one call in
- * flight at a time: while a call runs, new requests queue and go out together in the next. At
+ * Turns one-item requests from concurrent callers into batched calls of `run`, at most
+ * `maxInFlight` calls at a time: while they run, new requests queue and go out together next. At
  * low load a request goes out alone (after the current event-loop turn); under load the batch
  * grows with the queue, so the number of round trips falls as the concurrency rises.
  * `run` answers with one result per item, in order; if it throws, every item of that call fails.
@@ -19,19 +21,20 @@ export interface CoalescerOptions<In> {
 export function createCoalescer<In, Out>(run: (items: readonly In[]) => Promise<readonly Out[]>, options: CoalescerOptions<In> = {}): (item: In) => Promise<Out> {
   const maxBatch = options.maxBatch ?? 100;
   const key = options.key;
+  const maxInFlight = options.maxInFlight ?? 1;
   let queue: { item: In; resolve: (out: Out) => void; reject: (err: unknown) => void }[] = [];
-  let running = false;
+  let running = 0;
   let scheduled = false;
 
   const schedule = (): void => {
-    if (running || scheduled || queue.length === 0) return;
+    if (running >= maxInFlight || scheduled || queue.length === 0) return;
     scheduled = true;
     setImmediate(flush);
   };
 
   function flush(): void {
     scheduled = false;
-    if (running || queue.length === 0) return;
+    if (running >= maxInFlight || queue.length === 0) return;
     const batch: typeof queue = [];
     const rest: typeof queue = [];
     const keys = new Set<string>();
@@ -45,7 +48,8 @@ export function createCoalescer<In, Out>(run: (items: readonly In[]) => Promise<
       batch.push(entry);
     }
     queue = rest;
-    running = true;
+    running++;
+    schedule();
     void run(batch.map((entry) => entry.item)).then(
       (results) => {
         batch.forEach((entry, i) => {
@@ -57,7 +61,7 @@ export function createCoalescer<In, Out>(run: (items: readonly In[]) => Promise<
         for (const entry of batch) entry.reject(err);
       },
     ).finally(() => {
-      running = false;
+      running--;
       schedule();
     });
   }

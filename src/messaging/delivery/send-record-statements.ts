@@ -118,15 +118,19 @@ export class SendRecordStatements {
   readonly claimFirst: (claim: FirstClaim) => Promise<boolean>;
   readonly markSent: (mark: { id: string; token: string; providerId: string }) => Promise<void>;
 
-  constructor(pool: Pool, options: { maxBatch?: number } = {}) {
+  constructor(pool: Pool, options: { maxBatch?: number; maxInFlight?: number } = {}) {
     const maxBatch = options.maxBatch ?? 100;
+    // Two statements of a kind at once: a request that just missed a call waits for less than a
+    // whole round trip. Statements on the same row in different calls serialize on its row lock
+    // and each keeps its compare-and-set.
+    const maxInFlight = options.maxInFlight ?? 2;
     this.load = createCoalescer(
       async (ids: readonly string[]) => {
         const { rows } = await pool.query<SendRecordRow>(LOAD_SQL, [[...new Set(ids)]]);
         const byId = new Map(rows.map((r) => [r.id, r]));
         return ids.map((id) => byId.get(id));
       },
-      { maxBatch },
+      { maxBatch, maxInFlight },
     );
     this.claimFirst = createCoalescer(
       async (claims: readonly FirstClaim[]) => {
@@ -134,14 +138,14 @@ export class SendRecordStatements {
         const won = new Map(rows.map((r) => [r.id, r.attempt_token]));
         return claims.map((c) => won.get(c.id) === c.token);
       },
-      { maxBatch, key: (c) => c.id },
+      { maxBatch, maxInFlight, key: (c) => c.id },
     );
     this.markSent = createCoalescer(
       async (marks: readonly { id: string; token: string; providerId: string }[]) => {
         await pool.query(MARK_SENT_SQL, [JSON.stringify(marks.map((m) => ({ id: m.id, token: m.token, provider_id: m.providerId })))]);
         return marks.map(() => undefined);
       },
-      { maxBatch, key: (m) => m.id },
+      { maxBatch, maxInFlight, key: (m) => m.id },
     );
   }
 }
