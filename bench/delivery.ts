@@ -116,9 +116,9 @@ async function main(): Promise<void> {
   const connections = argNumber('--connections', 10);
   // The worker's V8 heap cap, as a deployment with a memory limit sets it (Node sizes its heap from
   // a cgroup limit by itself; this VM has none, so on a busy machine V8 lets garbage pile up far
-  // past the ~50 MB the worker keeps live). `--worker-heap-mb 0` runs with Node's default.
+  // past the ~50 MB the worker keeps live). 256 MB as in docker-compose; `--worker-heap-mb 0`: Node's default.
   const heapArg = process.argv.indexOf('--worker-heap-mb');
-  const workerHeapMb = heapArg < 0 ? 160 : Number(process.argv[heapArg + 1]);
+  const workerHeapMb = heapArg < 0 ? 256 : Number(process.argv[heapArg + 1]);
   if (!Number.isSafeInteger(workerHeapMb) || workerHeapMb < 0) throw new Error('--worker-heap-mb needs a whole number of MB (0: Node default)');
   const workerNodeOptions = workerHeapMb > 0 ? [`--max-old-space-size=${workerHeapMb}`] : [];
 
