@@ -276,8 +276,7 @@ async function readForEvents(
                 WHERE source = $8 AND kind = 'earn' AND created_at >= date_trunc('day', $9::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
             END AS partner_today`;
   const { rows } = await db.query<LoadedRead>({
-    // Prepared for one member (the single-event path); a batch is planned for its own size.
-    name: memberIds.length === 1 ? preparedName('ledger_read', text) : undefined,
+    name: preparedName('ledger_read', text),
     text,
     values: [memberIds, keys, refundOrders, window.start, window.end, ...activitySumParams(program.definition), opts.dailyPointCap ? opts.source : null, now],
   });

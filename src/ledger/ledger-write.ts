@@ -74,9 +74,7 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
   const allocations = w.entries.flatMap((e) => e.allocations.map((a) => ({ key: e.idempotencyKey, ...a })));
   const lots = (list: Lot[], f: (l: Lot) => unknown) => list.map(f);
   const { rows } = await db.query<{ written: string[] }>({
-    // Prepared for the common write of one member; a batch is planned for its own size (a generic
-    // plan would assume a handful of rows per array).
-    name: w.members.length === 1 ? 'ledger_write' : undefined,
+    name: 'ledger_write',
     text: `WITH guard AS (
        UPDATE members m SET
          ledger_version   = m.ledger_version + 1,
