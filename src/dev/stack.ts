@@ -162,7 +162,8 @@ async function startTemporal(opts: StackOptions, logs: string): Promise<ChildSer
       return await startTemporalOnce(opts, logs);
     } catch (err) {
       const message = err instanceof Error ? err.message : '';
-      const ownPorts = [opts.ports.temporal, opts.ports.temporalUi].some((p) => message.includes(`127.0.0.1:${p}: bind`));
+      // A headless (ephemeral) server binds no UI port, so that number colliding is not ours either.
+      const ownPorts = [opts.ports.temporal, ...(opts.ephemeral ? [] : [opts.ports.temporalUi])].some((p) => message.includes(`127.0.0.1:${p}: bind`));
       if (attempt >= 3 || !message.includes('address already in use') || ownPorts) throw err;
       opts.onProgress?.('temporal: a port it picked at random was taken meanwhile; starting again');
     }

@@ -162,7 +162,8 @@ async function decideAndWrite(
     await currentProgram(db);
     return await decideAndWrite(db, inputs, keys, indices, opts, locate, lock);
   }
-  const missing = memberIds.filter((id) => !read.members.some((m) => m.id === id));
+  const found = new Set(read.members.map((m) => m.id));
+  const missing = memberIds.filter((id) => !found.has(id));
   if (missing.length > 0) {
     if (inputs.length === 1) throw new NotFoundError('unknown_member', `member ${missing[0]} does not exist`, { memberId: missing[0] });
     throw new NotFoundError('unknown_member', `member ${missing[0]} does not exist${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`, { missing });
@@ -286,12 +287,17 @@ async function readForEvents(
 function memberStates(program: ProgramVersion, read: LoadedRead, source: string): Map<string, MemberState> {
   const ids = read.members.map((m) => m.id);
   const summaries = foldActivity(ids, read.activity);
+  // Rows by member once: a batch has up to a thousand members, each looking up its own.
+  const lots = byMember(read.lots);
+  const refunds = byMember(read.refunds);
+  const purchases = byMember(read.purchases);
+  const earnings = byMember(read.order_earnings);
   const states = new Map<string, MemberState>();
   for (const row of read.members) {
     const member = memberFromJson(row);
     states.set(member.id, {
       member,
-      ledger: MemberLedger.fromLots(read.lots.filter((l) => l.member_id === member.id).map(lotFromRow), {
+      ledger: MemberLedger.fromLots((lots.get(member.id) ?? []).map(lotFromRow), {
         memberId: member.id,
         returnPolicy: program.definition.returnPolicy,
         programVersion: program.version,
@@ -299,14 +305,24 @@ function memberStates(program: ProgramVersion, read: LoadedRead, source: string)
       }),
       summary: summaries.get(member.id)!,
       write: { id: member.id, expectedVersion: row.ledger_version, lastActivityAt: null, tier: null, clearGrace: false },
-      refundedByOrder: new Map(read.refunds.filter((r) => r.member_id === member.id).map((r) => [r.order_id, r.refunded_total])),
-      purchasedOrders: new Set(read.purchases.filter((p) => p.member_id === member.id).map((p) => p.order_id)),
-      qualifyingByLot: new Map(read.order_earnings.filter((e) => e.member_id === member.id).map((e) => [e.idempotency_key, e.qualifying_points])),
+      refundedByOrder: new Map((refunds.get(member.id) ?? []).map((r) => [r.order_id, r.refunded_total])),
+      purchasedOrders: new Set((purchases.get(member.id) ?? []).map((p) => p.order_id)),
+      qualifyingByLot: new Map((earnings.get(member.id) ?? []).map((e) => [e.idempotency_key, e.qualifying_points])),
       pendingTierChanges: [],
       touched: false,
     });
   }
   return states;
+}
+
+function byMember<T extends { member_id: string }>(rows: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = out.get(row.member_id);
+    if (list) list.push(row);
+    else out.set(row.member_id, [row]);
+  }
+  return out;
 }
 
 type UsageBook = Map<string, { fired: number; points: number }>;
