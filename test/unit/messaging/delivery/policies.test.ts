@@ -52,6 +52,12 @@ describe('quiet hours', () => {
     expect(quietHoursApply('test', 'sms')).toBe(false);
   });
 
+  it('a hold across the fall-back night lasts the night plus the repeated hour', () => {
+    // 21:00 EDT on 2027-11-06; the window opens at 08:00 EST, twelve hours later.
+    const until = quietHoursRelease(new Date(1825549200000), 'America/New_York', night);
+    expect(until?.toISOString()).toBe('2027-11-07T13:00:00.000Z');
+  });
+
   it('property: a held message is released at the first instant outside the window, within a day', () => {
     const zones = ['UTC', 'Asia/Tehran', 'America/New_York', 'Europe/London', 'Australia/Adelaide'];
     fc.assert(
@@ -60,7 +66,8 @@ describe('quiet hours', () => {
         const until = quietHoursRelease(now, zone, night);
         if (!until) return;
         expect(until.getTime()).toBeGreaterThan(now.getTime());
-        expect(until.getTime() - now.getTime()).toBeLessThanOrEqual(11 * 3600_000 + 60_000);
+        // An 11-hour night, one hour longer on the night clocks fall back (New York 2027-11-07).
+        expect(until.getTime() - now.getTime()).toBeLessThanOrEqual(12 * 3600_000 + 60_000);
         expect(quietHoursRelease(until, zone, night)).toBeUndefined();
       }),
     );
