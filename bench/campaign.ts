@@ -24,7 +24,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { argNumber, peakRssMb, startBenchStack } from './support/stack.js';
+import { argNumber, peakRssMb, startBenchStack, workerHeapCap } from './support/stack.js';
 import { startChild } from './support/child.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -104,13 +104,7 @@ async function main(): Promise<void> {
   const members = argNumber('--members', 100_000);
   const concurrency = argNumber('--concurrency', 50);
   const connections = argNumber('--connections', 10);
-  // The worker's V8 heap cap, as a deployment with a memory limit sets it (Node sizes its heap
-  // from a cgroup limit by itself; this VM has none, so V8 would let garbage grow toward 4 GB).
-  // `--worker-heap-mb 0` runs with Node's default.
-  const heapArg = process.argv.indexOf('--worker-heap-mb');
-  const workerHeapMb = heapArg < 0 ? 256 : Number(process.argv[heapArg + 1]);
-  if (!Number.isSafeInteger(workerHeapMb) || workerHeapMb < 0) throw new Error('--worker-heap-mb needs a whole number of MB (0: Node default)');
-  const workerNodeOptions = workerHeapMb > 0 ? [`--max-old-space-size=${workerHeapMb}`] : [];
+  const heapCap = workerHeapCap();
   const { createPool } = await import('../src/db/index.js');
   const { createRedis } = await import('../src/queues/index.js');
   const { createDeliveryQueue, insertSendRecords, enqueueDeliveries } = await import('../src/messaging/index.js');
@@ -159,7 +153,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       BENCH_WORKFLOW_BUNDLE: bundlePath,
     };
-    const started = await startChild([SELF, '--worker'], env, /ready\n/, workerNodeOptions);
+    const started = await startChild([SELF, '--worker'], env, /ready\n/, heapCap.nodeOptions);
     worker = started.child;
     const phasePeakMb = async (): Promise<number> => {
       const seen = started.output().match(/phase-peak \d+/g)?.length ?? 0;
@@ -248,7 +242,7 @@ async function main(): Promise<void> {
     process.stdout.write(`campaign: launch to last delivery ${campaignSeconds.toFixed(1)} s = ${campaignRate.toFixed(0)} msgs/s\n`);
     process.stdout.write(`ratio campaign/raw: ${ratio.toFixed(2)}\n`);
     process.stdout.write(
-      `worker process (delivery + journeys roles, Temporal worker and its workflow thread; V8 heap cap ${workerHeapMb > 0 ? `${workerHeapMb} MB` : 'Node default'}):\n` +
+      `worker process (delivery + journeys roles, Temporal worker and its workflow thread; V8 heap cap ${heapCap.label}):\n` +
         `  peak RSS ${(rss / 1048576).toFixed(0)} MB (kernel high-water mark; goal < 400 MB) ${rss < 400 * 1048576 ? 'OK' : 'ABOVE GOAL'}; JS heap in use at the sampled peak ${heapAtPeakMb} MB\n` +
         `  peak RSS by phase: startup + warm-up ${startupPeak} MB, raw baseline ${rawPeak} MB, campaign ${campaignPeak} MB\n` +
         `bench driver peak RSS (not the worker; seeds and polls) ${peakRssMb()} MB\n`,

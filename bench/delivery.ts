@@ -12,7 +12,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { startChild } from './support/child.js';
-import { argNumber, startBenchStack } from './support/stack.js';
+import { argNumber, startBenchStack, workerHeapCap } from './support/stack.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -114,13 +114,7 @@ async function main(): Promise<void> {
   const messages = argNumber('--messages', 20_000);
   const concurrency = argNumber('--concurrency', 50);
   const connections = argNumber('--connections', 10);
-  // The worker's V8 heap cap, as a deployment with a memory limit sets it (Node sizes its heap from
-  // a cgroup limit by itself; this VM has none, so on a busy machine V8 lets garbage pile up far
-  // past the ~50 MB the worker keeps live). 256 MB as in docker-compose; `--worker-heap-mb 0`: Node's default.
-  const heapArg = process.argv.indexOf('--worker-heap-mb');
-  const workerHeapMb = heapArg < 0 ? 256 : Number(process.argv[heapArg + 1]);
-  if (!Number.isSafeInteger(workerHeapMb) || workerHeapMb < 0) throw new Error('--worker-heap-mb needs a whole number of MB (0: Node default)');
-  const workerNodeOptions = workerHeapMb > 0 ? [`--max-old-space-size=${workerHeapMb}`] : [];
+  const heapCap = workerHeapCap();
 
   const { createPool } = await import('../src/db/index.js');
   const { createRedis } = await import('../src/queues/index.js');
@@ -187,7 +181,7 @@ async function main(): Promise<void> {
       QUIET_HOURS: 'off',
       LOG_LEVEL: 'warn',
     };
-    const started = await startSelf(['--worker'], env, /ready\n/, workerNodeOptions);
+    const started = await startSelf(['--worker'], env, /ready\n/, heapCap.nodeOptions);
     worker = started.child;
     const queue = createDeliveryQueue(redis, prefix);
     const fullStart = performance.now();
@@ -224,7 +218,7 @@ async function main(): Promise<void> {
     process.stdout.write(`full path:    ${messages} members in ${fullSeconds.toFixed(2)} s = ${fullRate.toFixed(0)} msgs/s (concurrency ${concurrency}, ${connections} SMTP connections)\n`);
     process.stdout.write(`ratio full/raw: ${ratio.toFixed(2)} (goal >= 0.6) ${ratio >= 0.6 ? 'OK' : 'BELOW GOAL'}\n`);
     process.stdout.write(
-      `worker peak RSS: ${(rss / 1024 / 1024).toFixed(0)} MB (goal < 300 MB) ${rss < 300 * 1024 * 1024 ? 'OK' : 'ABOVE GOAL'} (V8 heap cap ${workerHeapMb ? `${workerHeapMb} MB` : 'Node default'})\n`,
+      `worker peak RSS: ${(rss / 1024 / 1024).toFixed(0)} MB (goal < 300 MB) ${rss < 300 * 1024 * 1024 ? 'OK' : 'ABOVE GOAL'} (V8 heap cap ${heapCap.label})\n`,
     );
   } finally {
     worker?.kill('SIGKILL');

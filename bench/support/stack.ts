@@ -51,3 +51,16 @@ export function argNumber(name: string, fallback: number): number {
   if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${name} needs a positive integer`);
   return v;
 }
+
+/**
+ * `--worker-heap-mb N`: the benchmarked worker's V8 heap cap, as a deployment with a memory limit
+ * sets it (Node sizes its heap from a cgroup limit by itself; this VM has none, so V8 lets
+ * short-lived garbage pile up far past what the worker keeps live). 256 MB as in docker-compose;
+ * 0 runs with Node's default. Returns the cap and the Node options that apply it.
+ */
+export function workerHeapCap(): { mb: number; nodeOptions: string[]; label: string } {
+  const i = process.argv.indexOf('--worker-heap-mb');
+  const mb = i < 0 ? 256 : Number(process.argv[i + 1]);
+  if (!Number.isSafeInteger(mb) || mb < 0) throw new Error('--worker-heap-mb needs a whole number of MB (0: Node default)');
+  return { mb, nodeOptions: mb > 0 ? [`--max-old-space-size=${mb}`] : [], label: mb > 0 ? `${mb} MB` : 'Node default' };
+}
