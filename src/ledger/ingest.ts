@@ -8,9 +8,9 @@ import { evaluateEvent, limitWindowsForEvent, type LimitWindow, type RuleOutcome
 import { currentQualificationWindow, decideTier, nextReviewAt, type ActivitySummary, type TimeWindow } from '../tiers/index.js';
 import { activityJsonSql, activitySumParams, activityWithEvent, foldActivity, type ActivityRows } from './activity.js';
 import { eventFingerprint, eventIdOf, idempotencyKeyOf, knownEventTypes, type EventInput } from './event-input.js';
-import { emptyLedgerWrite, writeLedger, type LedgerWrite, type MemberWrite } from './ledger-write.js';
+import { emptyLedgerWrite, writeLedger, type LedgerWrite, type MemberWrite, type WrittenEntry } from './ledger-write.js';
 import { lotFromRow, openLotsSql, type LotRow } from './lot-rows.js';
-import { MemberLedger, type WrittenEntry } from './member-ledger.js';
+import { MemberLedger } from './member-ledger.js';
 
 export interface IngestOptions {
   /** `api`, or `partner:<id>` for a partner key. */
@@ -64,17 +64,16 @@ export async function ingestEvent(pool: Pool, input: EventInput, opts: IngestOpt
  * batch with nothing written. A replayed key inside the batch is simply a replay.
  */
 export async function ingestBatch(pool: Pool, inputs: readonly EventInput[], opts: IngestOptions): Promise<EventResult[]> {
-  const keys = inputs.map((e, i) => withIndex(i, () => idempotencyKeyOf(e)));
-  return await ingestEvents(pool, inputs, keys, opts, (err, i) => (err instanceof LaurelError ? new LaurelError(err.code, `events[${i}]: ${err.message}`, { status: err.status, details: { index: i, ...err.details } }) : err));
-}
-
-function withIndex<T>(i: number, work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    if (err instanceof LaurelError) throw new ValidationError(err.code, `events[${i}]: ${err.message}`, { index: i });
-    throw err;
-  }
+  const locate = (err: unknown, i: number): unknown =>
+    err instanceof LaurelError ? new LaurelError(err.code, `events[${i}]: ${err.message}`, { status: err.status, details: { index: i, ...err.details } }) : err;
+  const keys = inputs.map((e, i) => {
+    try {
+      return idempotencyKeyOf(e);
+    } catch (err) {
+      throw locate(err, i);
+    }
+  });
+  return await ingestEvents(pool, inputs, keys, opts, locate);
 }
 
 function assertKnownType(program: ProgramDefinition, type: string): void {
@@ -191,10 +190,12 @@ async function decideAndWrite(
       }
       const result = decideEvent(program, state, input, key, fingerprint, usage, window, opts, now);
       partnerPoints += result.points.total;
-      if (opts.dailyPointCap && result.points.total > 0 && partnerTotal(read, partnerPoints) > opts.dailyPointCap) {
+      // The partner's points today: stored, plus this batch so far (this event included).
+      const partnerToday = read.partner_today + partnerPoints;
+      if (opts.dailyPointCap && result.points.total > 0 && partnerToday > opts.dailyPointCap) {
         throw new LaurelError('partner_cap_exceeded', `this event would take ${opts.source} past its cap of ${opts.dailyPointCap} points today`, {
           status: 422,
-          details: { cap: opts.dailyPointCap, wouldReach: partnerTotal(read, partnerPoints) },
+          details: { cap: opts.dailyPointCap, wouldReach: partnerToday },
         });
       }
       write.events.push({
@@ -241,10 +242,6 @@ async function decideAndWrite(
   const retry = indices.filter((i) => lost.has(inputs[i]!.memberId));
   for (const i of retry) results.delete(i);
   return { results, retry };
-}
-
-function partnerTotal(read: LoadedRead | undefined, batchPoints: number): number {
-  return (read?.partner_today ?? 0) + batchPoints;
 }
 
 /** Everything the events need, in one statement (after taking the member row locks when `lock`). */

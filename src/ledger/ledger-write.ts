@@ -2,20 +2,24 @@ import type { Pool, PoolClient } from '../db/index.js';
 import { outboxPayload, type OutboxJob } from '../outbox/index.js';
 import type { EntryKind, Lot, LotAllocation } from './core/index.js';
 
-/** One ledger entry with its allocations, as it will be written. */
-export interface EntryWrite {
-  memberId: string;
+/** One ledger entry as written, for results and the API. */
+export interface WrittenEntry {
   idempotencyKey: string;
   kind: EntryKind;
   amount: number;
   qualifyingPoints: number;
   pending: boolean;
   at: Date;
-  eventId: string | null;
   ruleId: string | null;
   component: string | null;
   orderId: string | null;
   rewardId: string | null;
+}
+
+/** The same entry with what the row also records, and its allocations. */
+export interface EntryWrite extends WrittenEntry {
+  memberId: string;
+  eventId: string | null;
   source: string;
   programVersion: number;
   actor: string | null;
@@ -72,7 +76,6 @@ export function emptyLedgerWrite(): LedgerWrite {
 export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promise<Set<string>> {
   if (w.members.length === 0) return new Set();
   const allocations = w.entries.flatMap((e) => e.allocations.map((a) => ({ key: e.idempotencyKey, ...a })));
-  const lots = (list: Lot[], f: (l: Lot) => unknown) => list.map(f);
   const { rows } = await db.query<{ written: string[] }>({
     name: 'ledger_write',
     text: `WITH guard AS (
@@ -168,11 +171,11 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
       w.members.map((m) => m.tier?.nextReviewAt ?? null),
       w.members.map((m) => m.clearGrace),
       ...lotColumns(w.createdLots),
-      lots(w.changedLots, (l) => l.id),
-      lots(w.changedLots, (l) => l.status),
-      lots(w.changedLots, (l) => l.remainingPoints),
-      lots(w.changedLots, (l) => l.clawedBackPoints),
-      lots(w.changedLots, (l) => l.memberId),
+      w.changedLots.map((l) => l.id),
+      w.changedLots.map((l) => l.status),
+      w.changedLots.map((l) => l.remainingPoints),
+      w.changedLots.map((l) => l.clawedBackPoints),
+      w.changedLots.map((l) => l.memberId),
       w.entries.map((e) => e.idempotencyKey),
       w.entries.map((e) => e.memberId),
       w.entries.map((e) => e.kind),

@@ -15,22 +15,8 @@ import {
   type RefundPlan,
   type ReturnPolicy,
 } from './core/index.js';
-import { emptyLedgerWrite, writeLedger, type EntryWrite, type LedgerWrite } from './ledger-write.js';
+import { emptyLedgerWrite, writeLedger, type EntryWrite, type LedgerWrite, type WrittenEntry } from './ledger-write.js';
 import { loadMemberLots } from './lot-rows.js';
-
-/** One ledger entry as written, for results and the API. */
-export interface WrittenEntry {
-  idempotencyKey: string;
-  kind: EntryKind;
-  amount: number;
-  qualifyingPoints: number;
-  pending: boolean;
-  at: Date;
-  ruleId: string | null;
-  component: string | null;
-  orderId: string | null;
-  rewardId: string | null;
-}
 
 export interface EntryContext {
   eventId?: string | null;

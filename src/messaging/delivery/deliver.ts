@@ -12,7 +12,7 @@ import { FINAL_STATUSES } from '../store/send-records.js';
 import { messageDefinition, renderMessage, type Channel, type RenderMember, type TemplateSource } from '../templates/index.js';
 import { listUnsubscribeHeaders, unsubscribeUrl } from '../unsubscribe.js';
 import type { ChannelRateLimiter } from './rate-limit.js';
-import { claimFirstIn, SendRecordStatements, type FirstClaim, type SendRecordRow } from './send-record-statements.js';
+import { claimFirstIn, SendRecordStatements, type FirstClaim, type RenderedMessage, type SendRecordRow } from './send-record-statements.js';
 
 type LoadedMember = Pick<Member, 'id' | 'email' | 'phone' | 'firstName' | 'locale' | 'timeZone' | 'attributes' | 'consent' | 'tierId'>;
 
@@ -69,7 +69,7 @@ export function capLockKey(memberId: string): string {
   return createHash('sha256').update(`laurel.cap.${memberId}`).digest().readBigInt64BE(0).toString();
 }
 
-function firstClaim(row: SendRecordRow, token: string, prepared: Prepared, now: Date): FirstClaim {
+function firstClaim(row: SendRecordRow, token: string, prepared: RenderedMessage, now: Date): FirstClaim {
   return {
     id: row.id,
     status: row.status,
@@ -88,15 +88,6 @@ function firstClaim(row: SendRecordRow, token: string, prepared: Prepared, now: 
 /** A failure retrying cannot fix: the message is dead-lettered with this reason at once. */
 class PermanentFailure extends Error {}
 
-interface Prepared {
-  recipient: string;
-  subject: string | null;
-  text: string | null;
-  html: string | null;
-  headers: Record<string, string> | null;
-  templateKey: string | null;
-  locale: string | null;
-}
 
 function reasonOf(err: unknown): string {
   if (err instanceof LaurelError) return `${err.code}: ${err.message}`;
@@ -150,7 +141,7 @@ export class MessageDelivery {
         if (settled) return settled;
       }
       let token: string;
-      let prepared: Prepared;
+      let prepared: RenderedMessage;
       if (row.policy_at) {
         // Policies passed on an earlier attempt (and a marketing message already counts toward
         // the cap): send the content fixed then.
@@ -202,7 +193,7 @@ export class MessageDelivery {
   }
 
   /** Consent, address, suppression, quiet hours; then render. The cap is checked when claiming. */
-  private async applyPolicies(row: SendRecordRow): Promise<Prepared | DeliveryOutcome> {
+  private async applyPolicies(row: SendRecordRow): Promise<RenderedMessage | DeliveryOutcome> {
     const { pool } = this.deps;
     if (!row.member_id) {
       // A test-send or a prerendered system message: addressed and written by the caller.
@@ -244,7 +235,7 @@ export class MessageDelivery {
     return { ...rendered, recipient };
   }
 
-  private async render(row: SendRecordRow, member: RenderMember, vars: Record<string, unknown>, realMember?: LoadedMember): Promise<Omit<Prepared, 'recipient'>> {
+  private async render(row: SendRecordRow, member: RenderMember, vars: Record<string, unknown>, realMember?: LoadedMember): Promise<Omit<RenderedMessage, 'recipient'>> {
     const link = realMember && row.channel !== 'inbox' ? unsubscribeUrl(this.deps.links.publicUrl, this.deps.links.unsubscribeSecret, { memberId: realMember.id, channel: row.channel }) : undefined;
     const links = { unsubscribe: link ?? `${this.deps.links.publicUrl.replace(/\/+$/, '')}/v1/unsubscribe/test-send` };
     const rendered = await renderMessage({ source: this.deps.templates, message: row.kind, channel: row.channel, member, vars, now: this.now(), links });
@@ -264,7 +255,7 @@ export class MessageDelivery {
    * rendered message is stored with it, and for marketing the frequency cap is checked under a
    * per-member lock in the same transaction, so concurrent messages cannot both take the last slot.
    */
-  private async claim(row: SendRecordRow, prepared: Prepared | null): Promise<string | DeliveryOutcome | undefined> {
+  private async claim(row: SendRecordRow, prepared: RenderedMessage | null): Promise<string | DeliveryOutcome | undefined> {
     const token = randomUUID();
     const member = memberOf(row);
     if (!prepared) {
@@ -311,7 +302,7 @@ export class MessageDelivery {
     }
   }
 
-  private async send(row: SendRecordRow, channel: ChannelAdapter, prepared: Prepared, token: string): Promise<DeliveryOutcome> {
+  private async send(row: SendRecordRow, channel: ChannelAdapter, prepared: RenderedMessage, token: string): Promise<DeliveryOutcome> {
     try {
       const { providerId } = await channel.send({
         messageId: row.id,

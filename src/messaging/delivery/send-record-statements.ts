@@ -35,12 +35,8 @@ export interface SendRecordRow {
   sup_reason: string | null;
 }
 
-/** What a first claim stores: the rendered content a retry will resend byte for byte. */
-export interface FirstClaim {
-  id: string;
-  /** The status the attempt read: the compare in compare-and-set. */
-  status: MessageStatus;
-  token: string;
+/** A message rendered for its recipient, ready to claim and send. */
+export interface RenderedMessage {
   recipient: string;
   subject: string | null;
   text: string | null;
@@ -48,6 +44,14 @@ export interface FirstClaim {
   headers: Record<string, string> | null;
   templateKey: string | null;
   locale: string | null;
+}
+
+/** What a first claim stores: the rendered content a retry will resend byte for byte. */
+export interface FirstClaim extends RenderedMessage {
+  id: string;
+  /** The status the attempt read: the compare in compare-and-set. */
+  status: MessageStatus;
+  token: string;
   policyAt: Date;
 }
 
