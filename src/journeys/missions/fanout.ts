@@ -1,14 +1,15 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { withTransaction, type Pool } from '../../db/index.js';
 import type { FanoutHandler, MemberEventJob } from '../../fanout/index.js';
-import { getMember, type Member } from '../../members/index.js';
-import { findStoredEvent, type StoredEvent } from '../../ledger/index.js';
+import type { Member } from '../../members/index.js';
+import type { StoredEvent } from '../../ledger/index.js';
 import { currentProgram } from '../../program/store.js';
 import { evaluatePredicate, resolveField } from '../../rules/index.js';
 import { inAudience, inSegment, memberFacts } from './audience.js';
 import { MISSION_EVENT_SIGNAL, type MissionEventSignal } from './contract.js';
 import type { MissionDefinition } from './definition.js';
-import { activeMissionsTriggeredBy, enrollmentAt, findEnrollmentAt, type MissionRecord } from './store.js';
+import { readMissionEventView, type TriggeredMission } from './fanout-read.js';
+import { enrollmentAt } from './store.js';
 
 export interface MissionFanoutDeps {
   pool: Pool;
@@ -69,31 +70,32 @@ export function createMissionFanoutHandler(deps: MissionFanoutDeps): FanoutHandl
   return {
     name: 'missions',
     async handle(job: MemberEventJob): Promise<void> {
-      const event = await findStoredEvent(deps.pool, job.eventId);
-      if (!event) return;
+      // One statement: the event, its member, the missions its type triggers and their enrollments.
+      const view = await readMissionEventView(deps.pool, job.eventId);
+      if (!view) return;
+      const { event, member } = view;
       if (event.type === 'refund') {
         await withdrawRefundedPurchases(deps, event);
         return;
       }
-      const missions = await activeMissionsTriggeredBy(deps.pool, event.type);
-      if (missions.length === 0) return;
-      const member = await getMember(deps.pool, event.member_id);
+      if (view.missions.length === 0) return;
       // Only a new enrollment needs the program's time zone (for its period): most events find theirs.
       let timeZone: Promise<string> | undefined;
       const programTimeZone = () => (timeZone ??= currentProgram(deps.pool).then((p) => p.definition.timeZone));
-      for (const mission of missions) await countTowardMission(deps, mission, event, member, programTimeZone);
+      for (const triggered of view.missions) await countTowardMission(deps, triggered, event, member, programTimeZone);
     },
   };
 }
 
-async function countTowardMission(deps: MissionFanoutDeps, mission: MissionRecord, event: StoredEvent, member: Member, timeZone: () => Promise<string>): Promise<void> {
+async function countTowardMission(deps: MissionFanoutDeps, triggered: TriggeredMission, event: StoredEvent, member: Member, timeZone: () => Promise<string>): Promise<void> {
+  const { mission } = triggered;
   const definition = mission.definition;
   if (!withinMissionDates(definition, event.occurred_at) || !inAudience(definition.audience, member)) return;
   const delta = missionContribution(definition, event, member);
   if (delta <= 0) return;
   if (!(await inSegment(deps.pool, definition.segment, member.id, event.occurred_at))) return;
-  // One read when the period's enrollment exists; the locked transaction only to create it.
-  let enrollment = await findEnrollmentAt(deps.pool, mission.id, member.id, event.occurred_at);
+  // The enrollment came with the read when the period's exists; the locked transaction only to create it.
+  let enrollment = triggered.enrollment;
   if (!enrollment) {
     const zone = await timeZone();
     enrollment = (await withTransaction(deps.pool, (client) => enrollmentAt(client, mission, member.id, event.occurred_at, zone, 'event'))).enrollment;

@@ -70,6 +70,13 @@ function enrollmentFromRow(r: EnrollmentRow): EnrollmentRecord {
   };
 }
 
+/** An enrollment row read as json inside a bigger statement (timestamps arrive as ISO strings). */
+export type EnrollmentJson = Omit<EnrollmentRow, 'starts_at' | 'ends_at' | 'completed_at'> & { starts_at: string; ends_at: string; completed_at: string | null };
+
+export function enrollmentFromJson(r: EnrollmentJson): EnrollmentRecord {
+  return enrollmentFromRow({ ...r, starts_at: new Date(r.starts_at), ends_at: new Date(r.ends_at), completed_at: r.completed_at === null ? null : new Date(r.completed_at) });
+}
+
 export async function createMission(pool: Pool, definition: MissionDefinition, actor: string): Promise<MissionRecord> {
   const { rows } = await pool.query<MissionRow>(
     `INSERT INTO missions (id, name, definition, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING id, name, status, definition, created_at`,
