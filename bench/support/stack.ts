@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/cli/runtime.js';
 import { migrate, createPool } from '../../src/db/index.js';
 import { findFreePort } from '../../src/dev/ports.js';
-import { startStack, type RunningStack } from '../../src/dev/stack.js';
+import { startStack, type RunningStack, type StackOptions } from '../../src/dev/stack.js';
 import { readToolPaths } from '../../src/dev/tools.js';
 
 /**
  * A throwaway stack for a benchmark (the same services `laurel dev` runs, on free ports, data in a
  * temp folder), migrated. Benchmarks measure the real path against these real services.
+ * `external` services (a Temporal server the benchmark started with its own settings) are used
+ * instead of spawning that one.
  */
-export async function startBenchStack(): Promise<RunningStack & { cleanup(): Promise<void> }> {
+export async function startBenchStack(options: { external?: StackOptions['external'] } = {}): Promise<RunningStack & { cleanup(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'laurel-bench-'));
   const ports = {
     postgres: await findFreePort(),
@@ -21,7 +23,7 @@ export async function startBenchStack(): Promise<RunningStack & { cleanup(): Pro
     smtp: await findFreePort(),
     mailbox: await findFreePort(),
   };
-  const stack = await startStack({ tools: readToolPaths(PROJECT_ROOT), dataDir, ports, external: {}, ephemeral: true });
+  const stack = await startStack({ tools: readToolPaths(PROJECT_ROOT), dataDir, ports, external: options.external ?? {}, ephemeral: true });
   const pool = createPool(stack.databaseUrl, 2);
   await migrate(pool);
   await pool.end();
