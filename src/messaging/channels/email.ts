@@ -1,4 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+import { buildRawEmail } from './mime.js';
 import { SendError, type ChannelAdapter, type OutgoingMessage, type SendResult } from './types.js';
 
 export interface EmailChannelOptions {
@@ -54,17 +56,22 @@ export function createEmailChannel(options: EmailChannelOptions): ChannelAdapter
     channel: 'email',
     idempotentResend: false,
     async send(message: OutgoingMessage): Promise<SendResult> {
+      const messageId = emailMessageId(message.messageId, domain);
+      const mail: Mail.Options = {
+        from: options.from,
+        to: message.to,
+        subject: message.subject ?? '',
+        text: message.text,
+        html: message.html,
+        messageId,
+        headers: { ...message.headers, 'X-Laurel-Message-Id': message.messageId },
+      };
       try {
-        const info = await transport.sendMail({
-          from: options.from,
-          to: message.to,
-          subject: message.subject ?? '',
-          text: message.text,
-          html: message.html,
-          messageId: emailMessageId(message.messageId, domain),
-          headers: { ...message.headers, 'X-Laurel-Message-Id': message.messageId },
-        });
-        return { providerId: String(info.messageId ?? emailMessageId(message.messageId, domain)) };
+        // The same message, built in one synchronous pass and handed over whole (see mime.ts).
+        const built = buildRawEmail(mail);
+        const info = await transport.sendMail(built ? { envelope: built.envelope, raw: built.raw } : mail);
+        // A prebuilt message's Message-ID is ours; nodemailer reports it only for messages it built.
+        return { providerId: built ? messageId : String(info.messageId ?? messageId) };
       } catch (err) {
         throw classifySmtpError(err);
       }
