@@ -2,6 +2,7 @@
 // Every figure is printed beside a raw baseline run in the same process on the same PostgreSQL.
 import { cpus } from 'node:os';
 import { startBenchStack, argNumber, peakRssMb, percentile } from './support/stack.js';
+import { JsonPoster } from './support/http-client.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log/index.js';
 import { openAppContext } from '../src/app/context.js';
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     );
     await db.query(`INSERT INTO member_balances (member_id) SELECT id FROM members`);
     const api = await startApiRole(ctx);
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const client = new JsonPoster(api.url, { authorization: `Bearer ${key}` }, CONCURRENCY);
 
     console.log('single events');
     await db.query(`CREATE UNLOGGED TABLE IF NOT EXISTS bench_raw (key text PRIMARY KEY, member_id text, amount bigint, body jsonb)`);
@@ -75,13 +76,8 @@ async function main(): Promise<void> {
     });
     const a = line('raw INSERT … ON CONFLICT DO NOTHING', EVENTS, rawSingle.ms, rawSingle.latencies);
     const http = await pool(EVENTS, CONCURRENCY, async (i) => {
-      const res = await fetch(`${api.url}/v1/events`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ memberId: `h${i % HTTP_MEMBERS}`, type: 'purchase', amount: 1_250_000 + i, orderId: `o${i}` }),
-      });
-      if (res.status !== 201) throw new Error(`event ${i}: ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
+      const res = await client.post('/v1/events', { memberId: `h${i % HTTP_MEMBERS}`, type: 'purchase', amount: 1_250_000 + i, orderId: `o${i}` });
+      if (res.status !== 201) throw new Error(`event ${i}: ${res.status} ${res.text}`);
     });
     const b = line('HTTP POST /v1/events (rules, lots, tier check)', EVENTS, http.ms, http.latencies);
     console.log(`  ratio ${(b.rate / a.rate).toFixed(2)} (goal ≥ 0.30)\n`);
@@ -101,13 +97,13 @@ async function main(): Promise<void> {
     const batchHttp = await timed(async () => {
       for (let k = 0; k < batches; k++) {
         const events = Array.from({ length: BATCH }, (_, j) => ({ memberId: `h${j % HTTP_MEMBERS}`, type: 'purchase', amount: 990_000, orderId: `bo${k}-${j}` }));
-        const res = await fetch(`${api.url}/v1/events/batch`, { method: 'POST', headers, body: JSON.stringify({ events }) });
-        if (res.status !== 200) throw new Error(`batch ${k}: ${res.status} ${await res.text()}`);
-        await res.arrayBuffer();
+        const res = await client.post('/v1/events/batch', { events });
+        if (res.status !== 200) throw new Error(`batch ${k}: ${res.status} ${res.text}`);
       }
     });
     const d = line('HTTP POST /v1/events/batch', batches * BATCH, batchHttp.ms);
     console.log(`  ratio ${(d.rate / c.rate).toFixed(2)} (goal ≥ 0.25)\n`);
+    client.close();
     await api.stop();
 
     console.log(`sweeps over ${MEMBERS} seeded members`);

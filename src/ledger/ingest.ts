@@ -266,9 +266,9 @@ async function readForEvents(
             ${json('SELECT idempotency_key, result FROM events WHERE idempotency_key = ANY($2::text[])')} AS previous,
             ${json(openLotsSql('$1', '$3'))} AS lots,
             ${activityJsonSql(program.definition, { ids: '$1', start: '$4', end: '$5', sumTypes: '$6', sumProperties: '$7' })} AS activity,
-            ${json('SELECT member_id, order_id, refunded_total FROM order_refunds WHERE member_id = ANY($1::text[]) AND order_id = ANY($3::text[])')} AS refunds,
-            ${json(`SELECT DISTINCT member_id, order_id FROM events WHERE member_id = ANY($1::text[]) AND order_id = ANY($3::text[]) AND type = 'purchase'`)} AS purchases,
-            ${json(`SELECT member_id, idempotency_key, qualifying_points FROM ledger_entries WHERE member_id = ANY($1::text[]) AND kind = 'earn' AND order_id = ANY($3::text[])`)} AS order_earnings,
+            ${json('SELECT member_id, order_id, refunded_total FROM order_refunds WHERE cardinality($3::text[]) > 0 AND member_id = ANY($1::text[]) AND order_id = ANY($3::text[])')} AS refunds,
+            ${json(`SELECT DISTINCT member_id, order_id FROM events WHERE cardinality($3::text[]) > 0 AND member_id = ANY($1::text[]) AND order_id = ANY($3::text[]) AND type = 'purchase'`)} AS purchases,
+            ${json(`SELECT member_id, idempotency_key, qualifying_points FROM ledger_entries WHERE cardinality($3::text[]) > 0 AND member_id = ANY($1::text[]) AND kind = 'earn' AND order_id = ANY($3::text[])`)} AS order_earnings,
             CASE WHEN $8::text IS NULL THEN 0 ELSE
               (SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries
                 WHERE source = $8 AND kind = 'earn' AND created_at >= date_trunc('day', $9::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')

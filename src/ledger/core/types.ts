@@ -55,6 +55,7 @@ export interface LedgerEntry {
   readonly reason?: string | null;
 }
 
+// The event path's read looks debt lots up by this id in SQL (lot-rows.ts `openLotsSql`).
 export function debtLotId(memberId: string): string {
   return `debt:${memberId}`;
 }
