@@ -67,9 +67,10 @@ export function createEmailChannel(options: EmailChannelOptions): ChannelAdapter
         headers: { ...message.headers, 'X-Laurel-Message-Id': message.messageId },
       };
       try {
-        // The same message, built in one synchronous pass and handed over whole (see mime.ts).
+        // The same message, built in one synchronous pass and handed over whole (see mime.ts);
+        // the Message-ID is passed along only so nodemailer does not draw a random one for its log.
         const built = buildRawEmail(mail);
-        const info = await transport.sendMail(built ? { envelope: built.envelope, raw: built.raw } : mail);
+        const info = await transport.sendMail(built ? { envelope: built.envelope, raw: built.raw, messageId } : mail);
         // A prebuilt message's Message-ID is ours; nodemailer reports it only for messages it built.
         return { providerId: built ? messageId : String(info.messageId ?? messageId) };
       } catch (err) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { encode as base64Encode, wrap as base64Wrap } from 'nodemailer/lib/base64';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type MimeNode from 'nodemailer/lib/mime-node';
@@ -35,10 +36,11 @@ function quotedPrintable(content: string): string | undefined {
  * the caller then lets nodemailer build the message.
  */
 function writeNode(node: MimeNode, out: string[]): boolean {
-  const transferEncoding = node.getTransferEncoding();
   const content = node.content;
   if (content !== undefined && typeof content !== 'string') return false;
   out.push(`${node.buildHeaders()}\r\n\r\n`);
+  // buildHeaders chose the encoding (scanning the content) and set the header: read it, not redo it.
+  const transferEncoding = String(node.getHeader('Content-Transfer-Encoding') ?? '').toLowerCase();
   if (content) {
     if (transferEncoding === 'base64') out.push(base64Wrap(base64Encode(content), LINE_LENGTH));
     else if (transferEncoding === 'quoted-printable') {
@@ -72,7 +74,9 @@ export interface RawEmail {
  * non-text parts).
  */
 export function buildRawEmail(mail: Mail.Options): RawEmail | undefined {
-  const root = new MailComposer(mail).compile();
+  // Every node would otherwise draw its own boundary from randomBytes; one buffered UUID serves
+  // them all (60 random bits, as unguessable to content authors as nodemailer's 64).
+  const root = new MailComposer({ baseBoundary: randomUUID().replace(/-/g, '').slice(0, 16), ...mail }).compile();
   const out: string[] = [];
   if (!writeNode(root, out)) return undefined;
   let raw = out.join('');
