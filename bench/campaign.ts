@@ -21,7 +21,7 @@
 // objects collected by major GCs (what piles up).
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { argNumber, peakRssMb, startBenchStack, workerHeapCap } from './support/stack.js';
@@ -195,6 +195,9 @@ async function main(): Promise<void> {
     const mark = (what: string) => process.env.BENCH_MEMLOG && appendFileSync(process.env.BENCH_MEMLOG, `${new Date().toISOString()} phase ${what}\n`);
     const startupPeak = await phasePeakMb();
     mark('raw');
+    // Load averages (1, 5, 15 min) at each phase's start and end: others share these cores.
+    const loadNow = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+    const rawLoad = loadNow();
     const rawStart = performance.now();
     for (let i = 0; i < members; i += 5000) {
       const requests = Array.from({ length: Math.min(5000, members - i) }, (_, k) => {
@@ -208,7 +211,7 @@ async function main(): Promise<void> {
     const rawSeconds = (performance.now() - rawStart) / 1000;
     const rawPeak = await phasePeakMb();
     const rawRate = members / rawSeconds;
-    process.stdout.write(`raw delivery baseline: ${members} messages in ${rawSeconds.toFixed(1)} s = ${rawRate.toFixed(0)} msgs/s\n`);
+    process.stdout.write(`raw delivery baseline: ${members} messages in ${rawSeconds.toFixed(1)} s = ${rawRate.toFixed(0)} msgs/s (load average ${rawLoad} → ${loadNow()})\n`);
 
     // 2. The campaign: launch to last delivery.
     const definition = CampaignDefinitionSchema.parse({
@@ -220,6 +223,7 @@ async function main(): Promise<void> {
     });
     await saveCampaign(pool, { id: 'bench', definition, actor: 'bench' });
     mark('campaign');
+    const campaignLoad = loadNow();
     const campaignStart = performance.now();
     await launchCampaign({ pool, temporal, taskQueue }, 'bench', { pageSize: 1000 });
     const result = (await temporal.workflow.getHandle('campaign:bench').result()) as { counters: { entered: number; pages: number } };
@@ -227,6 +231,7 @@ async function main(): Promise<void> {
     await waitSent('campaign.bench.%');
     const campaignSeconds = (performance.now() - campaignStart) / 1000;
     const campaignRate = members / campaignSeconds;
+    const campaignEndLoad = loadNow();
     const campaignPeak = await phasePeakMb();
     await queue.close();
     const exit = new Promise<void>((resolve) => worker!.once('exit', () => resolve()));
@@ -239,7 +244,7 @@ async function main(): Promise<void> {
 
     const ratio = campaignRate / rawRate;
     process.stdout.write(`campaign: ${result.counters.entered} members in ${result.counters.pages} pages; audience paged and enqueued in ${pagedSeconds.toFixed(1)} s\n`);
-    process.stdout.write(`campaign: launch to last delivery ${campaignSeconds.toFixed(1)} s = ${campaignRate.toFixed(0)} msgs/s\n`);
+    process.stdout.write(`campaign: launch to last delivery ${campaignSeconds.toFixed(1)} s = ${campaignRate.toFixed(0)} msgs/s (load average ${campaignLoad} → ${campaignEndLoad})\n`);
     process.stdout.write(`ratio campaign/raw: ${ratio.toFixed(2)}\n`);
     process.stdout.write(
       `worker process (delivery + journeys roles, Temporal worker and its workflow thread; V8 heap cap ${heapCap.label}):\n` +
