@@ -3,6 +3,7 @@
 import { cpus } from 'node:os';
 import { startBenchStack, argNumber, peakRssMb, percentile } from './support/stack.js';
 import { JsonPoster } from './support/http-client.js';
+import { ownCpuSeconds, processTreeCpuSeconds } from './support/cpu.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log/index.js';
 import { openAppContext } from '../src/app/context.js';
@@ -20,34 +21,52 @@ const MEMBERS = argNumber('--members', 1_000_000);
 const BATCH = 1000;
 const HTTP_MEMBERS = 1000;
 
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
+/** CPU seconds so far of this process (the API and the load generator) and of PostgreSQL. */
+type CpuReading = { bench: number; postgres: number };
+let readCpu: () => CpuReading = () => ({ bench: ownCpuSeconds(), postgres: 0 });
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T; cpu: CpuReading }> {
+  const c0 = readCpu();
   const t0 = performance.now();
   const result = await work();
-  return { ms: performance.now() - t0, result };
+  const ms = performance.now() - t0;
+  const c1 = readCpu();
+  return { ms, result, cpu: { bench: c1.bench - c0.bench, postgres: c1.postgres - c0.postgres } };
 }
 
 /** Runs `total` calls of `one(i)` with `concurrency` in flight; returns per-call latencies (ms). */
-async function pool(total: number, concurrency: number, one: (i: number) => Promise<void>): Promise<{ ms: number; latencies: number[] }> {
+async function pool(total: number, concurrency: number, one: (i: number) => Promise<void>): Promise<{ ms: number; latencies: number[]; cpu: CpuReading }> {
   const latencies: number[] = new Array(total);
   let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        const s = performance.now();
-        await one(i);
-        latencies[i] = performance.now() - s;
-      }
-    }),
+  const run = await timed(() =>
+    Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < total) {
+          const i = next++;
+          const s = performance.now();
+          await one(i);
+          latencies[i] = performance.now() - s;
+        }
+      }),
+    ),
   );
-  return { ms: performance.now() - t0, latencies: latencies.sort((a, b) => a - b) };
+  return { ms: run.ms, cpu: run.cpu, latencies: latencies.sort((a, b) => a - b) };
 }
 
-function line(name: string, count: number, ms: number, latencies?: number[]): { rate: number } {
-  const rate = (count / ms) * 1000;
-  const lat = latencies ? `  p50 ${percentile(latencies, 50).toFixed(2)} ms  p99 ${percentile(latencies, 99).toFixed(2)} ms` : '';
-  console.log(`  ${name.padEnd(44)} ${String(count).padStart(9)} in ${(ms / 1000).toFixed(2).padStart(7)} s  ${rate.toFixed(0).padStart(8)} /s${lat}`);
+/**
+ * One result line, and under it the CPU each unit cost this process and PostgreSQL: on a machine
+ * of a few cores that, not latency, bounds the rate (cores ÷ CPU per unit).
+ */
+function line(name: string, count: number, run: { ms: number; cpu: CpuReading; latencies?: number[] }): { rate: number } {
+  const rate = (count / run.ms) * 1000;
+  const lat = run.latencies ? `  p50 ${percentile(run.latencies, 50).toFixed(2)} ms  p99 ${percentile(run.latencies, 99).toFixed(2)} ms` : '';
+  console.log(`  ${name.padEnd(44)} ${String(count).padStart(9)} in ${(run.ms / 1000).toFixed(2).padStart(7)} s  ${rate.toFixed(0).padStart(8)} /s${lat}`);
+  const perUnit = (seconds: number) => ((seconds * 1000) / count).toFixed(3);
+  const total = run.cpu.bench + run.cpu.postgres;
+  console.log(
+    `  ${''.padEnd(44)} CPU per unit: bench process ${perUnit(run.cpu.bench)} ms + PostgreSQL ${perUnit(run.cpu.postgres)} ms` +
+      (total > 0 ? ` (bound on ${cpus().length} cores: ${((count * cpus().length) / total).toFixed(0)}/s)` : ''),
+  );
   return { rate };
 }
 
@@ -55,6 +74,8 @@ async function main(): Promise<void> {
   console.log(`laurel bench:ingest — ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), node ${process.version}`);
   console.log(`events ${EVENTS}, concurrency ${CONCURRENCY}, sweep members ${MEMBERS}\n`);
   const stack = await startBenchStack();
+  const postgresPid = stack.services.find((s) => s.name === 'postgres')?.pid;
+  readCpu = () => ({ bench: ownCpuSeconds(), postgres: processTreeCpuSeconds(postgresPid) });
   const config = loadConfig({ DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl, TEMPORAL_ADDRESS: stack.temporalAddress, SMTP_URL: stack.smtpUrl, LOG_LEVEL: 'error', PORT: '0' });
   const ctx = await openAppContext(config, { databaseUrl: stack.databaseUrl, redisUrl: stack.redisUrl, temporalAddress: stack.temporalAddress, smtpUrl: stack.smtpUrl }, createLogger('error'));
   try {
@@ -74,12 +95,12 @@ async function main(): Promise<void> {
     const rawSingle = await pool(EVENTS, CONCURRENCY, async (i) => {
       await db.query(`INSERT INTO bench_raw (key, member_id, amount, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [`s${i}`, `h${i % HTTP_MEMBERS}`, 1_250_000, '{}']);
     });
-    const a = line('raw INSERT … ON CONFLICT DO NOTHING', EVENTS, rawSingle.ms, rawSingle.latencies);
+    const a = line('raw INSERT … ON CONFLICT DO NOTHING', EVENTS, rawSingle);
     const http = await pool(EVENTS, CONCURRENCY, async (i) => {
       const res = await client.post('/v1/events', { memberId: `h${i % HTTP_MEMBERS}`, type: 'purchase', amount: 1_250_000 + i, orderId: `o${i}` });
       if (res.status !== 201) throw new Error(`event ${i}: ${res.status} ${res.text}`);
     });
-    const b = line('HTTP POST /v1/events (rules, lots, tier check)', EVENTS, http.ms, http.latencies);
+    const b = line('HTTP POST /v1/events (rules, lots, tier check)', EVENTS, http);
     console.log(`  ratio ${(b.rate / a.rate).toFixed(2)} (goal ≥ 0.30)\n`);
 
     console.log(`batches of ${BATCH}`);
@@ -93,7 +114,7 @@ async function main(): Promise<void> {
         );
       }
     });
-    const c = line('raw batched INSERT (unnest)', batches * BATCH, rawBatch.ms);
+    const c = line('raw batched INSERT (unnest)', batches * BATCH, rawBatch);
     const batchHttp = await timed(async () => {
       for (let k = 0; k < batches; k++) {
         const events = Array.from({ length: BATCH }, (_, j) => ({ memberId: `h${j % HTTP_MEMBERS}`, type: 'purchase', amount: 990_000, orderId: `bo${k}-${j}` }));
@@ -101,7 +122,7 @@ async function main(): Promise<void> {
         if (res.status !== 200) throw new Error(`batch ${k}: ${res.status} ${res.text}`);
       }
     });
-    const d = line('HTTP POST /v1/events/batch', batches * BATCH, batchHttp.ms);
+    const d = line('HTTP POST /v1/events/batch', batches * BATCH, batchHttp);
     console.log(`  ratio ${(d.rate / c.rate).toFixed(2)} (goal ≥ 0.25)\n`);
     client.close();
     await api.stop();
@@ -132,15 +153,15 @@ async function main(): Promise<void> {
     console.log(`  seeded in ${(seed.ms / 1000).toFixed(1)} s`);
     const asOf = new Date();
     const rawReview = await timed(() => db.query(`UPDATE members SET updated_at = now() WHERE next_review_at <= $1 AND id LIKE 's%'`, [asOf]));
-    const e = line('raw UPDATE of the same members', MEMBERS, rawReview.ms);
+    const e = line('raw UPDATE of the same members', MEMBERS, rawReview);
     const review = await timed(() => reviewTiers(db, asOf));
-    const f = line('reviewTiers(asOf)', review.result.reviewed, review.ms);
+    const f = line('reviewTiers(asOf)', review.result.reviewed, review);
     console.log(`  ${JSON.stringify(review.result)}`);
     console.log(`  ratio ${(f.rate / e.rate).toFixed(2)}\n`);
     const rawExpire = await timed(() => db.query(`UPDATE lots SET original_points = original_points WHERE expires_at <= $1 AND remaining_points > 0`, [asOf]));
-    const g = line('raw UPDATE of the same lots', MEMBERS, rawExpire.ms);
+    const g = line('raw UPDATE of the same lots', MEMBERS, rawExpire);
     const expiry = await timed(() => expirePoints(db, asOf));
-    const h = line('expirePoints(asOf)', expiry.result.members, expiry.ms);
+    const h = line('expirePoints(asOf)', expiry.result.members, expiry);
     console.log(`  ${JSON.stringify(expiry.result)}`);
     console.log(`  ratio ${(h.rate / g.rate).toFixed(2)}\n`);
     console.log(`peak RSS ${peakRssMb()} MB`);
