@@ -1,6 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type Mail from 'nodemailer/lib/mailer';
-import { buildRawEmail } from './mime.js';
+import { buildRawEmail, type EmailContent } from './mime.js';
 import { SendError, type ChannelAdapter, type OutgoingMessage, type SendResult } from './types.js';
 
 export interface EmailChannelOptions {
@@ -57,7 +56,7 @@ export function createEmailChannel(options: EmailChannelOptions): ChannelAdapter
     idempotentResend: false,
     async send(message: OutgoingMessage): Promise<SendResult> {
       const messageId = emailMessageId(message.messageId, domain);
-      const mail: Mail.Options = {
+      const content: EmailContent = {
         from: options.from,
         to: message.to,
         subject: message.subject ?? '',
@@ -69,10 +68,13 @@ export function createEmailChannel(options: EmailChannelOptions): ChannelAdapter
       try {
         // The same message, built in one synchronous pass and handed over whole (see mime.ts);
         // the Message-ID is passed along only so nodemailer does not draw a random one for its log.
-        const built = buildRawEmail(mail);
-        const info = await transport.sendMail(built ? { envelope: built.envelope, raw: built.raw, messageId } : mail);
-        // A prebuilt message's Message-ID is ours; nodemailer reports it only for messages it built.
-        return { providerId: built ? messageId : String(info.messageId ?? messageId) };
+        const built = buildRawEmail(content);
+        if (built) {
+          await transport.sendMail({ envelope: built.envelope, raw: built.raw, messageId });
+          return { providerId: messageId };
+        }
+        const info = await transport.sendMail({ ...content, headers: { ...content.headers } });
+        return { providerId: String(info.messageId ?? messageId) };
       } catch (err) {
         throw classifySmtpError(err);
       }

@@ -3,7 +3,7 @@ import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import { describe, expect, it } from 'vitest';
-import { buildRawEmail } from '../../../../src/messaging/channels/mime.js';
+import { buildRawEmail, takesDirectBuild, type EmailContent } from '../../../../src/messaging/channels/mime.js';
 import { BUILT_IN_MESSAGES, FileTemplateSource, SAMPLE_LINKS, SAMPLE_LOCALES, SAMPLE_NOW, SAMPLE_TIERS, messageDefinition, renderMessage, sampleMember } from '../../../../src/messaging/templates/index.js';
 import { listUnsubscribeHeaders } from '../../../../src/messaging/unsubscribe.js';
 
@@ -11,7 +11,7 @@ const builtIns = new FileTemplateSource();
 const unsubscribe = 'https://rewards.example.com/v1/unsubscribe/eyJtIjoibS0xMjM0NSIsImMiOiJlbWFpbCJ9.3q2-7wXk1o0B9mYt4xQ2fL8sVb6nHc1RzPj5aUe0dKg';
 
 /** The mail options the email channel sends, with the date and boundary pinned so two builds compare. */
-function mailOf(parts: { to?: string; subject?: string; text?: string; html?: string; headers?: Record<string, string> }): Mail.Options {
+function mailOf(parts: { to?: string; subject?: string | undefined; text?: string | undefined; html?: string | undefined; headers?: Record<string, string> | undefined }): EmailContent {
   return {
     from: 'Laurel <no-reply@laurel.local>',
     to: parts.to ?? 'sara@example.com',
@@ -25,9 +25,10 @@ function mailOf(parts: { to?: string; subject?: string; text?: string; html?: st
   };
 }
 
-/** What nodemailer's own streamed build produces for the same options. */
-async function streamed(mail: Mail.Options): Promise<Buffer> {
-  return new MailComposer(mail).compile().build();
+/** What nodemailer's own streamed build produces for the same message. */
+async function streamed(mail: EmailContent): Promise<Buffer> {
+  const options: Mail.Options = { ...mail, headers: { ...mail.headers } };
+  return new MailComposer(options).compile().build();
 }
 
 describe('buildRawEmail (the synchronous MIME build)', () => {
@@ -41,6 +42,7 @@ describe('buildRawEmail (the synchronous MIME build)', () => {
           const rendered = await renderMessage({ source: builtIns, message, channel: 'email', member: sampleMember(tier, locale), vars: definition.sample, now: SAMPLE_NOW, links: SAMPLE_LINKS });
           const headers = definition.kind === 'marketing' ? listUnsubscribeHeaders(unsubscribe) : undefined;
           const mail = mailOf({ subject: rendered.subject, text: rendered.text, html: rendered.html, headers });
+          expect(takesDirectBuild(mail), `${message} ${tier} ${locale}`).toBe(true);
           const built = buildRawEmail(mail);
           expect(built, `${message} ${tier} ${locale}`).toBeDefined();
           expect(built!.raw.toString('utf8'), `${message} ${tier} ${locale}`).toBe((await streamed(mail)).toString('utf8'));
@@ -71,8 +73,11 @@ describe('buildRawEmail (the synchronous MIME build)', () => {
   });
 
   it('derives the SMTP envelope as nodemailer does (bare addresses, punycode domains)', () => {
-    expect(buildRawEmail(mailOf({ text: 'hi' }))!.envelope).toEqual({ from: 'no-reply@laurel.local', to: ['sara@example.com'] });
-    expect(buildRawEmail(mailOf({ to: 'sara@bücher.example', text: 'hi' }))!.envelope.to).toEqual(['sara@xn--bcher-kva.example']);
+    for (const body of [{ text: 'hi' }, { text: 'hi', html: '<p>hi</p>' }]) {
+      expect(buildRawEmail(mailOf(body))!.envelope).toEqual({ from: 'no-reply@laurel.local', to: ['sara@example.com'] });
+      expect(buildRawEmail(mailOf({ to: 'sara@bücher.example', ...body }))!.envelope.to).toEqual(['sara@xn--bcher-kva.example']);
+      expect(buildRawEmail(mailOf({ to: 'Sara <sara@example.com>', ...body }))!.envelope.to).toEqual(['sara@example.com']);
+    }
   });
 
   it('matches the streamed build for any subject and body (dots, trailing spaces, bare CR/LF, long lines, non-ASCII)', async () => {
@@ -82,9 +87,10 @@ describe('buildRawEmail (the synchronous MIME build)', () => {
       fc.string({ unit: 'grapheme', maxLength: 20 }),
     );
     const textOf = fc.array(piece, { maxLength: 30 }).map((parts) => parts.join(''));
+    const recipient = fc.constantFrom('sara@example.com', 'Sara <sara@example.com>', 'sara@bücher.example', '"Doe, J." <j.doe+news@example.com>', 'سارا <sara@example.com>');
     await fc.assert(
-      fc.asyncProperty(fc.option(textOf, { nil: undefined }), fc.option(textOf, { nil: undefined }), textOf, async (text, html, subject) => {
-        const mail = mailOf({ subject, text, html, headers: listUnsubscribeHeaders(unsubscribe) });
+      fc.asyncProperty(fc.option(textOf, { nil: undefined }), fc.option(textOf, { nil: undefined }), textOf, recipient, async (text, html, subject, to) => {
+        const mail = mailOf({ to, subject, text, html, headers: listUnsubscribeHeaders(unsubscribe) });
         const built = buildRawEmail(mail);
         expect(built).toBeDefined();
         expect(built!.raw.toString('latin1')).toBe((await streamed(mail)).toString('latin1'));
@@ -102,7 +108,20 @@ describe('buildRawEmail (the synchronous MIME build)', () => {
     }
   });
 
-  it('leaves what it does not cover (attachments, streams) to nodemailer', () => {
-    expect(buildRawEmail({ ...mailOf({ text: 'hi' }), attachments: [{ filename: 'a.bin', content: Buffer.from([0, 1, 2]) }] })).toBeUndefined();
+  it('writes the common message (text, html, known headers) directly; anything else through the tree, equally exact', async () => {
+    expect(takesDirectBuild(mailOf({ subject: 'Hi', text: 'a', html: '<p>a</p>', headers: listUnsubscribeHeaders(unsubscribe) }))).toBe(true);
+    const others = [
+      mailOf({ subject: 'Hi', text: 'only text' }),
+      mailOf({ subject: 'Hi', html: '<p>only html</p>' }),
+      mailOf({ subject: 'Hi', text: 'a', html: '<p>a</p>', headers: { 'X-Campaign': 'spring' } }),
+    ];
+    for (const mail of others) {
+      expect(takesDirectBuild(mail)).toBe(false);
+      expect(buildRawEmail(mail)!.raw.toString('latin1')).toBe((await streamed(mail)).toString('latin1'));
+    }
+  });
+
+  it('leaves bodies over 64 KB that need quoted-printable to nodemailer', () => {
+    expect(buildRawEmail(mailOf({ subject: 'Hi', text: `é ${'word '.repeat(14_000)}`, html: '<p>a</p>' }))).toBeUndefined();
   });
 });
