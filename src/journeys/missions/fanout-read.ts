@@ -15,6 +15,8 @@ export interface MissionEventView {
   event: StoredEvent;
   member: Member;
   missions: TriggeredMission[];
+  /** The program's time zone when a triggered mission has no enrollment yet (a new one needs it). */
+  programTimeZone: string | null;
 }
 
 interface MissionJson {
@@ -29,6 +31,7 @@ interface MissionJson {
 interface ViewRow extends StoredEvent {
   member: Parameters<typeof memberFromJson>[0];
   missions: MissionJson[];
+  program_time_zone: string | null;
 }
 
 const MEMBER_JSON = `json_build_object(${MEMBER_COLUMNS.split(',')
@@ -37,8 +40,9 @@ const MEMBER_JSON = `json_build_object(${MEMBER_COLUMNS.split(',')
   .join(', ')})`;
 
 // The event, its member, and the active missions its type triggers (refunds trigger none here;
-// they withdraw purchases instead), each with the enrollment whose period holds the event: one
-// round trip instead of four. Enrollments are never deleted nor their periods moved, so one found
+// they withdraw purchases instead), each with the enrollment whose period holds the event, and
+// the program's time zone when one of them has none yet (a new period needs it): one round trip
+// instead of four or five. Enrollments are never deleted nor their periods moved, so one found
 // here without a lock is the one the locked path would return.
 const VIEW_SQL = `
 SELECT e.id, e.member_id, e.type, e.occurred_at, e.amount, e.order_id, e.properties, e.result,
@@ -53,7 +57,13 @@ SELECT e.id, e.member_id, e.type, e.occurred_at, e.amount, e.order_id, e.propert
                       ORDER BY starts_at DESC LIMIT 1) en))
                 ORDER BY mi.id)
            FROM missions mi
-          WHERE mi.status = 'active' AND mi.definition->>'trigger' = e.type), '[]'::json) END AS missions
+          WHERE mi.status = 'active' AND mi.definition->>'trigger' = e.type), '[]'::json) END AS missions,
+       CASE WHEN e.type <> 'refund' AND EXISTS (
+         SELECT 1 FROM missions mi
+          WHERE mi.status = 'active' AND mi.definition->>'trigger' = e.type
+            AND NOT EXISTS (SELECT 1 FROM mission_enrollments
+                             WHERE mission_id = mi.id AND member_id = e.member_id AND starts_at <= e.occurred_at AND e.occurred_at < ends_at))
+       THEN (SELECT p.definition->>'timeZone' FROM program_versions p ORDER BY p.version DESC LIMIT 1) END AS program_time_zone
   FROM events e JOIN members m ON m.id = e.member_id
  WHERE e.id = $1`;
 
@@ -77,9 +87,10 @@ export async function readMissionEventView(db: Pool | PoolClient, eventId: strin
   const { rows } = await db.query<ViewRow>({ name: 'mission_event_view', text: VIEW_SQL, values: [eventId] });
   const row = rows[0];
   if (!row) return undefined;
-  const { member, missions, ...event } = row;
+  const { member, missions, program_time_zone: programTimeZone, ...event } = row;
   return {
     event,
+    programTimeZone,
     member: memberFromJson(member),
     missions: missions.map((m) => ({
       mission: { id: m.id, name: m.name, status: m.status, definition: parseDefinition(m.id, m.definition), createdAt: new Date(m.created_at) },

@@ -9,7 +9,7 @@ import { inAudience, inSegment, memberFacts } from './audience.js';
 import { MISSION_EVENT_SIGNAL, type MissionEventSignal } from './contract.js';
 import type { MissionDefinition } from './definition.js';
 import { readMissionEventView, type TriggeredMission } from './fanout-read.js';
-import { enrollmentAt } from './store.js';
+import { enrollmentAt, openEnrollmentByPeriodKey, opensByPeriodKey } from './store.js';
 
 export interface MissionFanoutDeps {
   pool: Pool;
@@ -79,9 +79,9 @@ export function createMissionFanoutHandler(deps: MissionFanoutDeps): FanoutHandl
         return;
       }
       if (view.missions.length === 0) return;
-      // Only a new enrollment needs the program's time zone (for its period): most events find theirs.
+      // Only a new enrollment needs the program's time zone (for its period); the read brings it then.
       let timeZone: Promise<string> | undefined;
-      const programTimeZone = () => (timeZone ??= currentProgram(deps.pool).then((p) => p.definition.timeZone));
+      const programTimeZone = () => (timeZone ??= view.programTimeZone !== null ? Promise.resolve(view.programTimeZone) : currentProgram(deps.pool).then((p) => p.definition.timeZone));
       for (const triggered of view.missions) await countTowardMission(deps, triggered, event, member, programTimeZone);
     },
   };
@@ -98,7 +98,9 @@ async function countTowardMission(deps: MissionFanoutDeps, triggered: TriggeredM
   let enrollment = triggered.enrollment;
   if (!enrollment) {
     const zone = await timeZone();
-    enrollment = (await withTransaction(deps.pool, (client) => enrollmentAt(client, mission, member.id, event.occurred_at, zone, 'event'))).enrollment;
+    enrollment = opensByPeriodKey(definition)
+      ? (await openEnrollmentByPeriodKey(deps.pool, mission, member.id, event.occurred_at, zone)).enrollment
+      : (await withTransaction(deps.pool, (client) => enrollmentAt(client, mission, member.id, event.occurred_at, zone, 'event'))).enrollment;
   }
   if (!enrollment || enrollment.status !== 'active') return;
   await signalMission(deps, enrollment.workflowId, { eventId: event.id, delta, occurredAtMs: event.occurred_at.getTime(), uncount: false });

@@ -147,6 +147,33 @@ export async function findEnrollmentAt(db: Pool | PoolClient, missionId: string,
   return rows[0] ? enrollmentFromRow(rows[0]) : undefined;
 }
 
+/**
+ * Whether the period an event opens is fixed by the event's time alone: calendar months of a
+ * recurring, automatically enrolling mission. Then the period key decides everything and the
+ * primary key (mission, member, period) makes opening it exactly once without the advisory lock.
+ */
+export function opensByPeriodKey(definition: MissionDefinition): boolean {
+  return definition.period.type === 'calendar_month' && definition.recurrence === 'recurring' && definition.enrollment === 'auto';
+}
+
+/**
+ * `enrollmentAt` for a mission that `opensByPeriodKey`, in one statement (two when another
+ * process opened the period first): inserts the period's enrollment or finds the one there.
+ */
+export async function openEnrollmentByPeriodKey(db: Pool | PoolClient, mission: MissionRecord, memberId: string, at: Date, timeZone: string): Promise<EnrollmentDecision> {
+  const definition = mission.definition;
+  if (!opensByPeriodKey(definition)) throw new Error(`mission ${mission.id} does not open periods by key`);
+  const period = missionPeriodFor(definition, at, timeZone);
+  const workflowId = missionWorkflowId(mission.id, memberId, period.key);
+  const inserted = await db.query<EnrollmentRow>(
+    `INSERT INTO mission_enrollments (mission_id, member_id, period_key, workflow_id, starts_at, ends_at, enrolled_by, target)
+     VALUES ($1, $2, $3, $4, $5, $6, 'event', $7) ON CONFLICT (mission_id, member_id, period_key) DO NOTHING RETURNING ${ENROLLMENT_COLUMNS}`,
+    [mission.id, memberId, period.key, workflowId, period.startsAt, period.endsAt, definition.goal.target],
+  );
+  if (inserted.rows[0]) return { enrollment: enrollmentFromRow(inserted.rows[0]), created: true };
+  return { enrollment: (await findEnrollment(db, workflowId))!, created: false };
+}
+
 export async function enrollmentAt(
   client: PoolClient,
   mission: MissionRecord,

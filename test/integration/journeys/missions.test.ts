@@ -210,4 +210,20 @@ describe('missions: fan-out → signalWithStart → one workflow per member per 
     expect(listedMissions.find((m) => m.id === 'spend-big')?.current.status).toBe('completed');
     expect(listedMissions.some((m) => m.id === 'gold-only')).toBe(false);
   });
+
+  it('first events of a member arriving at once open one calendar-month period (by its key, without the lock) and all count', async () => {
+    await member('eli');
+    const month = new Intl.DateTimeFormat('en-CA', { timeZone: program.timeZone, year: 'numeric', month: '2-digit' }).format(new Date()).slice(0, 7);
+    const workflowId = `mission:three-buys:eli:${month}`;
+    const e1 = await ingestEvent(env.ctx.pool, purchase('eli', 'e1'), { source: 'api' });
+    const e2 = await ingestEvent(env.ctx.pool, purchase('eli', 'e2'), { source: 'api' });
+    // Besides the fan-out worker racing on the same two events, two handlers each take both at once.
+    const handlers = [0, 1].map(() => createMissionFanoutHandler({ pool: env.ctx.pool, temporal: env.ctx.temporal, taskQueue: env.config.taskQueue }));
+    await Promise.all(handlers.flatMap((h) => [e1, e2].map((e) => h.handle({ eventId: e.eventId, memberId: 'eli' }))));
+    await fanoutDrained();
+    const { rows } = await env.ctx.pool.query(`SELECT workflow_id, enrolled_by FROM mission_enrollments WHERE member_id = 'eli'`);
+    expect(rows).toEqual([{ workflow_id: workflowId, enrolled_by: 'event' }]);
+    const progress = await until(async () => (await env.ctx.temporal.workflow.getHandle(workflowId).query('missionProgress')) as { progress: number; counted: number }, (p) => p.progress === 2);
+    expect(progress).toMatchObject({ progress: 2, counted: 2 });
+  });
 });
