@@ -55,6 +55,17 @@ export async function bundleWorkflows(): Promise<{ code: string }> {
   return await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
 }
 
+/**
+ * Workflows the journeys worker keeps in its sticky cache (an evicted one replays its history on
+ * its next task). Set explicitly: the SDK sizes the cache from the V8 heap limit (600 per GB above
+ * 200 MB), which under the worker's 256 MB heap cap comes to about 50 and on an uncapped host to
+ * thousands. Measured under the 256 MB cap: 300 open mission workflows (3 signals each) grew the
+ * process by 127 MB with room to cache all of them and by 94 MB with a cache of 50, so a cached
+ * workflow costs roughly 0.1–0.4 MB; 200 keeps the worker (294 MB peak in bench:campaign at
+ * 100,000 members) under its 400 MB goal while a busy month's missions replay less.
+ */
+export const JOURNEY_MAX_CACHED_WORKFLOWS = 200;
+
 export interface JourneyWorkerOptions {
   address: string;
   namespace: string;
@@ -62,6 +73,8 @@ export interface JourneyWorkerOptions {
   deps: JourneyDeps;
   bundle?: { code: string };
   logger: Logger;
+  /** Workflows kept in the sticky cache (default `JOURNEY_MAX_CACHED_WORKFLOWS`). */
+  maxCachedWorkflows?: number;
 }
 
 export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -72,6 +85,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<{
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? JOURNEY_MAX_CACHED_WORKFLOWS,
     ...(opts.bundle ? { workflowBundle: opts.bundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
   return { worker, connection };
