@@ -105,15 +105,6 @@ export async function listMissions(db: Pool | PoolClient, status?: 'active' | 'a
   return rows.map(missionFromRow);
 }
 
-/** Active missions an event of this type may count toward (refunds reach purchase missions). */
-export async function activeMissionsTriggeredBy(db: Pool | PoolClient, eventType: string): Promise<MissionRecord[]> {
-  const { rows } = await db.query<MissionRow>(
-    `SELECT id, name, status, definition, created_at FROM missions WHERE status = 'active' AND definition->>'trigger' = $1 ORDER BY id`,
-    [eventType],
-  );
-  return rows.map(missionFromRow);
-}
-
 export async function findEnrollment(db: Pool | PoolClient, workflowId: string): Promise<EnrollmentRecord | undefined> {
   const { rows } = await db.query<EnrollmentRow>(`SELECT ${ENROLLMENT_COLUMNS} FROM mission_enrollments WHERE workflow_id = $1`, [workflowId]);
   return rows[0] ? enrollmentFromRow(rows[0]) : undefined;
@@ -128,24 +119,6 @@ export async function memberEnrollments(db: Pool | PoolClient, memberId: string,
 }
 
 export type EnrollmentDecision = { enrollment: EnrollmentRecord; created: boolean } | { enrollment: undefined; reason: 'opt_in_required' | 'once_used' };
-
-/**
- * The member's enrollment whose period holds `at`, creating it when the mission allows. Runs
- * under a transaction-scoped advisory lock on (mission, member), so two events of one member
- * processed at once cannot open two periods.
- */
-/**
- * The member's enrollment whose period holds `at`, read without a lock: enrollments are never
- * deleted nor their periods moved, so one found here is the one `enrollmentAt` would return. Only
- * when there is none does the caller need `enrollmentAt`'s lock (to create it exactly once).
- */
-export async function findEnrollmentAt(db: Pool | PoolClient, missionId: string, memberId: string, at: Date): Promise<EnrollmentRecord | undefined> {
-  const { rows } = await db.query<EnrollmentRow>(
-    `SELECT ${ENROLLMENT_COLUMNS} FROM mission_enrollments WHERE mission_id = $1 AND member_id = $2 AND starts_at <= $3 AND $3 < ends_at ORDER BY starts_at DESC LIMIT 1`,
-    [missionId, memberId, at],
-  );
-  return rows[0] ? enrollmentFromRow(rows[0]) : undefined;
-}
 
 /**
  * Whether the period an event opens is fixed by the event's time alone: calendar months of a
@@ -174,6 +147,11 @@ export async function openEnrollmentByPeriodKey(db: Pool | PoolClient, mission: 
   return { enrollment: (await findEnrollment(db, workflowId))!, created: false };
 }
 
+/**
+ * The member's enrollment whose period holds `at`, creating it when the mission allows. Runs
+ * under a transaction-scoped advisory lock on (mission, member), so two events of one member
+ * processed at once cannot open two periods.
+ */
 export async function enrollmentAt(
   client: PoolClient,
   mission: MissionRecord,
