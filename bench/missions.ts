@@ -19,7 +19,7 @@
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { temporalAnswers } from '../src/dev/stack.js';
 import { Queue } from 'bullmq';
 import { startBenchStack, argNumber, peakRssMb } from './support/stack.js';
 import { ownCpuSeconds, processTreeCpuSeconds } from './support/cpu.js';
@@ -52,14 +52,7 @@ async function startTemporalWith(dynamicConfig: readonly string[]): Promise<Chil
     logFile: join(logDir, 'temporal.log'),
   });
   const address = `127.0.0.1:${port}`;
-  await service.waitUntilReady(async () => {
-    const connection = await Connection.connect({ address, connectTimeout: 1000 });
-    try {
-      await connection.workflowService.describeNamespace({ namespace: 'default' });
-    } finally {
-      await connection.close();
-    }
-  }, 60_000);
+  await service.waitUntilReady(temporalAnswers(address), 60_000);
   return Object.assign(service, { address });
 }
 

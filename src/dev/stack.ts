@@ -191,15 +191,20 @@ async function startTemporalOnce(opts: StackOptions, logs: string): Promise<Chil
     logFile: join(logs, 'temporal.log'),
   });
   const address = `127.0.0.1:${opts.ports.temporal}`;
-  await service.waitUntilReady(async () => {
+  await service.waitUntilReady(temporalAnswers(address), 60_000);
+  return service;
+}
+
+/** A readiness probe for a Temporal server: it answers for the default namespace. */
+export function temporalAnswers(address: string): () => Promise<void> {
+  return async () => {
     const connection = await Connection.connect({ address, connectTimeout: 1000 });
     try {
       await connection.workflowService.describeNamespace({ namespace: 'default' });
     } finally {
       await connection.close();
     }
-  }, 60_000);
-  return service;
+  };
 }
 
 async function startMaildev(opts: StackOptions, logs: string): Promise<ChildService> {
