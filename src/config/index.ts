@@ -28,6 +28,7 @@ const envSchema = z.object({
   LAUREL_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
   LAUREL_MAILBOX_PORT: z.coerce.number().int().min(1).max(65535).default(1080),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  JOURNEYS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).optional(),
   MEMBER_TOKEN_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
   MEMBER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   // Messaging (src/messaging): channels, delivery and policies.
@@ -73,6 +74,8 @@ export interface LaurelConfig {
   dataDir: string;
   devPorts: { postgres: number; redis: number; temporal: number; temporalUi: number; smtp: number; mailbox: number };
   workerConcurrency: number;
+  /** Workflows the journeys worker keeps in its sticky cache; unset: the worker's default (200). */
+  journeysMaxCachedWorkflows: number | undefined;
   /** Signs member tokens. Unset: a random secret per process (tokens die with it; fine for dev). */
   memberTokenSecret: string;
   memberTokenTtlSeconds: number;
@@ -151,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
       mailbox: e.LAUREL_MAILBOX_PORT,
     },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    journeysMaxCachedWorkflows: e.JOURNEYS_MAX_CACHED_WORKFLOWS,
     memberTokenSecret,
     memberTokenTtlSeconds: e.MEMBER_TOKEN_TTL_SECONDS,
     messaging: {

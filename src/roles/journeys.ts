@@ -21,7 +21,7 @@ export async function startJourneysRole(ctx: AppContext, bundle?: { code: string
     },
     logger: ctx.logger,
     // Explicit, not the SDK's guess from the heap limit (about 50 under the 256 MB cap).
-    maxCachedWorkflows: JOURNEY_MAX_CACHED_WORKFLOWS,
+    maxCachedWorkflows: ctx.config.journeysMaxCachedWorkflows ?? JOURNEY_MAX_CACHED_WORKFLOWS,
     ...(bundle ? { bundle } : {}),
   });
   await ensureJourneySchedules(ctx.temporal, { taskQueue: ctx.config.taskQueue }, ctx.logger);

@@ -21,6 +21,11 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it('leaves the journeys worker’s cache to its default unless set', () => {
+    expect(loadConfig({}).journeysMaxCachedWorkflows).toBeUndefined();
+    expect(loadConfig({ JOURNEYS_MAX_CACHED_WORKFLOWS: '500' }).journeysMaxCachedWorkflows).toBe(500);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
   });
@@ -28,6 +33,7 @@ describe('configuration from the environment', () => {
   it('names the bad variable', () => {
     expect(() => loadConfig({ PORT: '99999' })).toThrow(/^PORT: /);
     expect(() => loadConfig({ TEMPORAL_ADDRESS: 'http://x' })).toThrow(/^TEMPORAL_ADDRESS: expected host:port/);
+    expect(() => loadConfig({ JOURNEYS_MAX_CACHED_WORKFLOWS: '0' })).toThrow(/^JOURNEYS_MAX_CACHED_WORKFLOWS: /);
     try {
       loadConfig({ DATABASE_URL: 'not a url' });
     } catch (err) {
