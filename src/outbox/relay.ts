@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Pool } from '../db/index.js';
 import type { Logger } from '../log/index.js';
+import { RELAYED_JOB_OPTIONS } from '../queues/index.js';
 
 interface OutboxRow {
   id: string;
@@ -56,7 +57,7 @@ export class OutboxRelay {
         await this.queue(name).addBulk(
           batch.map((row) => {
             const { __delayMs, ...data } = row.payload;
-            return { name: row.job_name, data, opts: { jobId: row.job_id, ...(__delayMs ? { delay: __delayMs } : {}) } };
+            return { name: row.job_name, data, opts: { ...RELAYED_JOB_OPTIONS[name], jobId: row.job_id, ...(__delayMs ? { delay: __delayMs } : {}) } };
           }),
         );
       }

@@ -1,2 +1,2 @@
 export { createRedis } from './connection.js';
-export { QUEUES, jobId, type QueueName } from './names.js';
+export { QUEUES, RELAYED_JOB_OPTIONS, jobId, type QueueName } from './names.js';

@@ -11,6 +11,15 @@ export const QUEUES = {
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /**
+ * Options of the jobs the outbox relays, by queue. A member-event job is retried: its handlers are
+ * idempotent on the event id, and one may have to wait for an earlier event of the same member
+ * (jobs run concurrently, so a refund can arrive before its purchase was counted).
+ */
+export const RELAYED_JOB_OPTIONS: Partial<Record<string, { attempts: number; backoff: { type: 'exponential'; delay: number } }>> = {
+  [QUEUES.memberEvents]: { attempts: 8, backoff: { type: 'exponential', delay: 500 } },
+};
+
+/**
  * BullMQ job ids: deterministic (a retry or replay of the same business fact yields the same id),
  * never all digits (BullMQ rejects those) and without ':' (BullMQ's docs advise against it).
  */

@@ -50,7 +50,7 @@ export function createContestActivities({ pool, redis, prefix, deliveryQueue, ch
         const prizes = new Map(contest.definition.prizes.map((p) => [p.rank, p]));
         const { rows: ranked } = await client.query<{ member_id: string; score: number; reached: Date; rank: number }>(
           `SELECT member_id, score, reached, row_number() OVER (ORDER BY score DESC, reached ASC, member_id ASC)::int AS rank
-             FROM (SELECT member_id, sum(delta)::bigint AS score, max(at) AS reached FROM contest_contributions WHERE contest_id = $1 GROUP BY member_id) s
+             FROM (SELECT member_id, sum(delta)::bigint AS score, max(at) FILTER (WHERE delta <> 0) AS reached FROM contest_contributions WHERE contest_id = $1 GROUP BY member_id) s
             WHERE score > 0`,
           [contestId],
         );

@@ -24,15 +24,19 @@ async function contributionOf(pool: Pool, contest: ContestRecord, event: StoredE
   const metric = contest.definition.metric;
   if (event.type === 'refund') {
     if (metric.type === 'event_sum' || !event.order_id) return 0;
-    const { rows } = await pool.query<{ contributed: number; taken: number; amount: number | null }>(
+    const { rows } = await pool.query<{ contributed: number; taken: number; amount: number | null; undecided: number }>(
       `SELECT coalesce(sum(c.delta) FILTER (WHERE p.type = 'purchase'), 0)::bigint AS contributed,
               coalesce(-sum(c.delta) FILTER (WHERE p.type = 'refund'), 0)::bigint AS taken,
-              max(p.amount) FILTER (WHERE p.type = 'purchase') AS amount
-         FROM events p JOIN contest_contributions c ON c.contest_id = $1 AND c.event_id = p.id
+              max(p.amount) FILTER (WHERE p.type = 'purchase') AS amount,
+              count(*) FILTER (WHERE p.type = 'purchase' AND c.event_id IS NULL AND p.occurred_at >= $5 AND p.occurred_at < $6)::int AS undecided
+         FROM events p LEFT JOIN contest_contributions c ON c.contest_id = $1 AND c.event_id = p.id
         WHERE p.member_id = $2 AND p.order_id = $3 AND p.id <> $4`,
-      [contest.id, event.member_id, event.order_id, event.id],
+      [contest.id, event.member_id, event.order_id, event.id, contest.startsAt, contest.endsAt],
     );
     const row = rows[0]!;
+    // The purchase's own job has not run yet (member events run concurrently): fail this one so it
+    // is retried after it, instead of deciding that the refund takes nothing back.
+    if (row.undecided > 0) throw new Error(`contest ${contest.id}: the purchase of order ${event.order_id} is not counted yet; retrying the refund after it`);
     const left = Number(row.contributed) - Number(row.taken);
     if (left <= 0) return 0;
     if (metric.type === 'points_earned') return -Math.min(left, event.result.refund?.clawback ?? 0);
@@ -63,16 +67,15 @@ export function createContestFanoutHandler(deps: ContestFanoutDeps): FanoutHandl
       if (contests.length === 0) return;
       const member = await getMember(deps.pool, event.member_id);
       for (const contest of contests) {
-        if (!inAudience(contest.definition.eligibility, member)) continue;
-        if (!(await inSegment(deps.pool, contest.definition.segment, member.id, event.occurred_at))) continue;
-        const delta = await contributionOf(deps.pool, contest, event);
-        if (delta !== 0) {
-          await deps.pool.query(
-            `INSERT INTO contest_contributions (contest_id, event_id, member_id, delta, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-            [contest.id, event.id, member.id, delta, event.occurred_at],
-          );
-        }
-        await refreshMemberOnBoard(deps, contest, member.id);
+        const eligible = inAudience(contest.definition.eligibility, member) && (await inSegment(deps.pool, contest.definition.segment, member.id, event.occurred_at));
+        const delta = eligible ? await contributionOf(deps.pool, contest, event) : 0;
+        // A row even for nothing: it records that this event was decided, which a later refund of
+        // the same order waits for.
+        await deps.pool.query(
+          `INSERT INTO contest_contributions (contest_id, event_id, member_id, delta, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+          [contest.id, event.id, member.id, delta, event.occurred_at],
+        );
+        if (eligible) await refreshMemberOnBoard(deps, contest, member.id);
       }
     },
   };
@@ -80,7 +83,7 @@ export function createContestFanoutHandler(deps: ContestFanoutDeps): FanoutHandl
 
 export async function refreshMemberOnBoard(deps: ContestFanoutDeps, contest: ContestRecord, memberId: string): Promise<void> {
   const { rows } = await deps.pool.query<{ score: number | null; reached: Date | null }>(
-    `SELECT sum(delta)::bigint AS score, max(at) AS reached FROM contest_contributions WHERE contest_id = $1 AND member_id = $2`,
+    `SELECT sum(delta)::bigint AS score, max(at) FILTER (WHERE delta <> 0) AS reached FROM contest_contributions WHERE contest_id = $1 AND member_id = $2`,
     [contest.id, memberId],
   );
   const row = rows[0];
