@@ -1,2 +1,2 @@
 export { connectTemporalClient } from './client.js';
-export { createJourneyWorker, createActivities, bundleWorkflows, WORKFLOWS_PATH, JOURNEY_MAX_CACHED_WORKFLOWS, type JourneyDeps } from './worker.js';
+export { createJourneyWorker, createActivities, bundleWorkflows, WORKFLOWS_PATH, type JourneyDeps } from './worker.js';

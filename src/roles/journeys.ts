@@ -1,5 +1,5 @@
 import type { AppContext } from '../app/context.js';
-import { createJourneyWorker, JOURNEY_MAX_CACHED_WORKFLOWS } from '../journeys/index.js';
+import { createJourneyWorker } from '../journeys/index.js';
 import { drawSettingsFrom } from '../journeys/draws/index.js';
 import { ensureJourneySchedules } from '../journeys/schedules/index.js';
 import type { Role } from './role.js';
@@ -20,8 +20,8 @@ export async function startJourneysRole(ctx: AppContext, bundle?: { code: string
       draws: drawSettingsFrom(ctx.config),
     },
     logger: ctx.logger,
-    // Explicit, not the SDK's guess from the heap limit (about 50 under the 256 MB cap).
-    maxCachedWorkflows: ctx.config.journeysMaxCachedWorkflows ?? JOURNEY_MAX_CACHED_WORKFLOWS,
+    // Unset: the worker's explicit default, not the SDK's guess from the heap limit.
+    maxCachedWorkflows: ctx.config.journeysMaxCachedWorkflows,
     ...(bundle ? { bundle } : {}),
   });
   await ensureJourneySchedules(ctx.temporal, { taskQueue: ctx.config.taskQueue }, ctx.logger);
