@@ -11,6 +11,7 @@ import { registerMessageRoutes } from './messages.js';
 import { registerProgramRoutes } from './program.js';
 import { registerRewardRoutes } from './rewards.js';
 import { registerDrawRoutes } from './draws.js';
+import { registerAuditLogRoutes } from './audit-log.js';
 
 /** Every route group registers here; one file per concern in this folder. */
 export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -25,4 +26,5 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerMissionRoutes(app, ctx);
   registerContestRoutes(app, ctx);
   registerDrawRoutes(app, ctx);
+  registerAuditLogRoutes(app, ctx);
 }
