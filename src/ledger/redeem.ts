@@ -1,5 +1,6 @@
-import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
+import type { Pool, PoolClient } from '../db/index.js';
 import { appendAudit } from '../audit/index.js';
+import { runOnce } from '../idempotency/index.js';
 import { ConflictError, LaurelError, NotFoundError, ValidationError } from '../errors/index.js';
 import { getMember } from '../members/index.js';
 import { currentProgram } from '../program/store.js';
@@ -24,21 +25,6 @@ export interface AdjustmentResult {
   replayed: boolean;
 }
 
-/**
- * Runs `work` once per (scope, key): the response is stored with the writes in one transaction, and
- * a replay returns it without running anything. The member row lock serializes the member's writes.
- */
-async function once<T extends { replayed: boolean }>(pool: Pool, scope: string, key: string, memberId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  return await withTransaction(pool, async (client) => {
-    await getMember(client, memberId, true);
-    const stored = await client.query<{ response: T }>(`SELECT response FROM idempotent_requests WHERE key = $1 AND scope = $2`, [`${scope}:${key}`, scope]);
-    if (stored.rows[0]) return { ...stored.rows[0].response, replayed: true };
-    const result = await work(client);
-    await client.query(`INSERT INTO idempotent_requests (key, scope, response, status) VALUES ($1, $2, $3, 201)`, [`${scope}:${key}`, scope, JSON.stringify(result)]);
-    return result;
-  });
-}
-
 function redemptionIdOf(memberId: string, key: string): string {
   return `red:${memberId}:${key}`;
 }
@@ -48,7 +34,9 @@ export async function redeemReward(
   pool: Pool,
   input: { memberId: string; rewardId: string; quantity: number; idempotencyKey: string; actor: string; now?: Date },
 ): Promise<RedemptionResult> {
-  return await once(pool, 'redemption', `${input.memberId}:${input.idempotencyKey}`, input.memberId, async (client) => {
+  const request = { rewardId: input.rewardId, quantity: input.quantity };
+  const lock = (client: PoolClient) => getMember(client, input.memberId, true);
+  return await runOnce(pool, { scope: 'redemption', key: `${input.memberId}:${input.idempotencyKey}`, request, what: 'redemption', lock }, async (client) => {
     const now = input.now ?? new Date();
     const program = await currentProgram(client);
     const reward = program.definition.rewards.find((r) => r.id === input.rewardId);
@@ -88,7 +76,9 @@ export async function adjustPoints(
   input: { memberId: string; points: number; reason: string; idempotencyKey: string; actor: string; expiresAt?: Date | null; now?: Date },
 ): Promise<AdjustmentResult> {
   if (!Number.isSafeInteger(input.points) || input.points === 0) throw new ValidationError('invalid_amount', 'points must be a non-zero integer');
-  return await once(pool, 'adjustment', `${input.memberId}:${input.idempotencyKey}`, input.memberId, async (client) => {
+  const request = { points: input.points, reason: input.reason, expiresAt: input.expiresAt ?? null };
+  const lock = (client: PoolClient) => getMember(client, input.memberId, true);
+  return await runOnce(pool, { scope: 'adjustment', key: `${input.memberId}:${input.idempotencyKey}`, request, what: 'adjustment', lock }, async (client) => {
     const now = input.now ?? new Date();
     const program = await currentProgram(client);
     const id = `adj:${input.memberId}:${input.idempotencyKey}`;

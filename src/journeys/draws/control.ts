@@ -3,6 +3,7 @@ import type { Pool } from '../../db/index.js';
 import { buildMemberProof, type DrandChain, type MemberProof } from '../../draws/index.js';
 import { ConflictError, LaurelError, NotFoundError, ValidationError } from '../../errors/index.js';
 import { adjustPoints } from '../../ledger/index.js';
+import { idempotencyKeyReused } from '../../idempotency/index.js';
 import type { DrawDefinition } from './definition.js';
 import { drawWorkflowId } from './definition.js';
 import { createDraw, secretMatchesCommit } from './lifecycle.js';
@@ -78,6 +79,12 @@ export async function buyDrawTickets(pool: Pool, input: { drawId: string; member
     throw new ConflictError('draw_not_open', `draw ${draw.id} is not taking entries now`, { drawId: draw.id });
   }
   const points = input.quantity * formula.pointsPerTicket;
+  const { rows: same } = await pool.query<{ tickets: number }>(
+    `SELECT tickets FROM draw_ticket_purchases WHERE draw_id = $1 AND member_id = $2 AND idempotency_key = $3`,
+    [draw.id, input.memberId, input.idempotencyKey],
+  );
+  // The same key for another quantity is a conflict, and must not touch the purchase it names.
+  if (same[0] && Number(same[0].tickets) !== input.quantity) throw idempotencyKeyReused(input.idempotencyKey, 'ticket purchase', { drawId: draw.id });
   const { rows } = await pool.query<{ held: string }>(
     `SELECT coalesce(sum(tickets), 0)::text AS held FROM draw_ticket_purchases WHERE draw_id = $1 AND member_id = $2 AND idempotency_key <> $3`,
     [draw.id, input.memberId, input.idempotencyKey],

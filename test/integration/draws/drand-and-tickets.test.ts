@@ -189,6 +189,8 @@ describe('draws: a drand round from a relay, ticket formulas, export + verify th
     expect(buy.status, JSON.stringify(buy.body)).toBe(201);
     expect(buy.body).toMatchObject({ tickets: 2, points: 100 });
     expect((await api.call('POST', '/v1/draws/bought/tickets', admin, { memberId: 't3', quantity: 2, idempotencyKey: 'k1' })).status).toBe(200);
+    // The same key for another quantity is a conflict and leaves the purchase it names alone.
+    expect((await api.call('POST', '/v1/draws/bought/tickets', admin, { memberId: 't3', quantity: 1, idempotencyKey: 'k1' })).body.code).toBe('idempotency_key_reused');
     expect((await api.call('POST', '/v1/draws/bought/tickets', admin, { memberId: 't3', quantity: 2, idempotencyKey: 'k2' })).body.code).toBe('draw_ticket_cap');
     expect((await api.call('POST', '/v1/draws/bought/tickets', admin, { memberId: 't3', quantity: 1, idempotencyKey: 'k3' })).body.code).toBe('insufficient_balance');
     expect((await api.call('POST', '/v1/draws/bought/close', admin)).body).toEqual({ entries: 1 });

@@ -73,7 +73,7 @@ describe('automatic transactional messages from ledger facts (worker role: outbo
 
   it('an event that earned nothing sends nothing', async () => {
     await withTransaction(env.ctx.pool, async (client) => {
-      await client.query(`INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, program_version, result) VALUES ('ev-0', 'ev-0', 'newbie', 'app_login', now(), $1, '{}')`, [programVersion]);
+      await client.query(`INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, program_version, result) VALUES ('ev-0', 'ev-0', 'newbie', 'login', now(), $1, '{}')`, [programVersion]);
       await addToOutbox(client, [{ queue: 'member-events', name: 'member-event', jobId: 'event.ev-0', payload: { eventId: 'ev-0', memberId: 'newbie' } }]);
     });
     await waitFor('the fan-out job', async () => (await env.ctx.pool.query(`SELECT 1 FROM outbox WHERE job_id = 'event.ev-0' AND relayed_at IS NOT NULL`)).rowCount === 1);

@@ -73,7 +73,7 @@ describe('evaluateEvent on the reference program', () => {
     // Diamond 30 % of 5 review points = 1.5 → 1.
     expect(run(reference, member({ tierId: 'diamond' }), event({ type: 'review' })).totals).toMatchObject({ basePoints: 5, bonusPoints: 1 });
     // app-login opts out of the tier bonus.
-    expect(run(reference, member({ tierId: 'diamond' }), event({ type: 'app_login' })).totals).toMatchObject({ basePoints: 1, bonusPoints: 0 });
+    expect(run(reference, member({ tierId: 'diamond' }), event({ type: 'login' })).totals).toMatchObject({ basePoints: 1, bonusPoints: 0 });
   });
 
   it('non-purchase actions earn 5 each and are spendable at once', () => {
@@ -93,30 +93,30 @@ describe('evaluateEvent on the reference program', () => {
     const prior = [{ ruleId: 'app-login', at: morning, points: 1 }];
 
     const tehran = member({ timeZone: 'Asia/Tehran' });
-    expect(run(reference, tehran, event({ type: 'app_login', occurredAt: lateTehran }), prior).rules[0]).toMatchObject({
+    expect(run(reference, tehran, event({ type: 'login', occurredAt: lateTehran }), prior).rules[0]).toMatchObject({
       status: 'skipped',
       reason: 'limit_reached',
       detail: 'day limit of 1 time reached',
     });
-    expect(run(reference, tehran, event({ type: 'app_login', occurredAt: afterMidnightTehran }), prior).totals.points).toBe(1);
+    expect(run(reference, tehran, event({ type: 'login', occurredAt: afterMidnightTehran }), prior).totals.points).toBe(1);
 
     // The same instants for a member in UTC: both are on March 4.
     const utc = member({ timeZone: 'UTC' });
-    expect(run(reference, utc, event({ type: 'app_login', occurredAt: afterMidnightTehran }), prior).rules[0]).toMatchObject({ reason: 'limit_reached' });
+    expect(run(reference, utc, event({ type: 'login', occurredAt: afterMidnightTehran }), prior).rules[0]).toMatchObject({ reason: 'limit_reached' });
 
     // The windows handed to SQL are the Tehran day.
-    const [w] = limitWindowsForEvent({ program: reference, member: tehran, eventType: 'app_login', at: lateTehran });
+    const [w] = limitWindowsForEvent({ program: reference, member: tehran, eventType: 'login', at: lateTehran });
     expect(w).toMatchObject({ ruleId: 'app-login', period: 'day', start: new Date('2025-03-03T20:30:00Z'), end: new Date('2025-03-04T20:30:00Z'), timeZone: 'Asia/Tehran' });
   });
 
   it('members without a zone count in the program zone', () => {
-    const windows = limitWindowsForEvent({ program: reference, member: { timeZone: null }, eventType: 'app_login', at: NOW });
+    const windows = limitWindowsForEvent({ program: reference, member: { timeZone: null }, eventType: 'login', at: NOW });
     expect(windows[0]!.timeZone).toBe('Asia/Tehran');
-    expect(() => limitWindowsForEvent({ program: reference, member: { timeZone: 'Bad/Zone' }, eventType: 'app_login', at: NOW })).toThrow(/unknown time zone/);
+    expect(() => limitWindowsForEvent({ program: reference, member: { timeZone: 'Bad/Zone' }, eventType: 'login', at: NOW })).toThrow(/unknown time zone/);
   });
 
   it('usage for a different period is not counted', () => {
-    const e = event({ type: 'app_login' });
+    const e = event({ type: 'login' });
     const stale: RuleUsage[] = [{ ruleId: 'app-login', period: 'day', periodStart: new Date('2025-03-01T20:30:00Z'), timesFired: 5, points: 5 }];
     expect(evaluateEvent({ program: reference, programVersion: 1, member: member(), event: e, history: { usage: stale }, now: NOW }).totals.points).toBe(1);
   });
