@@ -7,7 +7,7 @@ import { currentProgram } from '../program/store.js';
 import { lotExpiresAt } from './core/index.js';
 import type { Logger } from '../log/index.js';
 import { QUEUES, jobId } from '../queues/index.js';
-import { MemberLedger } from './member-ledger.js';
+import { openMemberLedger, writeMemberLedger } from './ledger-write.js';
 
 export interface AwardRequest {
   /** Deterministic and meaningful, e.g. `mission:<id>:<member>:<period>` or `draw:<id>:slot:3`. */
@@ -52,7 +52,7 @@ export async function grantAward(pool: Pool, awardId: string, now = new Date()):
     await getMember(client, award.member_id, true);
     if (award.granted_at) return { granted: false, points: award.points };
     const program = await currentProgram(client);
-    const ledger = await MemberLedger.open(client, { memberId: award.member_id, returnPolicy: program.definition.returnPolicy, programVersion: program.version, source: award.source });
+    const ledger = await openMemberLedger(client, { memberId: award.member_id, returnPolicy: program.definition.returnPolicy, programVersion: program.version, source: award.source });
     ledger.prepare(now, `award:${awardId}:prepare`);
     const key = `award:${awardId}`;
     ledger.earn({
@@ -66,7 +66,7 @@ export async function grantAward(pool: Pool, awardId: string, now = new Date()):
       ruleId: null,
       context: { reason: award.reason },
     });
-    await ledger.finish(client);
+    await writeMemberLedger(client, ledger);
     await client.query(`UPDATE awards SET granted_at = $2, entry_key = $3 WHERE id = $1`, [awardId, now, key]);
     return { granted: true, points: award.points };
   });

@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MemberIdSchema } from '../members/index.js';
-import type { ProgramDefinition } from '../program/index.js';
 import { ValidationError } from '../errors/index.js';
-
-/** Event types Laurel understands without configuration; a program adds its own through rules and measures. */
-export const BUILT_IN_EVENT_TYPES = ['purchase', 'refund', 'review', 'referral', 'profile_completed', 'login'] as const;
 
 // Money in integer minor units: positive, and far below 2^53 so sums stay exact.
 const MAX_AMOUNT = 1_000_000_000_000_000;
@@ -29,15 +25,6 @@ export const EventInputSchema = z
 export type EventInput = z.infer<typeof EventInputSchema>;
 
 export const MAX_BATCH = 1000;
-
-export function knownEventTypes(program: ProgramDefinition): Set<string> {
-  const known = new Set<string>(BUILT_IN_EVENT_TYPES);
-  for (const rule of program.earningRules) known.add(rule.trigger);
-  const metric = program.qualification.metric;
-  const measures = metric.type === 'hybrid' ? metric.components.map((c) => c.measure) : metric.type === 'any_of' ? metric.criteria.map((c) => c.measure) : [metric];
-  for (const m of measures) if (m.type === 'event_count' || m.type === 'event_sum') known.add(m.eventType);
-  return known;
-}
 
 /**
  * The idempotency key: the caller's, or a natural default (purchase: member + order; refund:

@@ -1,6 +1,7 @@
 // The Postgres ledger. The pure rules it applies live in ./core (no I/O).
-export { ingestEvent, ingestBatch, type EventResult, type IngestOptions } from './ingest.js';
-export { EventInputSchema, MAX_BATCH, BUILT_IN_EVENT_TYPES, eventIdOf, type EventInput } from './event-input.js';
+export { ingestEvent, ingestBatch, type IngestOptions } from './ingest.js';
+export { BUILT_IN_EVENT_TYPES, type EventResult } from './core/index.js';
+export { EventInputSchema, MAX_BATCH, eventIdOf, type EventInput } from './event-input.js';
 export { redeemReward, adjustPoints, type RedemptionResult, type AdjustmentResult } from './redeem.js';
 export { memberSummary, ledgerPage, type MemberSummary, type LedgerEntryView } from './summary.js';
 export { expirePoints, activatePendingPoints, reviewTiers, type ExpiryCounts, type ReviewCounts } from './sweeps.js';

@@ -1,71 +1,29 @@
 import type { Pool, PoolClient } from '../db/index.js';
-import { outboxPayload, type OutboxJob } from '../outbox/index.js';
-import type { EntryKind, Lot, LotAllocation } from './core/index.js';
+import { outboxPayload } from '../outbox/index.js';
+import { emptyLedgerWrite, MemberLedger, type LedgerWrite, type Lot, type ReturnPolicy } from './core/index.js';
+import { loadMemberLots } from './lot-rows.js';
 
-/** One ledger entry as written, for results and the API. */
-export interface WrittenEntry {
-  idempotencyKey: string;
-  kind: EntryKind;
-  amount: number;
-  qualifyingPoints: number;
-  pending: boolean;
-  at: Date;
-  ruleId: string | null;
-  component: string | null;
-  orderId: string | null;
-  rewardId: string | null;
+/** A member's ledger with its open lots, for a caller that holds the member row lock (redemptions, awards, adjustments). */
+export async function openMemberLedger(
+  client: PoolClient,
+  opts: { memberId: string; returnPolicy: ReturnPolicy; programVersion: number; source: string },
+): Promise<MemberLedger> {
+  return MemberLedger.fromLots(await loadMemberLots(client, opts.memberId), opts);
 }
 
-/** The same entry with what the row also records, and its allocations. */
-export interface EntryWrite extends WrittenEntry {
-  memberId: string;
-  eventId: string | null;
-  source: string;
-  programVersion: number;
-  actor: string | null;
-  reason: string | null;
-  allocations: readonly LotAllocation[];
+/** Writes what `ledger` decided, for a caller that holds the member row lock; returns the new balance. */
+export async function writeMemberLedger(
+  client: PoolClient,
+  ledger: MemberLedger,
+  member: { lastActivityAt?: Date } = {},
+): Promise<{ available: number; pending: number; total: number }> {
+  const write = emptyLedgerWrite();
+  write.members.push({ id: ledger.memberId, expectedVersion: null, lastActivityAt: member.lastActivityAt ?? null, tier: null, clearGrace: false });
+  const balance = ledger.collect(write);
+  await writeLedger(client, write);
+  return balance;
 }
 
-/** What happens to the member row. `expectedVersion` null: the caller holds the row lock already. */
-export interface MemberWrite {
-  id: string;
-  expectedVersion: number | null;
-  lastActivityAt: Date | null;
-  /** An upgrade: the new tier, its start, and the next review (null keeps the current one). */
-  tier: { tierId: string; startedAt: Date; nextReviewAt: Date | null } | null;
-  clearGrace: boolean;
-}
-
-export interface EventWrite {
-  id: string;
-  idempotencyKey: string;
-  memberId: string;
-  type: string;
-  occurredAt: Date;
-  amount: number | null;
-  orderId: string | null;
-  properties: Record<string, unknown>;
-  source: string;
-  programVersion: number;
-  result: unknown;
-}
-
-export interface LedgerWrite {
-  members: MemberWrite[];
-  entries: EntryWrite[];
-  createdLots: Lot[];
-  changedLots: Lot[];
-  balances: { memberId: string; available: number; pending: number; earned: number }[];
-  tierChanges: { memberId: string; fromTier: string; toTier: string; reason: string; at: Date; programVersion: number; reviewKey: string }[];
-  orderRefunds: { memberId: string; orderId: string; refundedTotal: number }[];
-  events: EventWrite[];
-  outbox: (OutboxJob & { memberId: string })[];
-}
-
-export function emptyLedgerWrite(): LedgerWrite {
-  return { members: [], entries: [], createdLots: [], changedLots: [], balances: [], tierChanges: [], orderRefunds: [], events: [], outbox: [] };
-}
 
 /**
  * Writes everything in ONE statement (round trips are the cost that matters): the member rows

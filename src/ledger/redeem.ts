@@ -4,7 +4,7 @@ import { runOnce } from '../idempotency/index.js';
 import { ConflictError, LaurelError, NotFoundError, ValidationError } from '../errors/index.js';
 import { getMember } from '../members/index.js';
 import { currentProgram } from '../program/store.js';
-import { MemberLedger } from './member-ledger.js';
+import { openMemberLedger, writeMemberLedger } from './ledger-write.js';
 
 export interface RedemptionResult {
   redemptionId: string;
@@ -50,7 +50,7 @@ export async function redeemReward(
     }
     const points = reward.costPoints * input.quantity;
     const id = redemptionIdOf(input.memberId, input.idempotencyKey);
-    const ledger = await MemberLedger.open(client, {
+    const ledger = await openMemberLedger(client, {
       memberId: input.memberId,
       returnPolicy: program.definition.returnPolicy,
       programVersion: program.version,
@@ -65,7 +65,7 @@ export async function redeemReward(
       }
       throw err;
     }
-    const balance = await ledger.finish(client, { lastActivityAt: now });
+    const balance = await writeMemberLedger(client, ledger, { lastActivityAt: now });
     return { redemptionId: id, memberId: input.memberId, rewardId: reward.id, quantity: input.quantity, points, balance: { available: balance.available, pending: balance.pending }, replayed: false };
   });
 }
@@ -82,7 +82,7 @@ export async function adjustPoints(
     const now = input.now ?? new Date();
     const program = await currentProgram(client);
     const id = `adj:${input.memberId}:${input.idempotencyKey}`;
-    const ledger = await MemberLedger.open(client, { memberId: input.memberId, returnPolicy: program.definition.returnPolicy, programVersion: program.version, source: 'admin' });
+    const ledger = await openMemberLedger(client, { memberId: input.memberId, returnPolicy: program.definition.returnPolicy, programVersion: program.version, source: 'admin' });
     ledger.prepare(now, `${id}:prepare`);
     const before = ledger.lotList().reduce((s, l) => s + l.remainingPoints, 0);
     const context = { actor: input.actor, reason: input.reason };
@@ -96,7 +96,7 @@ export async function adjustPoints(
         throw err;
       }
     }
-    const balance = await ledger.finish(client);
+    const balance = await writeMemberLedger(client, ledger);
     await appendAudit(client, {
       actor: input.actor,
       action: 'points.adjust',

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from '../db/index.js';
-import type { EventResult } from './ingest.js';
+import type { EventResult } from './core/index.js';
 
 /** An ingested event as the `events` table holds it; fan-out consumers load it by id. */
 export interface StoredEvent {

@@ -11,16 +11,18 @@ export interface ProgramVersion {
   createdBy: string;
 }
 
-// Parsed definitions by version: versions never change once stored, so this never goes stale.
-const parsed = new Map<number, ProgramDefinition>();
+// Parsed definitions by version and creation instant: a stored version never changes, so this never
+// goes stale (the instant tells apart the version 1s of different databases, as tests have them).
+const parsed = new Map<string, ProgramDefinition>();
+const identity = (version: number, createdAt: Date) => `${version}@${createdAt.getTime()}`;
 // The newest version this process has seen: a hint only (see `latestKnownProgram`).
 let latestSeen: ProgramVersion | undefined;
 
 function fromRow(row: { version: number; definition: unknown; created_at: Date; created_by: string }): ProgramVersion {
-  let definition = parsed.get(row.version);
+  let definition = parsed.get(identity(row.version, row.created_at));
   if (!definition) {
     definition = validateProgram(row.definition);
-    parsed.set(row.version, definition);
+    parsed.set(identity(row.version, row.created_at), definition);
   }
   return { version: row.version, definition, createdAt: row.created_at, createdBy: row.created_by };
 }
@@ -38,11 +40,16 @@ export async function currentProgram(db: Pool | PoolClient): Promise<ProgramVers
 
 /**
  * The newest program this process has seen, without a query when it has seen one. Another process
- * may have published since: callers must check the version in force inside their own read (the
- * event path does, and reloads with `currentProgram` when it moved).
+ * may have published since: callers must check the program in force inside their own read (the
+ * event path does, with `isProgramInForce`, and reloads with `currentProgram` when it moved).
  */
 export async function latestKnownProgram(db: Pool | PoolClient): Promise<ProgramVersion> {
   return latestSeen ?? (await currentProgram(db));
+}
+
+/** Whether `program` is the one `inForce` (version and creation instant, as read from `program_versions`) names. */
+export function isProgramInForce(program: ProgramVersion, inForce: { version: number; createdAt: string | Date } | null): boolean {
+  return inForce !== null && inForce.version === program.version && new Date(inForce.createdAt).getTime() === program.createdAt.getTime();
 }
 
 export async function programVersion(db: Pool | PoolClient, version: number): Promise<ProgramVersion> {
@@ -74,8 +81,8 @@ export async function publishProgram(pool: Pool, input: unknown, actor: string, 
     await appendAudit(client, { actor, action: 'program.publish', subject: `program:${stored.version}`, after: { version: stored.version, name: definition.name } });
     return stored;
   });
-  parsed.set(row.version, definition);
+  parsed.set(identity(row.version, row.created_at), definition);
   const published = { version: row.version, definition, createdAt: row.created_at, createdBy: actor };
-  if (!latestSeen || latestSeen.version < published.version) latestSeen = published;
+  if (!latestSeen || latestSeen.version <= published.version) latestSeen = published;
   return published;
 }

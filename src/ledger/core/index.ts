@@ -1,4 +1,4 @@
-export type { Lot, LotKind, LotStatus, LotAllocation, EntryKind, LedgerEntry, ReturnPolicy } from './types.js';
+export type { Lot, LotKind, LotStatus, LotAllocation, EntryKind, ReturnPolicy } from './types.js';
 export { debtLotId } from './types.js';
 export { mulDivFloor, checkedAdd, toSafeNumber } from './integer-math.js';
 export { lotExpiresAt, inactivityExpiresAt, isExpiredAt } from './expiry.js';
@@ -18,5 +18,19 @@ export {
 export { isPendingAt, initialLotStatus, planActivation, planDebtSettlement } from './pending.js';
 export type { RefundPlanInput, RefundLotOutcome, RefundPlan } from './refund.js';
 export { planRefund } from './refund.js';
-export type { LedgerOp, EarnOp, RedeemOp, RefundOp, ExpireOp, AdjustOp, ActivateOp, LedgerOpResult, MemberLedgerSummary } from './ledger-model.js';
-export { LedgerModel } from './ledger-model.js';
+export type { WrittenEntry, EntryWrite, MemberWrite, EventWrite, OutboxWrite, TierChangeWrite, BalanceWrite, LedgerWrite } from './rows.js';
+export { emptyLedgerWrite } from './rows.js';
+export { MemberLedger, type EntryContext } from './member-ledger.js';
+export { eventSumMeasures, foldActivity, activityWithEvent, type ActivityRows } from './activity.js';
+export type {
+  ProgramInForce,
+  MemberState,
+  EventToDecide,
+  TierOutcome,
+  RefundOutcome,
+  EventResult,
+  DecisionInput,
+  EventOutcome,
+  Decision,
+} from './decide-events.js';
+export { decideEvents, usageKey, limitWindowsOf, knownEventTypes, assertKnownType, BUILT_IN_EVENT_TYPES } from './decide-events.js';

@@ -39,22 +39,6 @@ export interface LotAllocation {
 
 export type EntryKind = 'earn' | 'redeem' | 'expire' | 'adjust' | 'reverse' | 'settle';
 
-export interface LedgerEntry {
-  readonly seq: number;
-  readonly idempotencyKey: string;
-  readonly memberId: string;
-  readonly kind: EntryKind;
-  /** Signed; always the sum of `allocations` (0 for `settle`, which moves points into the debt lot). */
-  readonly amount: number;
-  readonly at: Date;
-  readonly allocations: readonly LotAllocation[];
-  readonly orderId?: string | null;
-  readonly ruleId?: string | null;
-  readonly rewardId?: string | null;
-  readonly actor?: string | null;
-  readonly reason?: string | null;
-}
-
 // The event path's read looks debt lots up by this id in SQL (lot-rows.ts `openLotsSql`).
 export function debtLotId(memberId: string): string {
   return `debt:${memberId}`;

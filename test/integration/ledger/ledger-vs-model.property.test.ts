@@ -2,14 +2,15 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LaurelError } from '../../../src/errors/index.js';
 import { adjustPoints, checkLedgerInvariant, ingestEvent } from '../../../src/ledger/index.js';
-import { LedgerModel, lotExpiresAt } from '../../../src/ledger/core/index.js';
+import { lotExpiresAt } from '../../../src/ledger/core/index.js';
+import { LedgerOracle } from '../../support/ledger-oracle.js';
 import { upsertMember } from '../../../src/members/index.js';
 import type { ProgramDefinition, ReturnPolicy } from '../../../src/program/index.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 import { publishVariant } from '../../support/ledger-fixture.js';
 
 /**
- * The Postgres ledger against the in-memory reference model: the same random sequences of earn,
+ * The Postgres ledger against the test oracle (test/support/ledger-oracle.ts): the same random sequences of earn,
  * redeem (a negative adjustment), refund and adjust must leave the same balances, and the database
  * must satisfy balance = sum of entries = sum of open lots after every sequence. Replaying any
  * prefix changes nothing.
@@ -27,7 +28,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ type: fc.constant('grant' as const), points: fc.integer({ min: 1, max: 200 }) }),
 );
 
-describe.each<ReturnPolicy>(['within_balance', 'allow_negative', 'pending_only'])('Postgres ledger ≡ reference model (%s)', (policy) => {
+describe.each<ReturnPolicy>(['within_balance', 'allow_negative', 'pending_only'])('Postgres ledger ≡ the test oracle (%s)', (policy) => {
   let env: TestEnv;
   let program: ProgramDefinition;
   let run = 0;
@@ -52,7 +53,7 @@ describe.each<ReturnPolicy>(['within_balance', 'allow_negative', 'pending_only']
         run += 1;
         const memberId = `${policy}-p${run}`;
         await upsertMember(env.ctx.pool, memberId, {}, program, 'test');
-        const model = new LedgerModel({ returnPolicy: policy });
+        const model = new LedgerOracle({ returnPolicy: policy });
         const base = Date.now() - 60 * 60_000;
         const orders: { id: string; amount: number; refunded: number }[] = [];
         const applied: (() => Promise<unknown>)[] = [];

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, LaurelError } from '../../../src/errors/index.js';
 import {
-  LedgerModel,
   compareLotsForSpending,
   inactivityExpiresAt,
   lotExpiresAt,
@@ -10,6 +9,14 @@ import {
   planRedemption,
 } from '../../../src/ledger/core/index.js';
 import type { Lot, ReturnPolicy } from '../../../src/ledger/core/index.js';
+import { CoreLedger } from '../../support/core-ledger.js';
+import { LedgerOracle, type OpLedger } from '../../support/ledger-oracle.js';
+
+// Scenarios run on the pure core and on the test oracle: both must tell the same story.
+const LEDGERS: [string, new (options: { returnPolicy: ReturnPolicy }) => OpLedger][] = [
+  ['core', CoreLedger],
+  ['oracle', LedgerOracle],
+];
 
 const t = (iso: string) => new Date(iso);
 
@@ -77,8 +84,8 @@ describe('pending activation', () => {
     expect(planActivation(lots, t('2025-03-15T12:00:00Z'))).toEqual(['p1']);
   });
 
-  it('pending points are in the balance but not spendable until activation', () => {
-    const ledger = new LedgerModel({ returnPolicy: 'within_balance' });
+  it.each(LEDGERS)('%s: pending points are in the balance but not spendable until activation', (_, Ledger) => {
+    const ledger = new Ledger({ returnPolicy: 'within_balance' });
     ledger.apply({ type: 'earn', key: 'e1', memberId: 'm', at: t('2025-03-01T00:00:00Z'), points: 30, pendingUntil: t('2025-03-15T00:00:00Z'), orderId: 'o1', orderAmount: 300_000 });
     expect(ledger.balance('m')).toBe(30);
     expect(ledger.pending('m')).toBe(30);
@@ -92,8 +99,8 @@ describe('pending activation', () => {
   });
 });
 
-function purchase(policy: ReturnPolicy): LedgerModel {
-  const ledger = new LedgerModel({ returnPolicy: policy });
+function purchase(Ledger: (typeof LEDGERS)[number][1], policy: ReturnPolicy): OpLedger {
+  const ledger = new Ledger({ returnPolicy: policy });
   // 300,000 order → 30 base + 4 bonus, pending 14 days; plus 20 spendable points from a review.
   const pendingUntil = t('2025-03-15T00:00:00Z');
   ledger.apply({ type: 'earn', key: 'review', memberId: 'm', at: t('2025-02-01T00:00:00Z'), points: 20 });
@@ -102,10 +109,10 @@ function purchase(policy: ReturnPolicy): LedgerModel {
   return ledger;
 }
 
-describe('refunds', () => {
+describe.each(LEDGERS)('%s: refunds', (_, Ledger) => {
   it('inside the return window cancel the pending points of that order, under every policy', () => {
     for (const policy of ['pending_only', 'within_balance', 'allow_negative'] as const) {
-      const ledger = purchase(policy);
+      const ledger = purchase(Ledger, policy);
       const result = ledger.apply({ type: 'refund', key: 'ref1', memberId: 'm', at: t('2025-03-10T00:00:00Z'), orderId: 'o1', amount: 300_000 });
       expect(result.refund!.totals).toEqual({ clawback: 34, cancelledPending: 34, reversed: 0, toDebt: 0, forgiven: 0 });
       expect(ledger.balance('m')).toBe(20);
@@ -119,7 +126,7 @@ describe('refunds', () => {
   });
 
   it('a partial refund inside the window cancels proportionally, floored, and never drifts', () => {
-    const ledger = purchase('within_balance');
+    const ledger = purchase(Ledger, 'within_balance');
     const at = t('2025-03-05T00:00:00Z');
     // 1/3 of the order: floor(30/3) = 10, floor(4/3) = 1.
     expect(ledger.apply({ type: 'refund', key: 'a', memberId: 'm', at, orderId: 'o1', amount: 100_000 }).refund!.totals.cancelledPending).toBe(11);
@@ -134,14 +141,14 @@ describe('refunds', () => {
   });
 
   it('a refund exactly at pendingUntil is already outside the window', () => {
-    const ledger = purchase('pending_only');
+    const ledger = purchase(Ledger, 'pending_only');
     const result = ledger.apply({ type: 'refund', key: 'ref', memberId: 'm', at: t('2025-03-15T00:00:00Z'), orderId: 'o1', amount: 300_000 });
     expect(result.activatedLotIds).toEqual(['o1:base', 'o1:bonus']);
     expect(result.refund!.lots.every((l) => l.window === 'outside')).toBe(true);
   });
 
   it('after the window, pending_only reverses nothing (points are final once active)', () => {
-    const ledger = purchase('pending_only');
+    const ledger = purchase(Ledger, 'pending_only');
     const result = ledger.apply({ type: 'refund', key: 'ref', memberId: 'm', at: t('2025-04-01T00:00:00Z'), orderId: 'o1', amount: 150_000 });
     expect(result.refund!.totals).toEqual({ clawback: 17, cancelledPending: 0, reversed: 0, toDebt: 0, forgiven: 17 });
     expect(result.entries).toEqual([]);
@@ -150,7 +157,7 @@ describe('refunds', () => {
   });
 
   it('after the window, within_balance reverses proportionally from the order lots, then others, never below zero', () => {
-    const ledger = purchase('within_balance');
+    const ledger = purchase(Ledger, 'within_balance');
     const after = t('2025-04-01T00:00:00Z');
     // Half the order: floor(30/2) = 15 and floor(4/2) = 2.
     const half = ledger.apply({ type: 'refund', key: 'ref1', memberId: 'm', at: after, orderId: 'o1', amount: 150_000 });
@@ -165,7 +172,7 @@ describe('refunds', () => {
   });
 
   it('after the window, allow_negative reverses in full and the shortfall becomes debt repaid from the next points', () => {
-    const ledger = purchase('allow_negative');
+    const ledger = purchase(Ledger, 'allow_negative');
     const after = t('2025-04-01T00:00:00Z');
     ledger.apply({ type: 'redeem', key: 'spend', memberId: 'm', at: after, points: 50 });
     const refund = ledger.apply({ type: 'refund', key: 'ref', memberId: 'm', at: after, orderId: 'o1', amount: 300_000 });
@@ -185,9 +192,9 @@ describe('refunds', () => {
   });
 });
 
-describe('idempotency', () => {
+describe.each(LEDGERS)('%s: idempotency', (_, Ledger) => {
   it('replaying a key changes nothing; reusing it for something else is a conflict; a failed op can be retried', () => {
-    const ledger = new LedgerModel({ returnPolicy: 'within_balance' });
+    const ledger = new Ledger({ returnPolicy: 'within_balance' });
     const earn = { type: 'earn', key: 'k1', memberId: 'm', at: t('2025-01-01T00:00:00Z'), points: 10 } as const;
     const first = ledger.apply(earn);
     const again = ledger.apply({ ...earn });
@@ -229,8 +236,8 @@ describe('expiry', () => {
     expect(inactivityExpiresAt({ type: 'never' }, t('2025-01-15T10:00:00Z'), 'UTC')).toBeNull();
   });
 
-  it('the expire sweep takes what is left in due lots, soonest first; an expired lot is unspendable before the sweep', () => {
-    const ledger = new LedgerModel({ returnPolicy: 'within_balance' });
+  it.each(LEDGERS)('%s: the expire sweep takes what is left in due lots, soonest first; an expired lot is unspendable before the sweep', (_, Ledger) => {
+    const ledger = new Ledger({ returnPolicy: 'within_balance' });
     ledger.apply({ type: 'earn', key: 'a', memberId: 'm', at: t('2025-01-01T00:00:00Z'), points: 50, expiresAt: t('2025-06-01T00:00:00Z') });
     ledger.apply({ type: 'earn', key: 'b', memberId: 'm', at: t('2025-01-02T00:00:00Z'), points: 50, expiresAt: t('2025-07-01T00:00:00Z') });
     ledger.apply({ type: 'redeem', key: 'r', memberId: 'm', at: t('2025-02-01T00:00:00Z'), points: 30 });

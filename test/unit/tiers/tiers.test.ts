@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LedgerModel } from '../../../src/ledger/core/index.js';
+import { CoreLedger } from '../../support/core-ledger.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
 import {
   currentQualificationWindow,
@@ -214,7 +214,7 @@ describe('reviews', () => {
 
   it('balance metric: a redemption can demote, but only at the review', () => {
     const byBalance = withQualification(reference, { metric: { type: 'balance' }, downgrade: { maxStepsPerReview: 1, graceDays: 0 } });
-    const ledger = new LedgerModel({ returnPolicy: 'within_balance' });
+    const ledger = new CoreLedger({ returnPolicy: 'within_balance' });
     ledger.apply({ type: 'earn', key: 'e', memberId: 'm', at: t('2025-01-01T00:00:00Z'), points: 1200 });
     const gold = memberState({ tierId: 'gold' });
     expect(decideTier({ program: byBalance, member: { tierId: 'bronze' }, summary: summary({ balance: ledger.balance('m') }) }).toTierId).toBe('gold');

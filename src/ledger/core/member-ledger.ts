@@ -1,22 +1,9 @@
-import type { PoolClient } from '../db/index.js';
-import {
-  debtLotId,
-  mulDivFloor,
-  pendingPoints,
-  planActivation,
-  planDebtSettlement,
-  planExpireAll,
-  planExpiry,
-  planRedemption,
-  planRefund,
-  type EntryKind,
-  type Lot,
-  type LotAllocation,
-  type RefundPlan,
-  type ReturnPolicy,
-} from './core/index.js';
-import { emptyLedgerWrite, writeLedger, type EntryWrite, type LedgerWrite, type WrittenEntry } from './ledger-write.js';
-import { loadMemberLots } from './lot-rows.js';
+import { mulDivFloor } from './integer-math.js';
+import { pendingPoints, planExpireAll, planExpiry, planRedemption } from './lots.js';
+import { planActivation, planDebtSettlement } from './pending.js';
+import { planRefund, type RefundPlan } from './refund.js';
+import type { EntryWrite, LedgerWrite, WrittenEntry } from './rows.js';
+import { debtLotId, type EntryKind, type Lot, type LotAllocation, type ReturnPolicy } from './types.js';
 
 export interface EntryContext {
   eventId?: string | null;
@@ -30,10 +17,9 @@ export interface EntryContext {
 }
 
 /**
- * One member's ledger in memory: the member's open lots, changed by the pure planners from ./core
- * (the same ones the reference model uses). Nothing touches the database until the changes are
- * written, all in one statement (`finish`, or `collect` into a bigger write): entries,
- * allocations, lots and the cached balance row.
+ * One member's ledger in memory: the member's open lots, changed by the pure planners of this
+ * folder. No I/O: the shell loads the lots (`openMemberLedger`) and writes what `collect` gathers
+ * (entries, allocations, lots and the cached balance row) in one statement (`writeLedger`).
  */
 export class MemberLedger {
   private readonly lots = new Map<string, Lot>();
@@ -49,13 +35,6 @@ export class MemberLedger {
     readonly programVersion: number,
     readonly source: string,
   ) {}
-
-  static async open(
-    client: PoolClient,
-    opts: { memberId: string; returnPolicy: ReturnPolicy; programVersion: number; source: string; orderIds?: string[] },
-  ): Promise<MemberLedger> {
-    return MemberLedger.fromLots(await loadMemberLots(client, opts.memberId, opts.orderIds ?? []), opts);
-  }
 
   /** From lots already loaded (the event path loads many members' lots in one read). */
   static fromLots(lots: readonly Lot[], opts: { memberId: string; returnPolicy: ReturnPolicy; programVersion: number; source: string }): MemberLedger {
@@ -189,13 +168,29 @@ export class MemberLedger {
     return balance;
   }
 
-  /** Writes everything, for a caller that holds the member row lock (redemptions, awards, adjustments). */
-  async finish(client: PoolClient, member: { lastActivityAt?: Date } = {}): Promise<{ available: number; pending: number; total: number }> {
-    const write = emptyLedgerWrite();
-    write.members.push({ id: this.memberId, expectedVersion: null, lastActivityAt: member.lastActivityAt ?? null, tier: null, clearGrace: false });
-    const balance = this.collect(write);
-    await writeLedger(client, write);
-    return balance;
+  /**
+   * Everything needed to undo what happens after this call: an event that fails half-way (a
+   * partner cap, say) leaves no trace, so the member's next event in the same group is decided as
+   * if it had never been sent.
+   */
+  mark(): () => void {
+    const lots = new Map(this.lots);
+    const created = new Set(this.created);
+    const changed = new Set(this.changed);
+    const entries = this.entries.length;
+    const writes = this.writes.length;
+    const activated = this.activated;
+    return () => {
+      this.lots.clear();
+      for (const [id, lot] of lots) this.lots.set(id, lot);
+      this.created.clear();
+      for (const id of created) this.created.add(id);
+      this.changed.clear();
+      for (const id of changed) this.changed.add(id);
+      this.entries.length = entries;
+      this.writes.length = writes;
+      this.activated = activated;
+    };
   }
 
   private settleDebt(at: Date, key: string): void {

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LaurelError } from '../../../src/errors/index.js';
-import { LedgerModel } from '../../../src/ledger/core/index.js';
-import type { LedgerOp, ReturnPolicy } from '../../../src/ledger/core/index.js';
+import type { Lot, ReturnPolicy } from '../../../src/ledger/core/index.js';
+import { CoreLedger } from '../../support/core-ledger.js';
+import { LedgerOracle, type LedgerOp, type LedgerOpResult, type OpEntry, type OpLedger } from '../../support/ledger-oracle.js';
 
 const START = Date.parse('2025-01-01T00:00:00Z');
 const HOUR = 3_600_000;
@@ -74,22 +75,47 @@ function toOps(steps: readonly [Step, string, number][]): LedgerOp[] {
 /** Placeholder: redeem everything available at that moment (resolved against the ledger when applied). */
 const DRAIN = -1;
 
-function resolve(op: LedgerOp, ledger: LedgerModel): LedgerOp {
+function resolve(op: LedgerOp, ledger: OpLedger): LedgerOp {
   if (op.type !== 'redeem' || op.points !== DRAIN) return op;
   return { ...op, points: Math.max(1, ledger.available(op.memberId, op.at)) };
 }
 
-function snapshot(ledger: LedgerModel): string {
+function snapshot(ledger: OpLedger): string {
   return JSON.stringify({ lots: ledger.lots(), entries: ledger.entries() });
 }
 
-describe('LedgerModel properties', () => {
+/** What two ledgers must agree on: lots, entries (their rows), and each operation's answer. */
+const lotsOf = (l: OpLedger): Lot[] => [...l.lots()].sort((a, b) => (a.id < b.id ? -1 : 1));
+const entryRow = (e: OpEntry) => ({ key: e.idempotencyKey, member: e.memberId, kind: e.kind, amount: e.amount, at: e.at.toISOString(), allocations: e.allocations });
+const answer = (r: LedgerOpResult | LaurelError) =>
+  r instanceof LaurelError ? { error: r.code, details: r.details } : { entries: r.entries.map(entryRow), activated: r.activatedLotIds, refund: r.refund ?? null, replayed: r.replayed };
+
+describe('the pure core’s ledger (src/ledger/core MemberLedger) against the test oracle', () => {
+  it('gives the same answer to every operation and ends in the same lots and entries', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ policy, steps }) => {
+        const core = new CoreLedger({ returnPolicy: policy });
+        const oracle = new LedgerOracle({ returnPolicy: policy });
+        for (const raw of toOps(steps)) {
+          const op = resolve(raw, oracle);
+          expect(answer(core.tryApply(op)), `${op.type} ${op.key}`).toEqual(answer(oracle.tryApply(op)));
+        }
+        expect(lotsOf(core)).toEqual(lotsOf(oracle));
+        for (const m of MEMBERS) expect(core.entries(m).map(entryRow)).toEqual(oracle.entries(m).map(entryRow));
+        expect(oracle.checkInvariant()).toEqual([]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('pure core ledger properties', () => {
   it('balance = sum of entries = sum of open lots after every operation; never negative unless allowed', () => {
     // Counts of interesting paths reached, so the property cannot pass vacuously.
     const reached = { debt: 0, expire: 0, cancelledPending: 0, reversedFromOtherLots: 0, forgiven: 0, insufficient: 0 };
     fc.assert(
       fc.property(scenarioArb, ({ policy, steps }) => {
-        const ledger = new LedgerModel({ returnPolicy: policy });
+        const ledger = new CoreLedger({ returnPolicy: policy });
         for (const raw of toOps(steps)) {
           const op = resolve(raw, ledger);
           const result = ledger.tryApply(op);
@@ -126,7 +152,7 @@ describe('LedgerModel properties', () => {
   it('a redemption never spends more than it asked for, and only from lots spendable at that time', () => {
     fc.assert(
       fc.property(scenarioArb, ({ policy, steps }) => {
-        const ledger = new LedgerModel({ returnPolicy: policy });
+        const ledger = new CoreLedger({ returnPolicy: policy });
         for (const raw of toOps(steps)) {
           const op = resolve(raw, ledger);
           const before = new Map(ledger.lots().map((l) => [l.id, l]));
@@ -150,7 +176,7 @@ describe('LedgerModel properties', () => {
   it('replaying any prefix of already-applied operations (same keys) changes nothing', () => {
     fc.assert(
       fc.property(scenarioArb, fc.nat(), ({ policy, steps }, cut) => {
-        const ledger = new LedgerModel({ returnPolicy: policy });
+        const ledger = new CoreLedger({ returnPolicy: policy });
         const ops = toOps(steps);
         const applied: LedgerOp[] = [];
         for (const raw of ops) {
@@ -173,8 +199,8 @@ describe('LedgerModel properties', () => {
   it('is deterministic: the same operations give the same ledger', () => {
     fc.assert(
       fc.property(scenarioArb, ({ policy, steps }) => {
-        const a = new LedgerModel({ returnPolicy: policy });
-        const b = new LedgerModel({ returnPolicy: policy });
+        const a = new CoreLedger({ returnPolicy: policy });
+        const b = new CoreLedger({ returnPolicy: policy });
         for (const raw of toOps(steps)) {
           a.tryApply(resolve(raw, a));
           b.tryApply(resolve(raw, b));
@@ -192,7 +218,7 @@ describe('LedgerModel properties', () => {
         fc.integer({ min: 0, max: 1000 }),
         fc.array(fc.record({ points: fc.integer({ min: 1, max: 400 }), pendingDays: fc.constantFrom(0, 3) }), { maxLength: 8 }),
         (orderPoints, otherPoints, later) => {
-          const ledger = new LedgerModel({ returnPolicy: 'allow_negative' });
+          const ledger = new CoreLedger({ returnPolicy: 'allow_negative' });
           const at = (days: number) => new Date(START + days * DAY);
           ledger.apply({ type: 'earn', key: 'order', memberId: 'm', at: at(0), points: orderPoints, orderId: 'o', orderAmount: 1000 });
           if (otherPoints > 0) ledger.apply({ type: 'earn', key: 'other', memberId: 'm', at: at(0), points: otherPoints });
@@ -225,7 +251,7 @@ describe('LedgerModel properties', () => {
         fc.integer({ min: 1, max: 5000 }),
         fc.constantFrom<ReturnPolicy>('within_balance', 'allow_negative'),
         (refunds, points, policy) => {
-          const ledger = new LedgerModel({ returnPolicy: policy });
+          const ledger = new CoreLedger({ returnPolicy: policy });
           const total = refunds.reduce((s, r) => s + r, 0);
           ledger.apply({ type: 'earn', key: 'big', memberId: 'm', at: new Date(START), points: 1_000_000 });
           ledger.apply({ type: 'earn', key: 'order', memberId: 'm', at: new Date(START), points, orderId: 'o', orderAmount: total });

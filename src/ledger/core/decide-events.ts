@@ -1,0 +1,451 @@
+import { ConflictError, LaurelError, NotFoundError, ValidationError } from '../../errors/index.js';
+import type { Member } from '../../members/index.js';
+import type { ProgramDefinition } from '../../program/index.js';
+import { evaluateEvent, limitWindowsForEvent, type LimitWindow, type RuleOutcome, type RuleUsage } from '../../rules/index.js';
+import { currentQualificationWindow, decideTier, nextReviewAt, type ActivitySummary, type TimeWindow } from '../../tiers/index.js';
+import type { EventInput } from '../event-input.js';
+import { activityWithEvent } from './activity.js';
+import { MemberLedger } from './member-ledger.js';
+import { emptyLedgerWrite, type LedgerWrite, type MemberWrite, type TierChangeWrite, type WrittenEntry } from './rows.js';
+import type { Lot } from './types.js';
+
+/*
+ * THE event decision: (member states, events, program) → (results, rows to write). Pure: no I/O,
+ * no clock (the caller passes `now`). The single-event path, the batch path, group commit and the
+ * import all call `decideEvents`; the shell in src/ledger/ingest.ts only reads `MemberState`s,
+ * calls it, and writes `Decision.write` in one statement.
+ *
+ * Adding a decision input (offers a member holds, the items of a purchase, ...):
+ *  - a fact about the member → a field of `MemberState`, fetched by the shell's read
+ *    (`readForEvents` in src/ledger/ingest.ts: one more json_agg keyed by member_id);
+ *  - a fact carried by the event → a field of `EventInput` (src/ledger/event-input.ts);
+ *  - then use it in `decideEvent` below (pass it on to `evaluateEvent`), and, when it produces
+ *    rows of its own, add them to `LedgerWrite` (./rows.ts) and to `writeLedger`.
+ */
+
+export interface ProgramInForce {
+  version: number;
+  definition: ProgramDefinition;
+}
+
+/** Everything the decision may look at about one member, as the read found it. */
+export interface MemberState {
+  member: Member;
+  /** The optimistic guard: the write lands only if the member row still has this version. */
+  ledgerVersion: number;
+  /** Open lots (points left, pending, the debt lot) and every lot of the orders refunded here. */
+  lots: readonly Lot[];
+  /** Activity in the qualification window current at `now`. */
+  activity: ActivitySummary;
+  /** Refunded so far, for each order these events refund. */
+  refundedByOrder: ReadonlyMap<string, number>;
+  /** Orders these events refund that have a purchase. */
+  purchasedOrders: ReadonlySet<string>;
+  /** Qualifying points each earn entry of those orders gave, by entry key (= lot id). */
+  qualifyingByLot: ReadonlyMap<string, number>;
+  /** Stored usage of the limited rule windows these events touch (`usageKey`); absent = none. */
+  ruleUsage: ReadonlyMap<string, { fired: number; points: number }>;
+}
+
+/** One event to decide; the shell derives the key, id and fingerprint (hashing is its business). */
+export interface EventToDecide {
+  input: EventInput;
+  key: string;
+  eventId: string;
+  fingerprint: string;
+}
+
+export interface TierOutcome {
+  from: string;
+  to: string;
+  changed: boolean;
+}
+
+export interface RefundOutcome {
+  orderId: string;
+  refundedTotal: number;
+  clawback: number;
+  cancelledPending: number;
+  reversed: number;
+  toDebt: number;
+  forgiven: number;
+}
+
+export interface EventResult {
+  eventId: string;
+  idempotencyKey: string;
+  memberId: string;
+  type: string;
+  occurredAt: string;
+  programVersion: number;
+  /** True when this key was ingested before: the original result, nothing written now. */
+  replayed: boolean;
+  dryRun: boolean;
+  points: { total: number; base: number; bonus: number; pending: number; qualifying: number };
+  entries: WrittenEntry[];
+  rules: readonly RuleOutcome[];
+  refund?: RefundOutcome;
+  tier: TierOutcome;
+  balance: { available: number; pending: number };
+  fingerprint: string;
+}
+
+export interface DecisionInput {
+  program: ProgramInForce;
+  now: Date;
+  events: readonly EventToDecide[];
+  members: ReadonlyMap<string, MemberState>;
+  /** Results already stored, by idempotency key: a replay answers with its original. */
+  previous: ReadonlyMap<string, EventResult>;
+  source: string;
+  dryRun: boolean;
+  /** Partner keys: the cap on points per UTC day, and what the partner was awarded today so far. */
+  partnerCap: { cap: number; awardedToday: number } | null;
+}
+
+/** Each event's own answer: a result, or the error that event alone gets. */
+export type EventOutcome = { ok: true; result: EventResult } | { ok: false; error: unknown };
+
+export interface Decision {
+  outcomes: EventOutcome[];
+  /** The rows of every event that succeeded (the outbox is the shell's to add). */
+  write: LedgerWrite;
+}
+
+/** The key of one limited rule window in `MemberState.ruleUsage`. */
+export function usageKey(w: Pick<LimitWindow, 'ruleId' | 'start' | 'end'>): string {
+  return `${w.ruleId}|${w.start.toISOString()}|${w.end?.toISOString() ?? ''}`;
+}
+
+/** The limited rule windows the events of `member` touch: the shell reads their stored usage. */
+export function limitWindowsOf(program: ProgramDefinition, member: Member, events: readonly EventInput[], now: Date): LimitWindow[] {
+  const windows = new Map<string, LimitWindow>();
+  for (const e of events) {
+    const at = e.occurredAt ? new Date(e.occurredAt) : now;
+    try {
+      for (const w of limitWindowsForEvent({ program, member, eventType: e.type, at })) windows.set(usageKey(w), w);
+    } catch (err) {
+      // A member with a zone the rules refuse: its events fail on their own, with this error.
+      if (!(err instanceof LaurelError)) throw err;
+    }
+  }
+  return [...windows.values()];
+}
+
+/** Event types Laurel understands without configuration; a program adds its own through rules and measures. */
+export const BUILT_IN_EVENT_TYPES = ['purchase', 'refund', 'review', 'referral', 'profile_completed', 'login'] as const;
+
+export function knownEventTypes(program: ProgramDefinition): Set<string> {
+  const known = new Set<string>(BUILT_IN_EVENT_TYPES);
+  for (const rule of program.earningRules) known.add(rule.trigger);
+  const metric = program.qualification.metric;
+  const measures = metric.type === 'hybrid' ? metric.components.map((c) => c.measure) : metric.type === 'any_of' ? metric.criteria.map((c) => c.measure) : [metric];
+  for (const m of measures) if (m.type === 'event_count' || m.type === 'event_sum') known.add(m.eventType);
+  return known;
+}
+
+export function assertKnownType(program: ProgramDefinition, type: string): void {
+  if (!knownEventTypes(program).has(type)) {
+    throw new ValidationError('unknown_event_type', `event type "${type}" is not known to the program (built-in types, rule triggers and qualification events are)`, { type });
+  }
+}
+
+/**
+ * Decides `events` in order against the members' states, as if each had been sent alone after the
+ * ones before it: a later event of a member sees what an earlier one earned (limits, tier, lots).
+ * An event that fails leaves no trace; the events after it are decided without it.
+ */
+export function decideEvents(input: DecisionInput): Decision {
+  const { program, now } = input;
+  const window = currentQualificationWindow(program.definition, now);
+  const known = knownEventTypes(program.definition);
+  const working = new Map<string, WorkingMember>();
+  const previous = new Map(input.previous);
+  const write = emptyLedgerWrite();
+  let partnerPoints = 0;
+
+  const outcomes = input.events.map((event): EventOutcome => {
+    const { input: e, key } = event;
+    try {
+      if (!known.has(e.type)) assertKnownType(program.definition, e.type);
+      let state = working.get(e.memberId);
+      if (!state) {
+        const read = input.members.get(e.memberId);
+        if (!read) throw new NotFoundError('unknown_member', `member ${e.memberId} does not exist`, { memberId: e.memberId });
+        state = new WorkingMember(read, program, input.source);
+        working.set(e.memberId, state);
+      }
+      const original = previous.get(key);
+      if (original) {
+        if (original.fingerprint !== event.fingerprint) {
+          throw new ConflictError('idempotency_key_reused', `idempotency key "${key}" was already used for a different event`, { eventId: original.eventId });
+        }
+        return { ok: true, result: { ...original, replayed: true, dryRun: input.dryRun } };
+      }
+      const undo = state.mark();
+      let result: EventResult;
+      try {
+        result = decideEvent(program, state, event, window, input.dryRun, now);
+        if (input.partnerCap && result.points.total > 0) {
+          // The partner's points today: stored, plus the events decided so far (this one included).
+          const wouldReach = input.partnerCap.awardedToday + partnerPoints + result.points.total;
+          if (wouldReach > input.partnerCap.cap) {
+            throw new LaurelError('partner_cap_exceeded', `this event would take ${input.source} past its cap of ${input.partnerCap.cap} points today`, {
+              status: 422,
+              details: { cap: input.partnerCap.cap, wouldReach },
+            });
+          }
+        }
+      } catch (err) {
+        undo();
+        throw err;
+      }
+      partnerPoints += result.points.total;
+      state.touched = true;
+      write.events.push({
+        id: result.eventId,
+        idempotencyKey: key,
+        memberId: e.memberId,
+        type: e.type,
+        occurredAt: new Date(result.occurredAt),
+        amount: e.amount ?? null,
+        orderId: e.orderId ?? null,
+        properties: e.properties ?? {},
+        source: input.source,
+        programVersion: program.version,
+        result,
+      });
+      previous.set(key, result);
+      return { ok: true, result };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+
+  for (const state of working.values()) {
+    if (!state.touched) continue;
+    write.members.push(state.write);
+    state.ledger.collect(write);
+    write.tierChanges.push(...state.tierChanges);
+    for (const orderId of state.refundedOrders) write.orderRefunds.push({ memberId: state.member.id, orderId, refundedTotal: state.refundedByOrder.get(orderId)! });
+  }
+  return { outcomes, write };
+}
+
+/** One member while its events are decided: the read state, changed event by event. */
+class WorkingMember {
+  member: Member;
+  readonly ledger: MemberLedger;
+  summary: ActivitySummary;
+  write: MemberWrite;
+  readonly refundedByOrder: Map<string, number>;
+  readonly refundedOrders = new Set<string>();
+  readonly purchasedOrders: Set<string>;
+  readonly qualifyingByLot: Map<string, number>;
+  readonly ruleUsage: ReadonlyMap<string, { fired: number; points: number }>;
+  tierChanges: TierChangeWrite[] = [];
+  touched = false;
+
+  constructor(read: MemberState, program: ProgramInForce, source: string) {
+    this.member = read.member;
+    this.ledger = MemberLedger.fromLots(read.lots, {
+      memberId: read.member.id,
+      returnPolicy: program.definition.returnPolicy,
+      programVersion: program.version,
+      source,
+    });
+    this.summary = read.activity;
+    this.write = { id: read.member.id, expectedVersion: read.ledgerVersion, lastActivityAt: null, tier: null, clearGrace: false };
+    this.refundedByOrder = new Map(read.refundedByOrder);
+    this.purchasedOrders = new Set(read.purchasedOrders);
+    this.qualifyingByLot = new Map(read.qualifyingByLot);
+    this.ruleUsage = read.ruleUsage;
+  }
+
+  /** Undo everything after this call (see MemberLedger.mark). */
+  mark(): () => void {
+    const undoLedger = this.ledger.mark();
+    const member = this.member;
+    const summary = this.summary;
+    const write = { ...this.write };
+    const refundedByOrder = new Map(this.refundedByOrder);
+    const refundedOrders = new Set(this.refundedOrders);
+    const purchasedOrders = new Set(this.purchasedOrders);
+    const qualifyingByLot = new Map(this.qualifyingByLot);
+    const tierChanges = this.tierChanges.length;
+    return () => {
+      undoLedger();
+      this.member = member;
+      this.summary = summary;
+      this.write = write;
+      replace(this.refundedByOrder, refundedByOrder);
+      replace(this.refundedOrders, refundedOrders);
+      replace(this.purchasedOrders, purchasedOrders);
+      replace(this.qualifyingByLot, qualifyingByLot);
+      this.tierChanges.length = tierChanges;
+    };
+  }
+}
+
+function replace<K, V>(target: Map<K, V> | Set<K>, source: Map<K, V> | Set<K>): void {
+  target.clear();
+  if (target instanceof Map) for (const [k, v] of source as Map<K, V>) target.set(k, v);
+  else for (const k of source as Set<K>) target.add(k);
+}
+
+/** Decides one event against the member's state in memory, and records what to write. */
+function decideEvent(program: ProgramInForce, state: WorkingMember, event: EventToDecide, window: TimeWindow, dryRun: boolean, now: Date): EventResult {
+  const { input, key, eventId } = event;
+  const { ledger } = state;
+  const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
+  const first = ledger.entries.length;
+  ledger.prepare(now, `${eventId}:prepare`);
+  let rules: readonly RuleOutcome[] = [];
+  let refund: RefundOutcome | undefined;
+  if (input.type === 'refund') {
+    refund = applyRefund(state, input, eventId, now);
+  } else {
+    rules = applyEarningRules(program, state, input, eventId, occurredAt, now);
+  }
+  const entries = ledger.entries.slice(first);
+  const balance = ledger.balance();
+  state.summary = activityWithEvent(
+    program.definition,
+    state.summary,
+    window,
+    state.member.id,
+    { type: input.type, occurredAt, amount: input.amount ?? null, properties: input.properties ?? {} },
+    entries,
+    balance.available,
+  );
+  const tier = upgradeTierIfQualified(program, state, now, eventId);
+  if (!state.write.lastActivityAt || state.write.lastActivityAt < occurredAt) state.write = { ...state.write, lastActivityAt: occurredAt };
+
+  const earned = entries.filter((e) => e.kind === 'earn');
+  return {
+    eventId,
+    idempotencyKey: key,
+    memberId: state.member.id,
+    type: input.type,
+    occurredAt: occurredAt.toISOString(),
+    programVersion: program.version,
+    replayed: false,
+    dryRun,
+    points: {
+      total: earned.reduce((s, e) => s + e.amount, 0),
+      base: earned.filter((e) => e.component === 'base').reduce((s, e) => s + e.amount, 0),
+      bonus: earned.filter((e) => e.component === 'tier_bonus').reduce((s, e) => s + e.amount, 0),
+      pending: earned.filter((e) => e.pending).reduce((s, e) => s + e.amount, 0),
+      qualifying: entries.reduce((s, e) => s + e.qualifyingPoints, 0),
+    },
+    entries,
+    rules,
+    ...(refund ? { refund } : {}),
+    tier,
+    balance: { available: balance.available, pending: balance.pending },
+    fingerprint: event.fingerprint,
+  };
+}
+
+function applyEarningRules(program: ProgramInForce, state: WorkingMember, input: EventInput, eventId: string, occurredAt: Date, now: Date): readonly RuleOutcome[] {
+  const { member, ledger } = state;
+  const snapshot = { id: member.id, tierId: member.tierId, timeZone: member.timeZone, joinedAt: member.joinedAt, attributes: member.attributes };
+  const windows = limitWindowsForEvent({ program: program.definition, member: snapshot, eventType: input.type, at: occurredAt });
+  const usage: RuleUsage[] = windows.map((w) => {
+    // Stored usage plus what the events decided before this one earned in the window.
+    const stored = state.ruleUsage.get(usageKey(w)) ?? { fired: 0, points: 0 };
+    const unsaved = ledger.unsaved().filter(
+      (e) => e.ruleId === w.ruleId && e.kind === 'earn' && e.component === 'base' && e.at >= w.start && (w.end === null || e.at < w.end),
+    );
+    return {
+      ruleId: w.ruleId,
+      period: w.period,
+      periodStart: w.start,
+      timesFired: stored.fired + new Set(unsaved.map((e) => e.eventId)).size,
+      points: stored.points + unsaved.reduce((s, e) => s + e.amount, 0),
+    };
+  });
+  const decision = evaluateEvent({
+    program: program.definition,
+    programVersion: program.version,
+    member: snapshot,
+    event: {
+      id: eventId,
+      type: input.type,
+      occurredAt,
+      amount: input.amount ?? null,
+      orderId: input.orderId ?? null,
+      properties: input.properties ?? {},
+    },
+    history: { usage },
+    now,
+  });
+  for (const entry of decision.entries) {
+    ledger.earn({
+      key: entry.idempotencyKey,
+      points: entry.points,
+      at: entry.earnedAt,
+      pendingUntil: entry.pendingUntil,
+      expiresAt: entry.expiresAt,
+      orderId: entry.orderId,
+      orderAmount: entry.orderAmount,
+      ruleId: entry.ruleId,
+      context: { eventId, ruleId: entry.ruleId, component: entry.component, qualifyingPoints: entry.qualifyingPoints },
+      now,
+    });
+    if (entry.orderId) state.qualifyingByLot.set(entry.idempotencyKey, entry.qualifyingPoints);
+  }
+  if (input.type === 'purchase' && input.orderId) state.purchasedOrders.add(input.orderId);
+  return decision.rules;
+}
+
+function applyRefund(state: WorkingMember, input: EventInput, eventId: string, now: Date): RefundOutcome {
+  const { member, ledger } = state;
+  const orderId = input.orderId!;
+  if (!state.purchasedOrders.has(orderId)) throw new LaurelError('unknown_order', `member ${member.id} has no purchase with order ${orderId}`, { status: 422, details: { orderId } });
+  const plan = ledger.refund({
+    key: `${eventId}:reverse`,
+    orderId,
+    amount: input.amount!,
+    refundedBefore: state.refundedByOrder.get(orderId) ?? 0,
+    at: now,
+    eventId,
+    qualifyingByLot: state.qualifyingByLot,
+  });
+  state.refundedByOrder.set(orderId, plan.refundedTotal);
+  state.refundedOrders.add(orderId);
+  return {
+    orderId,
+    refundedTotal: plan.refundedTotal,
+    clawback: plan.totals.clawback,
+    cancelledPending: plan.totals.cancelledPending,
+    reversed: plan.totals.reversed,
+    toDebt: plan.totals.toDebt,
+    forgiven: plan.totals.forgiven,
+  };
+}
+
+/** Upgrades are immediate (possibly several tiers); downgrades wait for the review. */
+function upgradeTierIfQualified(program: ProgramInForce, state: WorkingMember, now: Date, eventId: string): TierOutcome {
+  const { member } = state;
+  const decision = decideTier({ program: program.definition, member: { tierId: member.tierId, manualTierId: member.manualTierId }, summary: state.summary });
+  const from = member.tierId;
+  if (decision.changed) {
+    const nextReview = program.definition.qualification.review.anchor === 'tier_start_date' ? nextReviewAt(program.definition, { joinedAt: member.joinedAt, tierStartedAt: now }, now) : null;
+    state.write = { ...state.write, tier: { tierId: decision.toTierId, startedAt: now, nextReviewAt: nextReview } };
+    state.member = { ...member, tierId: decision.toTierId, tierStartedAt: now, graceUntil: null, nextReviewAt: nextReview ?? member.nextReviewAt };
+    state.tierChanges.push({
+      memberId: member.id,
+      fromTier: from,
+      toTier: decision.toTierId,
+      reason: decision.reason === 'manual_floor' ? 'manual_floor' : 'upgrade',
+      at: now,
+      programVersion: program.version,
+      reviewKey: `event:${eventId}`,
+    });
+  } else if (decision.clearsGrace && member.graceUntil) {
+    state.write = { ...state.write, clearGrace: true };
+    state.member = { ...member, graceUntil: null };
+  }
+  return { from, to: decision.toTierId, changed: decision.changed };
+}
