@@ -2,7 +2,7 @@
 export { ingestEvent, ingestBatch, type IngestOptions } from './ingest.js';
 export { BUILT_IN_EVENT_TYPES, type EventResult } from './core/index.js';
 export { EventInputSchema, MAX_BATCH, eventIdOf, type EventInput } from './event-input.js';
-export { redeemReward, adjustPoints, type RedemptionResult, type AdjustmentResult } from './redeem.js';
+export { adjustPoints, type AdjustmentResult } from './adjust.js';
 export { memberSummary, ledgerPage, type MemberSummary, type LedgerEntryView } from './summary.js';
 export { expirePoints, activatePendingPoints, reviewTiers, type ExpiryCounts, type ReviewCounts } from './sweeps.js';
 export { checkLedgerInvariant, type InvariantViolation } from './invariant.js';

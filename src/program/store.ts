@@ -1,6 +1,7 @@
 import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { appendAudit } from '../audit/index.js';
 import { NotFoundError } from '../errors/index.js';
+import { seedRewardsFromProgram } from '../rewards/catalog.js';
 import { validateProgram } from './parse-program.js';
 import type { ProgramDefinition } from './schema.js';
 
@@ -64,7 +65,8 @@ export async function programVersion(db: Pool | PoolClient, version: number): Pr
 
 /**
  * Stores a new version (validated first: a bad program writes nothing). Earlier versions and every
- * entry they produced stay as they were.
+ * entry they produced stay as they were. Rewards of the file that the catalog does not hold yet
+ * are added to it (the catalog is then managed through the API).
  */
 export async function publishProgram(pool: Pool, input: unknown, actor: string, source?: string): Promise<ProgramVersion> {
   const definition = validateProgram(input);
@@ -78,6 +80,7 @@ export async function publishProgram(pool: Pool, input: unknown, actor: string, 
       [JSON.stringify(definition), source ?? null, actor],
     );
     const stored = rows[0]!;
+    await seedRewardsFromProgram(client, definition.rewards, stored.version, actor);
     await appendAudit(client, { actor, action: 'program.publish', subject: `program:${stored.version}`, after: { version: stored.version, name: definition.name } });
     return stored;
   });

@@ -62,12 +62,17 @@ export function registerAdminCommands(program: Command): void {
   const points = program.command('points').description('points operations');
   points
     .command('expire')
-    .description('activate pending points whose window closed, then expire what is due (set-based)')
+    .description('activate pending points whose window closed, cancel material redemptions past their fulfilment deadline, then expire what is due (set-based)')
     .option('--as-of <instant>', 'expire as of this instant', isoInstant)
     .action(async (opts: { asOf?: Date }) => {
       const { activatePendingPoints, expirePoints } = await import('../../ledger/index.js');
+      const { cancelOverdueRedemptions } = await import('../../rewards/index.js');
       const asOf = opts.asOf ?? new Date();
-      const result = await withPool(async (pool) => ({ activated: await activatePendingPoints(pool, asOf), expired: await expirePoints(pool, asOf) }));
+      const result = await withPool(async (pool) => ({
+        activated: await activatePendingPoints(pool, asOf),
+        overdueRedemptionsCancelled: await cancelOverdueRedemptions(pool, asOf),
+        expired: await expirePoints(pool, asOf),
+      }));
       process.stdout.write(`${JSON.stringify(result)}\n`);
     });
 

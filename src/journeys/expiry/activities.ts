@@ -4,6 +4,7 @@ import { activatePendingPoints, expirePoints } from '../../ledger/index.js';
 import { enqueueDeliveries, insertSendRecords, type DeliveryJob, type MessageRequest } from '../../messaging/index.js';
 import type { Channel } from '../../messaging/templates/index.js';
 import { currentProgram } from '../../program/store.js';
+import { cancelOverdueRedemptions } from '../../rewards/index.js';
 import { channelRequests } from '../missions/channel-requests.js';
 import { REMINDER_STAGES, reminderStage } from './reminder-stage.js';
 
@@ -77,11 +78,14 @@ export function createExpiryActivities({ pool, deliveryQueue, channels }: Expiry
     },
 
     /**
-     * The set-based expiry (entries keyed per lot), then points_expired per member for the entries
+     * Overdue material redemptions cancelled, the set-based expiry (entries keyed per lot), then points_expired per member for the entries
      * this sweep wrote (their time is the sweep's asOf): id `points_expired.<member>.<asOf>.<channel>`.
      */
     async expireDuePoints(asOf: string): Promise<{ expiredPoints: number; members: number; messages: number }> {
       const at = new Date(asOf);
+      // Unfulfilled material redemptions past their deadline give their points back first, so
+      // points that went back to an expired lot expire with the rest.
+      await cancelOverdueRedemptions(pool, at);
       const counts = await expirePoints(pool, at);
       const stamp = at.toISOString().replace(/[-:.]/g, '');
       let after = '';

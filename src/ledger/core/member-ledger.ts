@@ -1,3 +1,4 @@
+import { isExpiredAt } from './expiry.js';
 import { mulDivFloor } from './integer-math.js';
 import { pendingPoints, planExpireAll, planExpiry, planRedemption } from './lots.js';
 import { planActivation, planDebtSettlement } from './pending.js';
@@ -98,6 +99,19 @@ export class MemberLedger {
   spend(kind: 'redeem' | 'adjust', key: string, points: number, at: Date, context: EntryContext): void {
     const allocations = planRedemption(this.lotList(), points, at);
     this.record(kind, key, allocations, at, context);
+  }
+
+  /**
+   * Gives points back to the lots they were taken from (a cancelled redemption), in one entry:
+   * each lot keeps its own expiry, so what goes back to a lot that has expired meanwhile expires
+   * at once (a second entry). Any debt is repaid first, as with every credit.
+   */
+  restore(key: string, allocations: readonly LotAllocation[], at: Date, context: EntryContext): void {
+    if (allocations.some((a) => a.points <= 0)) throw new RangeError('a restore gives points back: every allocation is positive');
+    this.record('restore', key, allocations, at, context);
+    const expired = allocations.filter((a) => isExpiredAt(this.lots.get(a.lotId)!.expiresAt, at)).map((a) => ({ lotId: a.lotId, points: -a.points }));
+    if (expired.length > 0) this.record('expire', `${key}:expired`, expired, at, { ...context, reason: 'expired before the restore' });
+    this.settleDebt(at, `${key}:settle`);
   }
 
   /**

@@ -37,7 +37,8 @@ export interface LotAllocation {
   readonly points: number;
 }
 
-export type EntryKind = 'earn' | 'redeem' | 'expire' | 'adjust' | 'reverse' | 'settle';
+// `restore`: a cancelled redemption's points given back to the lots they were taken from.
+export type EntryKind = 'earn' | 'redeem' | 'expire' | 'adjust' | 'reverse' | 'settle' | 'restore';
 
 // The event path's read looks debt lots up by this id in SQL (lot-rows.ts `openLotsSql`).
 export function debtLotId(memberId: string): string {

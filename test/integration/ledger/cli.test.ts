@@ -38,7 +38,7 @@ describe('laurel admin commands against a real database', () => {
     expect(review.code).toBe(0);
     expect(JSON.parse(review.stdout)).toMatchObject({ reviewed: 0 });
     const expire = await laurel(['points', 'expire', '--as-of', '2030-01-01T00:00:00Z'], dbEnv);
-    expect(JSON.parse(expire.stdout)).toEqual({ activated: { lots: 0, points: 0 }, expired: { expiredPoints: 0, expiredLots: 0, members: 0 } });
+    expect(JSON.parse(expire.stdout)).toEqual({ activated: { lots: 0, points: 0 }, overdueRedemptionsCancelled: 0, expired: { expiredPoints: 0, expiredLots: 0, members: 0 } });
     const badDate = await laurel(['points', 'expire', '--as-of', 'yesterday'], dbEnv);
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toMatch(/expected an ISO date/);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adjustPoints, checkLedgerInvariant, ingestEvent, redeemReward } from '../../../src/ledger/index.js';
+import { adjustPoints, checkLedgerInvariant, ingestEvent } from '../../../src/ledger/index.js';
+import { redeemReward } from '../../../src/rewards/index.js';
 import { upsertMember } from '../../../src/members/index.js';
 import type { LaurelError } from '../../../src/errors/index.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
