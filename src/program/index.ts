@@ -10,3 +10,5 @@ export { checkProgramSemantics } from './semantic-checks.js';
 export { tierRank, tierAt, findTier, baseTier } from './program-lookup.js';
 export * as calendar from './calendar.js';
 export type { LocalDate, LocalDateTime, Weekday } from './calendar.js';
+export * as persianCalendar from './persian-calendar.js';
+export type { PersianDate } from './persian-calendar.js';

@@ -8,6 +8,7 @@ import { createRedis } from '../queues/index.js';
 import { createMissionFanoutHandler } from '../journeys/missions/index.js';
 import { createContestFanoutHandler } from '../journeys/contests/index.js';
 import { createWinbackFanoutHandler } from '../journeys/winback/index.js';
+import { RollupCompactor } from '../reports/index.js';
 import type { Role } from './role.js';
 
 /** The handlers every member event fans out to. Each concern adds its own here. */
@@ -32,6 +33,8 @@ export async function startWorkerRole(ctx: AppContext): Promise<Role> {
   const delivery = await startDeliveryService({ config: ctx.config, smtpUrl: ctx.urls.smtpUrl, pool: ctx.pool, redis: ctx.redis, connection, logger: ctx.logger });
   const tierNotifier = new TierChangeNotifier({ pool: ctx.pool, queue: ctx.deliveryQueue, channels: ctx.config.messaging.notifyChannels, logger: ctx.logger });
   tierNotifier.start();
+  const compactor = new RollupCompactor({ pool: ctx.pool, logger: ctx.logger });
+  compactor.start();
   const workers: Worker[] = [
     createFanoutWorker({ connection, prefix: ctx.config.queuePrefix, handlers: fanoutHandlers(ctx), logger: ctx.logger, concurrency: ctx.config.workerConcurrency }),
     createAwardWorker({ connection, prefix: ctx.config.queuePrefix, pool: ctx.pool, logger: ctx.logger, concurrency: ctx.config.workerConcurrency }),
@@ -44,6 +47,7 @@ export async function startWorkerRole(ctx: AppContext): Promise<Role> {
     async stop() {
       await relay.stop();
       await tierNotifier.stop();
+      await compactor.stop();
       await Promise.all([delivery.stop(), ...workers.map((w) => w.close())]); // each waits for its in-flight jobs
       connection.disconnect();
     },

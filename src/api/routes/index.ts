@@ -12,6 +12,7 @@ import { registerProgramRoutes } from './program.js';
 import { registerRewardRoutes } from './rewards.js';
 import { registerDrawRoutes } from './draws.js';
 import { registerAuditLogRoutes } from './audit-log.js';
+import { registerReportRoutes } from './reports.js';
 
 /** Every route group registers here; one file per concern in this folder. */
 export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -27,4 +28,5 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerContestRoutes(app, ctx);
   registerDrawRoutes(app, ctx);
   registerAuditLogRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
 }

@@ -60,3 +60,20 @@ describe('calendar in IANA zones', () => {
     expect(calendar.isValidTimeZone('Nowhere/Special')).toBe(false);
   });
 });
+
+describe('startsOfLocalDays and startsOfLocalDates', () => {
+  it('equals startOfLocalDate for every day, across DST changes and skipped midnights', () => {
+    const zones = ['Asia/Tehran', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'America/Santiago', 'Africa/Casablanca', 'America/Havana', 'UTC'];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.UTC(1975, 0, 1), max: Date.UTC(2040, 0, 1) }), fc.integer({ min: 0, max: 120 }), (zone, ms, count) => {
+        const first = calendar.toLocalDate(new Date(ms), 'UTC');
+        const starts = calendar.startsOfLocalDays(first, count, zone);
+        expect(starts).toHaveLength(count + 1);
+        starts.forEach((s, k) => expect(s).toEqual(calendar.startOfLocalDate(calendar.addDaysToLocalDate(first, k), zone)));
+        const sparse = starts.map((_, k) => calendar.addDaysToLocalDate(first, k * 9));
+        calendar.startsOfLocalDates(sparse, zone).forEach((s, k) => expect(s).toEqual(calendar.startOfLocalDate(sparse[k]!, zone)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

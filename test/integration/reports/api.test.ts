@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adjustPoints, ingestEvent, redeemReward } from '../../../src/ledger/index.js';
+import { upsertMember } from '../../../src/members/index.js';
+import type { ProgramDefinition } from '../../../src/program/index.js';
+import { compactReportRollups, PointsReportSchema, rebuildReportRollups } from '../../../src/reports/index.js';
+import { Api, apiKey, publishExample, publishVariant } from '../../support/ledger-fixture.js';
+import { oraclePoints, oracleStock } from '../../support/report-oracle.js';
+import { createTestEnv, type TestEnv } from '../../support/test-env.js';
+
+describe('GET /v1/reports/…: access, bad input, CSV, rollup upkeep', () => {
+  let env: TestEnv;
+  let api: Api;
+  let marketer: string;
+  let program: ProgramDefinition;
+
+  beforeAll(async () => {
+    env = await createTestEnv();
+    program = await publishExample(env, 'reference');
+    api = await Api.start(env);
+    marketer = await apiKey(env, 'marketer');
+    const pool = env.ctx.pool;
+    await upsertMember(pool, 'ra-1', { joinedAt: '2025-03-01T08:00:00Z' }, program, 'test');
+    await upsertMember(pool, 'ra-2', { joinedAt: '2025-03-02T08:00:00Z' }, program, 'test');
+    // Purchases on both sides of Nowruz (21 March, Tehran), a partner, a redemption, adjustments.
+    const buy = (member: string, order: string, at: string, amount: number, source = 'api') =>
+      ingestEvent(pool, { memberId: member, type: 'purchase', amount, orderId: order, occurredAt: at }, { source, now: new Date(at) });
+    await buy('ra-1', 'o1', '2025-03-19T10:00:00Z', 5_000_000);
+    await buy('ra-2', 'o2', '2025-03-20T21:00:00Z', 2_000_000, 'partner:acme'); // 00:30 on 21 March in Tehran
+    await buy('ra-1', 'o3', '2025-04-10T10:00:00Z', 3_000_000);
+    await adjustPoints(pool, { memberId: 'ra-1', points: 700, reason: 'welcome', idempotencyKey: 'adj-1', actor: 'test', now: new Date('2025-04-11T09:00:00Z') });
+    await redeemReward(pool, { memberId: 'ra-1', rewardId: 'discount-50k', quantity: 2, idempotencyKey: 'red-1', actor: 'test', now: new Date('2025-04-12T09:00:00Z') });
+    await adjustPoints(pool, { memberId: 'ra-1', points: -30, reason: 'correction', idempotencyKey: 'adj-2', actor: 'test', now: new Date('2025-04-13T09:00:00Z') });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await env?.cleanup();
+  });
+
+  const problem = async (url: string, key: string | null = marketer) => {
+    const res = await api.call('GET', url, key ?? undefined);
+    return { status: res.status, code: res.body.code, type: res.headers['content-type'], detail: res.body.detail as string };
+  };
+
+  it('needs a marketer or admin key', async () => {
+    expect(await problem('/v1/reports/points?from=2025-03-01&to=2025-03-31', null)).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(await problem('/v1/reports/points?from=2025-03-01&to=2025-03-31', await apiKey(env, 'ingest'))).toMatchObject({ status: 403, code: 'forbidden' });
+    expect((await api.call('GET', '/v1/reports/points?from=2025-03-01&to=2025-03-31', await apiKey(env, 'admin'))).status).toBe(200);
+  });
+
+  it('answers bad input with 400 problem+json and a stable code', async () => {
+    const cases: [string, string][] = [
+      ['/v1/reports/nope?from=2025-03-01&to=2025-03-31', 'unknown_report'],
+      ['/v1/reports/points?from=2025-3-1&to=2025-03-31', 'invalid_date'],
+      ['/v1/reports/points?from=2025-02-30&to=2025-03-31', 'invalid_date'],
+      ['/v1/reports/points?from=2025-03-01&to=tomorrow', 'invalid_date'],
+      ['/v1/reports/points?from=2025-04-01&to=2025-03-31', 'range_inverted'],
+      ['/v1/reports/points?from=1990-01-01&to=2025-03-31&interval=day', 'too_many_intervals'],
+      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&interval=year', 'invalid_report_query'],
+      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&calendar=julian', 'invalid_report_query'],
+      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&colour=red', 'invalid_report_query'],
+      ['/v1/reports/points?to=2025-03-31', 'invalid_report_query'],
+      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&format=csv&table=nope', 'invalid_report_query'],
+    ];
+    for (const [url, code] of cases) {
+      const p = await problem(url);
+      expect(p, url).toMatchObject({ status: 400, code });
+      expect(p.type).toMatch(/^application\/problem\+json/);
+    }
+    expect((await problem('/v1/reports/nope?from=2025-03-01&to=2025-03-31')).detail).toContain('points');
+  });
+
+  it('states its zone, its boundaries with offsets and its program versions; amounts add up', async () => {
+    const res = await api.call('GET', '/v1/reports/points?from=2025-03-19&to=2025-03-21', marketer);
+    const report = PointsReportSchema.parse(res.body);
+    expect(report).toMatchObject({ timeZone: 'Asia/Tehran', calendar: 'gregorian', interval: 'day', from: '2025-03-19', to: '2025-03-21', computedFrom: 'rollups' });
+    expect(report.start).toBe('2025-03-19T00:00:00+03:30');
+    expect(report.intervals.map((i) => [i.label, i.start, i.end])).toEqual([
+      ['2025-03-19', '2025-03-19T00:00:00+03:30', '2025-03-20T00:00:00+03:30'],
+      ['2025-03-20', '2025-03-20T00:00:00+03:30', '2025-03-21T00:00:00+03:30'],
+      ['2025-03-21', '2025-03-21T00:00:00+03:30', '2025-03-22T00:00:00+03:30'],
+    ]);
+    expect(report.programVersions.map((v) => v.version)).toEqual([1]);
+    // The partner purchase at 00:30 Tehran time belongs to 21 March, though it was 20 March in UTC.
+    expect(report.intervals[1]!.entries).toBe(0);
+    expect(report.intervals[2]!.bySource).toEqual([expect.objectContaining({ source: 'partner:acme', issued: expect.objectContaining({ base: 200 }) })]);
+    expect(report.intervals[0]!.issued).toMatchObject({ base: 500, pendingAtIssue: 500, total: 500 });
+    expect(report.intervals[2]!.closing).toEqual({ balance: 700, pending: 700, available: 0 });
+    const april = PointsReportSchema.parse((await api.call('GET', '/v1/reports/points?from=2025-04-01&to=2025-04-30&interval=month', marketer)).body);
+    expect(april.intervals[0]!).toMatchObject({
+      // ra-1 reached silver with o1's 500 qualifying points: 10 % tier bonus on o3.
+      issued: { base: 300, bonus: 30, adjustments: 700, total: 1030 },
+      deducted: { redeemed: 200, adjustments: 30, total: 230 },
+      net: 800,
+    });
+    expect(april.totals.opening.balance + april.totals.net).toBe(april.totals.closing.balance);
+  });
+
+  it('CSV: the same figures, one row per interval (Accept: text/csv or ?format=csv), and the sources table', async () => {
+    const url = '/v1/reports/points?from=2025-03-18&to=2025-03-24&calendar=persian';
+    const json = PointsReportSchema.parse((await api.call('GET', url, marketer)).body);
+    const res = await api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${marketer}`, accept: 'text/csv' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['laurel-report-time-zone']).toBe('Asia/Tehran');
+    expect(res.headers['content-disposition']).toContain('points-intervals_2025-03-18_2025-03-24_day.csv');
+    const lines = res.body.trimEnd().split('\r\n');
+    const header = lines[0]!.split(',');
+    expect(header.slice(0, 7)).toEqual(['label', 'firstDay', 'lastDay', 'start', 'end', 'partial', 'programVersions']);
+    expect(header).toContain('issued.base');
+    expect(header).toContain('closing.available');
+    expect(lines).toHaveLength(json.intervals.length + 1);
+    const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i]!, v])));
+    // Persian labels: 1403-12-30 is the last day of the year, 1404-01-01 is Nowruz.
+    expect(rows.map((r) => r.label)).toEqual(['1403-12-28', '1403-12-29', '1403-12-30', '1404-01-01', '1404-01-02', '1404-01-03', '1404-01-04']);
+    json.intervals.forEach((i, n) => {
+      expect(Number(rows[n]!['issued.base'])).toBe(i.issued.base);
+      expect(Number(rows[n]!['closing.pending'])).toBe(i.closing.pending);
+    });
+    const sources = await api.app.inject({ method: 'GET', url: `${url}&format=csv&table=sources`, headers: { authorization: `Bearer ${marketer}` } });
+    expect(sources.body.split('\r\n')[0]).toMatch(/^label,start,end,source,entries,issued\.base/);
+    expect(sources.body).toContain('1404-01-01,2025-03-21T00:00:00+03:30,2025-03-22T00:00:00+03:30,partner:acme,');
+  });
+
+  it('compaction folds shards without changing a figure; a rebuild from the ledger gives the same rollups', async () => {
+    const url = '/v1/reports/points?from=2025-03-01&to=2025-04-30&interval=week';
+    const before = (await api.call('GET', url, marketer)).body;
+    const rollupSums = async () =>
+      (
+        await env.ctx.pool.query(
+          `SELECT slice, kind, component, source, pending, has_rule, positive, sum(entries)::bigint AS entries, sum(points)::bigint AS points, sum(qualifying)::bigint AS q
+             FROM ledger_rollup GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
+        )
+      ).rows;
+    const sums = await rollupSums();
+    expect(await compactReportRollups(env.ctx.pool, 0)).toBeGreaterThan(0);
+    const { rows } = await env.ctx.pool.query(`SELECT DISTINCT shard FROM ledger_rollup UNION SELECT DISTINCT shard FROM ledger_rollup_day`);
+    expect(rows).toEqual([{ shard: 0 }]);
+    expect(await rollupSums()).toEqual(sums);
+    const { generatedAt: _a, ...beforeFigures } = before;
+    const { generatedAt: _b, ...afterFigures } = (await api.call('GET', url, marketer)).body;
+    expect(afterFigures).toEqual(beforeFigures);
+    await rebuildReportRollups(env.ctx.pool);
+    expect(await rollupSums()).toEqual(sums);
+  });
+
+  it('a zone whose old offsets are not whole quarter hours is reported straight from the ledger, exactly', async () => {
+    // Liberia kept UTC−0:44:30 until 1972: midnights there do not fall on 15-minute slices.
+    await publishVariant(env, (p) => ({ ...p, timeZone: 'Africa/Monrovia' }));
+    await upsertMember(env.ctx.pool, 'ra-3', { joinedAt: '1971-05-01T08:00:00Z' }, program, 'test');
+    await ingestEvent(env.ctx.pool, { memberId: 'ra-3', type: 'referral', idempotencyKey: 'lib-1', occurredAt: '1971-05-02T00:20:00Z' }, { source: 'api', now: new Date('1971-05-02T00:20:00Z') });
+    const report = PointsReportSchema.parse((await api.call('GET', '/v1/reports/points?from=1971-05-01&to=1971-05-02', marketer)).body);
+    expect(report.computedFrom).toBe('ledger');
+    // Offsets with seconds have no ISO form: such boundaries are stated in UTC.
+    expect(report.intervals.map((i) => [i.label, i.start, i.end])).toEqual([
+      ['1971-05-01', '1971-05-01T00:44:30.000Z', '1971-05-02T00:44:30.000Z'],
+      ['1971-05-02', '1971-05-02T00:44:30.000Z', '1971-05-03T00:44:30.000Z'],
+    ]);
+    for (const i of report.intervals) {
+      const { label: _l, firstDay: _f, lastDay: _d, start, end, partial: _p, programVersions: _v, closing, bySource: _s, ...flow } = i;
+      expect(flow).toEqual(await oraclePoints(env.ctx.pool, new Date(start), new Date(end)));
+      expect(closing).toEqual(await oracleStock(env.ctx.pool, new Date(end)));
+    }
+    expect(report.intervals[0]!.issued.base).toBe(5);
+  });
+});
