@@ -161,8 +161,16 @@ export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts>
             now: m.nextReviewAt,
           }),
         }));
+        // Every outcome is recorded (tier_reviews), kept tiers and grace included: the tiers
+        // report's movement matrix counts them.
         await client.query(
-          `UPDATE members SET tier_id = u.tier_id, tier_started_at = u.tier_started_at, grace_until = u.grace_until,
+          `WITH reviewed AS (
+             INSERT INTO tier_reviews (member_id, reviewed_at, from_tier, to_tier, outcome, program_version)
+             SELECT id, reviewed_at, from_tier, tier_id, outcome, $9
+               FROM unnest($1::text[], $6::timestamptz[], $7::text[], $2::text[], $8::text[]) AS r(id, reviewed_at, from_tier, tier_id, outcome)
+             ON CONFLICT (member_id, reviewed_at) DO NOTHING
+           )
+           UPDATE members SET tier_id = u.tier_id, tier_started_at = u.tier_started_at, grace_until = u.grace_until,
                               next_review_at = u.next_review_at, ledger_version = ledger_version + 1, updated_at = now()
              FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[])
                   AS u(id, tier_id, tier_started_at, grace_until, next_review_at)
@@ -173,6 +181,10 @@ export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts>
             updates.map((u) => u.decision.tierStartedAt),
             updates.map((u) => u.decision.graceUntil),
             updates.map((u) => u.decision.nextReviewAt),
+            updates.map((u) => u.member.nextReviewAt),
+            updates.map((u) => u.decision.fromTierId),
+            updates.map((u) => u.decision.outcome),
+            program.version,
           ],
         );
         const changed = updates.filter((u) => u.decision.changed);

@@ -3,5 +3,11 @@ export { parseReportQuery, ReportQuerySchema, type ReportQuery } from './query.j
 export { toCsv } from './csv.js';
 export { reportRange, bucketBoundaries, MAX_REPORT_BUCKETS, REPORT_INTERVALS, REPORT_CALENDARS, type ReportRange, type ReportBucket } from './intervals.js';
 export { pointsReport } from './points.js';
+export { membersReport } from './members.js';
+export { tiersReport } from './tiers.js';
+export { campaignsReport } from './campaigns.js';
+export { missionsReport } from './missions.js';
+export { contestsReport } from './contests.js';
+export { rate } from './rate.js';
 export * from './schemas.js';
 export { compactReportRollups, rebuildReportRollups, RollupCompactor } from './rollups.js';

@@ -29,9 +29,10 @@ export function emptyFlow(): PointsFlow {
 
 /**
  * Adds a group of entries to a flow. This is where an entry becomes "base", "awards",
- * "redeemed"…: an earn made by a rule is base or bonus by its component, an earn without a rule
- * is an award (mission, contest, draw, win-back); adjustments count by sign; a refund's reversal
- * of pending points is a cancellation. Settlements move points between lots and change nothing.
+ * "redeemed"…: an offer's bonus (component `offer`) is an offer; an earn made by a rule is base or
+ * bonus by its component, an earn without a rule is an award (mission, contest, draw, win-back);
+ * adjustments count by sign; a refund's reversal of pending points is a cancellation.
+ * Settlements move points between lots and change nothing.
  */
 export function addToFlow(flow: PointsFlow, g: EntryGroup): void {
   flow.entries += g.entries;
@@ -40,7 +41,8 @@ export function addToFlow(flow: PointsFlow, g: EntryGroup): void {
   const { issued, deducted } = flow;
   switch (g.kind) {
     case 'earn':
-      if (!g.hasRule) issued.awards += g.points;
+      if (g.component === 'offer') issued.offers += g.points;
+      else if (!g.hasRule) issued.awards += g.points;
       else if (g.component === 'tier_bonus') issued.bonus += g.points;
       else issued.base += g.points;
       issued.total += g.points;
@@ -137,6 +139,23 @@ function pointsSql(fromRollups: boolean) {
     opening: `SELECT (SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE at < $1) AS balance,
                      (SELECT coalesce(sum(points), 0) FROM (${pendingChanges}) c WHERE t < $1) AS pending`,
   };
+}
+
+/**
+ * Points credited by sources matching a LIKE pattern (`mission:%`), per interval: from the
+ * rollups, or from the ledger when a boundary is off the 15-minute slices.
+ */
+export async function pointsBySource(pool: Pool, ctx: ReportContext, pattern: string): Promise<{ b: number; source: string; points: number }[]> {
+  const fromRollups = ctx.boundaries.every((b) => b.getTime() % SLICE_MS === 0);
+  const { rows } = await pool.query<{ b: number; source: string; points: number }>(
+    fromRollups
+      ? `SELECT width_bucket(slice, $1::timestamptz[]) AS b, source, sum(points)::bigint AS points FROM ledger_rollup
+          WHERE slice >= $2 AND slice < $3 AND kind = 'earn' AND source LIKE $4 GROUP BY 1, 2`
+      : `SELECT width_bucket(at, $1::timestamptz[]) AS b, source, sum(amount)::bigint AS points FROM ledger_entries
+          WHERE at >= $2 AND at < $3 AND kind = 'earn' AND source LIKE $4 GROUP BY 1, 2`,
+    [ctx.boundaries, ctx.range.start, ctx.range.end, pattern],
+  );
+  return rows.map((r) => ({ b: r.b, source: r.source, points: toInt(r.points) }));
 }
 
 /**

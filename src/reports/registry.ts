@@ -1,8 +1,26 @@
 import type { z } from 'zod';
 import type { Pool } from '../db/index.js';
+import { campaignsReport, CampaignsReportQuerySchema } from './campaigns.js';
+import { contestsReport, ContestsReportQuerySchema } from './contests.js';
+import { membersReport } from './members.js';
+import { missionsReport, MissionsReportQuerySchema } from './missions.js';
 import { pointsReport } from './points.js';
 import { ReportQuerySchema, type ReportQuery } from './query.js';
-import { PointsReportSchema, type PointsReport } from './schemas.js';
+import {
+  CampaignsReportSchema,
+  ContestsReportSchema,
+  MembersReportSchema,
+  MissionsReportSchema,
+  PointsReportSchema,
+  TiersReportSchema,
+  type CampaignsReport,
+  type ContestsReport,
+  type MembersReport,
+  type MissionsReport,
+  type PointsReport,
+  type TiersReport,
+} from './schemas.js';
+import { tiersReport } from './tiers.js';
 
 /** A report as the API serves it: its query, its computation, its response schema and its CSV tables. */
 export interface ReportDefinition<R = unknown, Q extends z.ZodObject = z.ZodObject> {
@@ -38,4 +56,76 @@ const points = defineReport<PointsReport, typeof ReportQuerySchema>({
   },
 });
 
-export const REPORTS: ReadonlyMap<string, ReportDefinition> = new Map([points].map((r) => [r.name, r]));
+/** Per-tier counts as one column per tier (`newByTier.gold`), every tier of any row in every row. */
+function tierColumns<T extends Record<string, unknown>>(rows: T[], fields: (keyof T & string)[]): Record<string, unknown>[] {
+  const tiers = new Set<string>();
+  for (const row of rows) for (const f of fields) for (const c of row[f] as { tier: string }[]) tiers.add(c.tier);
+  return rows.map((row) => {
+    const out: Record<string, unknown> = { ...row };
+    for (const f of fields) {
+      const counts = new Map((row[f] as { tier: string; count: number }[]).map((c) => [c.tier, c.count]));
+      out[f] = Object.fromEntries([...tiers].map((t) => [t, counts.get(t) ?? 0]));
+    }
+    return out;
+  });
+}
+
+const members = defineReport<MembersReport, typeof ReportQuerySchema>({
+  name: 'members',
+  summary: 'New members (by the tier they joined in), active members (any event; by tier at the interval end) and the tier distribution at each interval end',
+  query: ReportQuerySchema,
+  response: MembersReportSchema,
+  run: (pool, query) => membersReport(pool, query),
+  tables: {
+    intervals: (r) =>
+      tierColumns(
+        r.intervals.map(({ closing, ...i }) => ({ ...i, total: closing.total, byTier: closing.byTier })),
+        ['newByTier', 'activeByTier', 'byTier'],
+      ),
+  },
+});
+
+const tiers = defineReport<TiersReport, typeof ReportQuerySchema>({
+  name: 'tiers',
+  summary: 'Tier reviews as a movement matrix (from × to: up, same, down), graces started, tier changes between reviews, win-back regain rate',
+  query: ReportQuerySchema,
+  response: TiersReportSchema,
+  run: (pool, query) => tiersReport(pool, query),
+  tables: {
+    intervals: (r) => r.intervals.map(({ matrix: _m, betweenReviews: { byReason: _b, ...between }, ...i }) => ({ ...i, betweenReviews: between })),
+    matrix: (r) => r.intervals.flatMap((i) => i.matrix.map((m) => ({ ...intervalColumns(i), ...m }))),
+    changes: (r) => r.intervals.flatMap((i) => i.betweenReviews.byReason.map((c) => ({ ...intervalColumns(i), ...c }))),
+  },
+});
+
+const campaigns = defineReport<CampaignsReport, typeof CampaignsReportQuerySchema>({
+  name: 'campaigns',
+  summary: 'The funnel of each campaign and variant for members who entered in the range: audience, sent, delivered, capped, suppressed, unsubscribed, offers granted and used, converted, revenue, lift over the holdout',
+  query: CampaignsReportQuerySchema,
+  response: CampaignsReportSchema,
+  run: (pool, query) => campaignsReport(pool, query),
+  tables: {
+    variants: (r) => r.campaigns.flatMap(({ variants, totals: _t, ...c }) => variants.map((v) => ({ ...c, ...v }))),
+    intervals: (r) => r.intervals,
+  },
+});
+
+const missions = defineReport<MissionsReport, typeof MissionsReportQuerySchema>({
+  name: 'missions',
+  summary: 'Mission enrollments and completions per interval, completion rate of each interval’s enrollments, reward points credited; per mission over the range',
+  query: MissionsReportQuerySchema,
+  response: MissionsReportSchema,
+  run: (pool, query) => missionsReport(pool, query),
+  tables: { intervals: (r) => r.intervals, missions: (r) => r.missions },
+});
+
+const contests = defineReport<ContestsReport, typeof ContestsReportQuerySchema>({
+  name: 'contests',
+  summary: 'Contests overlapping the range: participants, prize budget, prize points credited and the share of the budget used; contributions and prize points per interval',
+  query: ContestsReportQuerySchema,
+  response: ContestsReportSchema,
+  run: (pool, query) => contestsReport(pool, query),
+  tables: { contests: (r) => r.contests, intervals: (r) => r.intervals },
+});
+
+export const REPORTS: ReadonlyMap<string, ReportDefinition> = new Map([points, members, tiers, campaigns, missions, contests].map((r) => [r.name, r]));

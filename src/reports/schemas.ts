@@ -119,3 +119,167 @@ export type PointsInterval = z.infer<typeof PointsIntervalSchema>;
 export type PointsReport = z.infer<typeof PointsReportSchema>;
 export type ReportHeader = z.infer<typeof ReportHeaderSchema>;
 export type IntervalBase = z.infer<typeof IntervalBaseSchema>;
+
+// ---- members ----
+
+export const TierCountSchema = z.object({ tier: z.string(), count: int() });
+
+export const MembersFiguresSchema = z.object({
+  /** Members who joined in the interval. */
+  new: int(),
+  /** …by the tier they joined in. */
+  newByTier: z.array(TierCountSchema),
+  /** Distinct members with at least one event in the interval. */
+  active: int(),
+  /** …by their tier at the interval's end. */
+  activeByTier: z.array(TierCountSchema),
+});
+
+/** Members who had joined by an instant, by their tier at that instant. */
+export const MembersStockSchema = z.object({ total: int(), byTier: z.array(TierCountSchema) });
+
+export const MembersIntervalSchema = IntervalBaseSchema.extend(MembersFiguresSchema.shape).extend({ closing: MembersStockSchema });
+
+export const MembersReportSchema = ReportHeaderSchema.extend({
+  intervals: z.array(MembersIntervalSchema),
+  /** Over the whole range: `active` counts each member once; `activeByTier` by the tier at the range's end. */
+  totals: MembersFiguresSchema.extend({ opening: MembersStockSchema, closing: MembersStockSchema }),
+});
+
+export type MembersFigures = z.infer<typeof MembersFiguresSchema>;
+export type MembersStock = z.infer<typeof MembersStockSchema>;
+export type MembersReport = z.infer<typeof MembersReportSchema>;
+
+// ---- tiers ----
+
+export const TierMoveSchema = z.object({ from: z.string(), to: z.string(), direction: z.enum(['up', 'same', 'down']), count: int() });
+
+export const TiersFiguresSchema = z.object({
+  /** Members reviewed (each review of each member once). */
+  reviews: int(),
+  movement: z.object({ up: int(), same: int(), down: int() }),
+  /** The review movement matrix: from tier × to tier (only pairs that occurred). */
+  matrix: z.array(TierMoveSchema),
+  /** Reviews that started a grace period instead of a demotion, and reviews of members still in grace. */
+  gracesStarted: int(),
+  inGrace: int(),
+  /** Tier changes outside reviews: upgrades as points are earned, manual floors, win-back requalification. */
+  betweenReviews: z.object({
+    upgrades: int(),
+    downgrades: int(),
+    byReason: z.array(z.object({ reason: z.string(), from: z.string(), to: z.string(), count: int() })),
+  }),
+  /** Win-back journeys of demotions in the interval, by their outcome now; regainRate = regained ÷ (regained + lapsed). */
+  winback: z.object({ demotions: int(), active: int(), regained: int(), lapsed: int(), regainRate: RateSchema }),
+});
+
+export const TiersIntervalSchema = IntervalBaseSchema.extend(TiersFiguresSchema.shape);
+export const TiersReportSchema = ReportHeaderSchema.extend({ intervals: z.array(TiersIntervalSchema), totals: TiersFiguresSchema });
+
+export type TiersFigures = z.infer<typeof TiersFiguresSchema>;
+export type TiersReport = z.infer<typeof TiersReportSchema>;
+
+// ---- campaigns ----
+
+export const CampaignFunnelSchema = z.object({
+  /** Members who entered (the range counts by entry time). */
+  audience: int(),
+  /** First messages that passed consent, suppression and caps and were handed to the channel. */
+  sent: int(),
+  /** …that the channel accepted (status sent). */
+  delivered: int(),
+  failed: int(),
+  capped: int(),
+  suppressed: int(),
+  /** Not yet decided (queued, held for quiet hours). */
+  pending: int(),
+  /** Unsubscribed (marketing, any channel) within the attribution window after entering. */
+  unsubscribed: int(),
+  /** Offers granted to these members by this campaign, and grants used (bonus earned, coupon or discount redeemed). */
+  offerGranted: int(),
+  offerUsed: int(),
+  /** Members with the goal event within the attribution window after entering. */
+  converted: int(),
+  conversionRate: RateSchema,
+  /** Purchases within the attribution window after entering, net of their refunds (minor units). */
+  revenue: int(),
+  orders: int(),
+});
+
+export const CampaignVariantSchema = CampaignFunnelSchema.extend({
+  /** A variant key, or `holdout` (the control group: entered, sent nothing). */
+  variant: z.string(),
+  /** Relative lift of the conversion rate over the holdout's: (cv·ah − ch·av) ÷ (ch·av); null value without a converting holdout. */
+  lift: RateSchema.nullable(),
+});
+
+export const CampaignRowSchema = z.object({
+  campaignId: z.string(),
+  name: z.string(),
+  status: z.string(),
+  goal: z.object({ eventType: z.string(), withinDays: int() }).nullable(),
+  /** Days after entering that conversions, revenue and unsubscribes are attributed (the goal's, else 7). */
+  attributionDays: int(),
+  totals: CampaignFunnelSchema,
+  variants: z.array(CampaignVariantSchema),
+});
+
+export const CampaignsIntervalSchema = IntervalBaseSchema.extend({ entered: int(), sent: int(), delivered: int(), converted: int(), revenue: int() });
+
+export const CampaignsReportSchema = ReportHeaderSchema.extend({
+  intervals: z.array(CampaignsIntervalSchema),
+  campaigns: z.array(CampaignRowSchema),
+});
+
+export type CampaignFunnel = z.infer<typeof CampaignFunnelSchema>;
+export type CampaignsReport = z.infer<typeof CampaignsReportSchema>;
+
+// ---- missions and contests ----
+
+export const MissionFiguresSchema = z.object({
+  /** Enrollments made in the interval (a member's period of a mission). */
+  enrolled: int(),
+  /** Enrollments completed in the interval. */
+  completed: int(),
+  /** Of the enrollments made in the interval, how many are completed (by now). */
+  completionRate: RateSchema,
+  /** Mission rewards credited in the interval (award entries, source mission:<id>). */
+  pointsAwarded: int(),
+});
+
+export const MissionRowSchema = MissionFiguresSchema.extend({
+  missionId: z.string(),
+  name: z.string(),
+  /** Of the enrollments made in the range: still running, and closed without completing. */
+  active: int(),
+  expired: int(),
+});
+
+export const MissionsReportSchema = ReportHeaderSchema.extend({
+  intervals: z.array(IntervalBaseSchema.extend(MissionFiguresSchema.shape)),
+  missions: z.array(MissionRowSchema),
+  totals: MissionFiguresSchema,
+});
+
+export const ContestRowSchema = z.object({
+  contestId: z.string(),
+  name: z.string(),
+  status: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  /** Members with a non-zero contribution (whole contest). */
+  participants: int(),
+  prizeBudget: int(),
+  /** Prize points credited (award entries, source contest:<id>), and the share of the budget they used. */
+  prizePointsAwarded: int(),
+  budgetUsed: RateSchema,
+  winners: int(),
+});
+
+export const ContestsReportSchema = ReportHeaderSchema.extend({
+  intervals: z.array(IntervalBaseSchema.extend({ contributions: int(), participants: int(), prizePointsAwarded: int() })),
+  contests: z.array(ContestRowSchema),
+});
+
+export type MissionsReport = z.infer<typeof MissionsReportSchema>;
+export type ContestsReport = z.infer<typeof ContestsReportSchema>;

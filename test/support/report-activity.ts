@@ -18,6 +18,7 @@ export type ActivityOp =
   | { kind: 'redeem'; member: number; minute: number; reward: 'free-shipping' | 'discount-50k' }
   | { kind: 'adjust'; member: number; minute: number; points: number }
   | { kind: 'award'; member: number; minute: number; points: number }
+  | { kind: 'promote'; member: number; minute: number; reviewAfterDays: number }
   | { kind: 'expire'; minute: number }
   | { kind: 'activate'; minute: number }
   | { kind: 'review'; minute: number };
@@ -39,12 +40,14 @@ export function activityArbitrary(days: number, maxMembers = 5, maxOps = 60): fc
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('redeem' as const), member, minute, reward: fc.constantFrom('free-shipping' as const, 'discount-50k' as const) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('adjust' as const), member, minute, points: fc.integer({ min: -60, max: 200 }).filter((n) => n !== 0) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('award' as const), member, minute, points: fc.integer({ min: 1, max: 100 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('promote' as const), member, minute, reviewAfterDays: fc.integer({ min: 1, max: 10 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const), minute }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('activate' as const), minute }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('review' as const), minute }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('review' as const), minute }) },
   );
   return fc.record({
-    joins: fc.array(fc.integer({ min: 0, max: days * 1440 - 1 }), { minLength: 2, maxLength: maxMembers }),
+    // Most members join early, so that monthly reviews come round inside the window.
+    joins: fc.array(fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: days * 360 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: days * 1440 - 1 }) }), { minLength: 2, maxLength: maxMembers }),
     ops: fc.array(op, { minLength: 20, maxLength: maxOps }),
   });
 }
@@ -64,10 +67,10 @@ export async function applyActivity(pool: Pool, program: ProgramDefinition, wind
   }));
   activity.ops.forEach((op, n) => {
     const key = `${tag}-op${n}`;
-    if ('member' in op && op.member >= members.length) return;
-    const memberId = 'member' in op ? members[op.member]! : '';
+    const who = 'member' in op ? op.member % members.length : -1;
+    const memberId = who >= 0 ? members[who]! : '';
     // A member acts only after joining.
-    const minute = 'member' in op ? Math.max(op.minute, activity.joins[op.member]! + 1) : op.minute;
+    const minute = who >= 0 ? Math.max(op.minute, activity.joins[who]! + 1) : op.minute;
     const when = at(minute);
     const run = async (): Promise<unknown> => {
       switch (op.kind) {
@@ -95,6 +98,22 @@ export async function applyActivity(pool: Pool, program: ProgramDefinition, wind
         case 'award':
           await requestAwardNow(pool, { id: key, memberId, points: op.points, source: 'mission:m1', reason: 'test' });
           return grantAward(pool, key, when);
+        case 'promote': {
+          // A manual promotion one tier up (as an admin would grant), reviewed a few days later:
+          // without the points for it the review starts a grace, then demotes.
+          const order = program.tiers.map((t) => t.id);
+          const { rows } = await pool.query<{ tier_id: string }>(`SELECT tier_id FROM members WHERE id = $1`, [memberId]);
+          const from = rows[0]!.tier_id;
+          const to = order[order.indexOf(from) + 1];
+          if (!to) return undefined;
+          await pool.query(
+            `WITH m AS (UPDATE members SET tier_id = $2, tier_started_at = $4, grace_until = NULL, next_review_at = $4::timestamptz + make_interval(days => $6),
+                                          ledger_version = ledger_version + 1 WHERE id = $1)
+             INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at, review_key) VALUES ($1, $3, $2, 'manual_promotion', $4, $5)`,
+            [memberId, to, from, when, `manual:${key}`, op.reviewAfterDays],
+          );
+          return undefined;
+        }
         case 'expire':
           return expirePoints(pool, when);
         case 'activate':
@@ -113,13 +132,130 @@ export async function applyActivity(pool: Pool, program: ProgramDefinition, wind
       if (!(err instanceof LaurelError && EXPECTED.has(err.code))) throw err;
     }
   }
+  // The win-back journeys the tier-review workflow starts for demotions, with their outcomes.
+  await pool.query(
+    `INSERT INTO winbacks (id, member_id, tier_change_id, from_tier, to_tier, demoted_at, status, ended_at)
+     SELECT 'winback:' || id, member_id, id, from_tier, to_tier, at, (ARRAY['active', 'regained', 'lapsed'])[1 + id % 3],
+            CASE WHEN id % 3 = 0 THEN NULL ELSE at + interval '9 days' END
+       FROM tier_changes WHERE reason = 'review_downgrade'`,
+  );
   return members;
 }
 
 /** Empties every table a report reads (program versions stay: they are history too). */
 export async function resetActivity(pool: Pool): Promise<void> {
   await pool.query(
-    `TRUNCATE members, member_balances, events, ledger_entries, lots, lot_allocations, order_refunds, tier_changes, outbox, awards,
-              ledger_rollup, ledger_pending_rollup, ledger_rollup_day, idempotent_requests, messages CASCADE`,
+    `TRUNCATE members, member_balances, events, ledger_entries, lots, lot_allocations, order_refunds, tier_changes, tier_reviews, winbacks,
+              outbox, awards, ledger_rollup, ledger_pending_rollup, ledger_rollup_day, idempotent_requests, messages, suppressions,
+              campaigns, campaign_members, missions, mission_enrollments, contests, contest_contributions, contest_standings CASCADE`,
   );
+}
+
+/** What the campaign, mission and contest journeys leave in their tables, drawn at random. */
+export interface JourneyActivity {
+  campaignMembers: { campaign: number; member: number; minute: number; bucket: number; status: string }[];
+  unsubscribes: { member: number; minute: number }[];
+  enrollments: { mission: number; member: number; minute: number; status: 'active' | 'completed' | 'expired'; completedAfter: number }[];
+  contributions: { member: number; minute: number; delta: number }[];
+  prizes: { member: number; minute: number; points: number }[];
+}
+
+const MESSAGE_STATUSES = ['queued', 'held', 'sending', 'sent', 'sent', 'sent', 'failed', 'unknown', 'suppressed', 'capped', 'dead'];
+
+export function journeyArbitrary(days: number): fc.Arbitrary<JourneyActivity> {
+  const minute = fc.integer({ min: 0, max: days * 1440 - 1 });
+  const member = fc.nat(7);
+  return fc.record({
+    campaignMembers: fc.array(fc.record({ campaign: fc.nat(3), member, minute, bucket: fc.integer({ min: 0, max: 9999 }), status: fc.constantFrom(...MESSAGE_STATUSES) }), { minLength: 4, maxLength: 24 }),
+    unsubscribes: fc.array(fc.record({ member, minute }), { maxLength: 3 }),
+    enrollments: fc.array(
+      fc.record({ mission: fc.nat(1), member, minute, status: fc.constantFrom('active' as const, 'completed' as const, 'expired' as const), completedAfter: fc.integer({ min: 0, max: 20 * 1440 }) }),
+      { maxLength: 10 },
+    ),
+    contributions: fc.array(fc.record({ member, minute, delta: fc.integer({ min: -3, max: 10 }) }), { maxLength: 12 }),
+    prizes: fc.array(fc.record({ member, minute, points: fc.integer({ min: 1, max: 500 }) }), { maxLength: 3 }),
+  });
+}
+
+/**
+ * Writes the journeys' rows for the members: campaign entries with their first message's status
+ * (30 % holdout, variants a/b), unsubscribes, mission enrollments, contest contributions, and
+ * contest prizes credited through the award queue. Campaigns c0 and c3 convert on purchases
+ * (within 5 and 2 days), c2 on reviews, c1 has no goal.
+ */
+export async function applyJourneyActivity(pool: Pool, windowStart: Date, members: readonly string[], journeys: JourneyActivity, tag: string): Promise<void> {
+  const at = (minute: number) => new Date(windowStart.getTime() + minute * 60_000);
+  const who = (i: number) => members[i % members.length]!;
+  const campaignIds = [`${tag}-c0`, `${tag}-c1`, `${tag}-c2`, `${tag}-c3`];
+  await pool.query(
+    `INSERT INTO campaigns (id, name, family, definition, status, created_by) VALUES
+       ($1, 'Spring', $1, '{"variants": [{"key": "a"}, {"key": "b"}], "goal": {"eventType": "purchase", "withinDays": 5}}', 'running', 'test'),
+       ($2, 'Nudge', $2, '{"variants": [{"key": "a"}, {"key": "b"}]}', 'completed', 'test'),
+       ($3, 'Review ask', $3, '{"variants": [{"key": "a"}, {"key": "b"}], "goal": {"eventType": "review", "withinDays": 10}}', 'running', 'test'),
+       ($4, 'Winter', $4, '{"variants": [{"key": "a"}, {"key": "b"}], "goal": {"eventType": "purchase", "withinDays": 2}}', 'completed', 'test')`,
+    campaignIds,
+  );
+  const seen = new Set<string>();
+  for (const e of journeys.campaignMembers) {
+    const campaignId = campaignIds[e.campaign]!;
+    const memberId = who(e.member);
+    if (seen.has(`${campaignId}/${memberId}`)) continue;
+    seen.add(`${campaignId}/${memberId}`);
+    const holdout = e.bucket < 3000;
+    const variant = holdout ? null : e.bucket % 2 === 0 ? 'a' : 'b';
+    await pool.query(`INSERT INTO campaign_members (campaign_id, member_id, bucket, holdout, variant, entered_at) VALUES ($1, $2, $3, $4, $5, $6)`, [campaignId, memberId, e.bucket, holdout, variant, at(e.minute)]);
+    if (!holdout) {
+      await pool.query(`INSERT INTO messages (id, channel, kind, member_id, status, category, campaign_id, created_at) VALUES ($1, 'email', 'campaign', $2, $3, 'marketing', $4, $5)`, [
+        `campaign.${campaignId}.0.${memberId}`,
+        memberId,
+        e.status,
+        campaignId,
+        at(e.minute),
+      ]);
+    }
+  }
+  for (const [i, u] of journeys.unsubscribes.entries()) {
+    await pool.query(`INSERT INTO suppressions (channel, address, scope, reason, member_id, created_at) VALUES ('email', $1, 'marketing', 'unsubscribed', $2, $3) ON CONFLICT DO NOTHING`, [
+      `${tag}-${i}@example.com`,
+      who(u.member),
+      at(u.minute),
+    ]);
+  }
+  const missionIds = [`${tag}-mi0`, `${tag}-mi1`];
+  for (const id of missionIds) await pool.query(`INSERT INTO missions (id, name, definition, created_by) VALUES ($1, $1, '{}', 'test')`, [id]);
+  for (const [i, e] of journeys.enrollments.entries()) {
+    const missionId = missionIds[e.mission]!;
+    const created = at(e.minute);
+    const completed = e.status === 'completed' ? new Date(created.getTime() + e.completedAfter * 60_000) : null;
+    await pool.query(
+      `INSERT INTO mission_enrollments (mission_id, member_id, period_key, workflow_id, starts_at, ends_at, enrolled_by, status, target, completed_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $5::timestamptz + interval '30 days', 'event', $6, 3, $7, $5)`,
+      [missionId, who(e.member), `p${i}`, `mission:${missionId}:${who(e.member)}:p${i}`, created, e.status, completed],
+    );
+    if (completed) {
+      await requestAwardNow(pool, { id: `mission:${missionId}:${who(e.member)}:p${i}`, memberId: who(e.member), points: 20, source: `mission:${missionId}`, reason: 'test' });
+      await grantAward(pool, `mission:${missionId}:${who(e.member)}:p${i}`, completed);
+    }
+  }
+  const contestId = `${tag}-k0`;
+  await pool.query(`INSERT INTO contests (id, name, definition, starts_at, ends_at, status, created_by) VALUES ($1, 'Cup', '{"prizeBudget": 1000}', $2, $3, 'closed', 'test')`, [
+    contestId,
+    at(0),
+    at(20 * 1440),
+  ]);
+  for (const [i, c] of journeys.contributions.entries()) {
+    await pool.query(`INSERT INTO contest_contributions (contest_id, event_id, member_id, delta, at) VALUES ($1, $2, $3, $4, $5)`, [contestId, `e${i}`, who(c.member), c.delta, at(c.minute)]);
+  }
+  for (const [i, p] of journeys.prizes.entries()) {
+    const id = `contest:${contestId}:rank:${i + 1}`;
+    await pool.query(`INSERT INTO contest_standings (contest_id, rank, member_id, score, reached_at, prize_name, prize_points) VALUES ($1, $2, $3, 1, $4, 'prize', $5) ON CONFLICT DO NOTHING`, [
+      contestId,
+      i + 1,
+      who(p.member),
+      at(p.minute),
+      p.points,
+    ]);
+    await requestAwardNow(pool, { id, memberId: who(p.member), points: p.points, source: `contest:${contestId}`, reason: 'test' });
+    await grantAward(pool, id, at(p.minute));
+  }
 }

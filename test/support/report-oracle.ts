@@ -60,7 +60,8 @@ export async function oraclePoints(pool: Pool, start: Date, end: Date, source?: 
             coalesce(sum(qualifying_points), 0)::bigint AS qualifying,
             coalesce(sum(amount) FILTER (WHERE kind = 'earn' AND rule_id IS NOT NULL AND component = 'base'), 0)::bigint AS base,
             coalesce(sum(amount) FILTER (WHERE kind = 'earn' AND rule_id IS NOT NULL AND component = 'tier_bonus'), 0)::bigint AS bonus,
-            coalesce(sum(amount) FILTER (WHERE kind = 'earn' AND rule_id IS NULL), 0)::bigint AS awards,
+            coalesce(sum(amount) FILTER (WHERE kind = 'earn' AND rule_id IS NULL AND component IS DISTINCT FROM 'offer'), 0)::bigint AS awards,
+            coalesce(sum(amount) FILTER (WHERE kind = 'earn' AND component = 'offer'), 0)::bigint AS offers,
             coalesce(sum(amount) FILTER (WHERE kind = 'adjust' AND amount > 0), 0)::bigint AS adjusted_up,
             coalesce(sum(amount) FILTER (WHERE kind = 'earn' AND pending), 0)::bigint AS pending_at_issue,
             coalesce(-sum(amount) FILTER (WHERE kind = 'redeem'), 0)::bigint AS redeemed,
@@ -72,11 +73,11 @@ export async function oraclePoints(pool: Pool, start: Date, end: Date, source?: 
     [start, end, source ?? null],
   );
   const r = rows[0] as Record<string, number>;
-  const issuedTotal = r.base! + r.bonus! + r.awards! + r.adjusted_up!;
+  const issuedTotal = r.base! + r.bonus! + r.offers! + r.awards! + r.adjusted_up!;
   const deductedTotal = r.redeemed! + r.expired! + r.reversed! + r.cancelled! + r.adjusted_down!;
   return {
     entries: r.entries!,
-    issued: { base: r.base!, bonus: r.bonus!, offers: 0, awards: r.awards!, adjustments: r.adjusted_up!, total: issuedTotal, pendingAtIssue: r.pending_at_issue! },
+    issued: { base: r.base!, bonus: r.bonus!, offers: r.offers!, awards: r.awards!, adjustments: r.adjusted_up!, total: issuedTotal, pendingAtIssue: r.pending_at_issue! },
     deducted: { redeemed: r.redeemed!, expired: r.expired!, reversed: r.reversed!, cancelledPending: r.cancelled!, adjustments: r.adjusted_down!, total: deductedTotal },
     net: r.net!,
     qualifying: r.qualifying!,
@@ -98,4 +99,213 @@ export async function oracleStock(pool: Pool, at: Date) {
 export async function oracleSources(pool: Pool, start: Date, end: Date): Promise<string[]> {
   const { rows } = await pool.query<{ source: string }>(`SELECT DISTINCT source FROM ledger_entries WHERE at >= $1 AND at < $2 ORDER BY source`, [start, end]);
   return rows.map((r) => r.source);
+}
+
+interface TierHistory {
+  joinedAt: Map<string, Date>;
+  currentTier: Map<string, string>;
+  changes: Map<string, { at: Date; from: string; to: string }[]>;
+}
+
+/** Every member's joining instant, current tier and tier changes (by time, then id), read once. */
+export async function loadTierHistory(pool: Pool): Promise<TierHistory> {
+  const members = await pool.query<{ id: string; joined_at: Date; tier_id: string }>(`SELECT id, joined_at, tier_id FROM members`);
+  const changes = await pool.query<{ member_id: string; at: Date; from_tier: string; to_tier: string }>(`SELECT member_id, at, from_tier, to_tier FROM tier_changes ORDER BY at, id`);
+  const history: TierHistory = { joinedAt: new Map(), currentTier: new Map(), changes: new Map() };
+  for (const m of members.rows) {
+    history.joinedAt.set(m.id, m.joined_at);
+    history.currentTier.set(m.id, m.tier_id);
+  }
+  for (const c of changes.rows) {
+    const list = history.changes.get(c.member_id) ?? [];
+    list.push({ at: c.at, from: c.from_tier, to: c.to_tier });
+    history.changes.set(c.member_id, list);
+  }
+  return history;
+}
+
+/** A member's tier at `t`: where its last change before `t` led; before any change, where its first change started. */
+export function tierAt(history: TierHistory, member: string, t: Date): string {
+  const changes = history.changes.get(member) ?? [];
+  const before = changes.filter((c) => c.at < t);
+  if (before.length > 0) return before[before.length - 1]!.to;
+  return changes[0]?.from ?? history.currentTier.get(member)!;
+}
+
+function countBy(values: string[]): { tier: string; count: number }[] {
+  const map = new Map<string, number>();
+  for (const v of values) map.set(v, (map.get(v) ?? 0) + 1);
+  return [...map.entries()].map(([tier, count]) => ({ tier, count })).sort((a, b) => (a.tier < b.tier ? -1 : 1));
+}
+
+export async function oracleMembers(pool: Pool, history: TierHistory, start: Date, end: Date) {
+  const joined = [...history.joinedAt.entries()].filter(([, j]) => j >= start && j < end).map(([id, j]) => tierAt(history, id, j));
+  const { rows } = await pool.query<{ member_id: string }>(`SELECT DISTINCT member_id FROM events WHERE occurred_at >= $1 AND occurred_at < $2`, [start, end]);
+  const active = rows.map((r) => tierAt(history, r.member_id, end));
+  const closing = [...history.joinedAt.entries()].filter(([, j]) => j < end).map(([id]) => tierAt(history, id, end));
+  return {
+    new: joined.length,
+    newByTier: countBy(joined),
+    active: active.length,
+    activeByTier: countBy(active),
+    closing: { total: closing.length, byTier: countBy(closing) },
+  };
+}
+
+export async function oracleTiers(pool: Pool, tierOrder: string[], start: Date, end: Date) {
+  const reviews = await pool.query<{ from_tier: string; to_tier: string; outcome: string }>(`SELECT from_tier, to_tier, outcome FROM tier_reviews WHERE reviewed_at >= $1 AND reviewed_at < $2`, [start, end]);
+  const changes = await pool.query<{ reason: string; from_tier: string; to_tier: string }>(
+    `SELECT reason, from_tier, to_tier FROM tier_changes WHERE at >= $1 AND at < $2 AND left(reason, 7) <> 'review_'`,
+    [start, end],
+  );
+  const winbacks = await pool.query<{ status: string }>(`SELECT status FROM winbacks WHERE demoted_at >= $1 AND demoted_at < $2`, [start, end]);
+  const dir = (from: string, to: string) => (from === to ? 'same' : tierOrder.indexOf(to) > tierOrder.indexOf(from) ? 'up' : 'down');
+  const cells = new Map<string, { from: string; to: string; direction: string; count: number }>();
+  for (const r of reviews.rows) {
+    const cell = cells.get(`${r.from_tier}>${r.to_tier}`) ?? { from: r.from_tier, to: r.to_tier, direction: dir(r.from_tier, r.to_tier), count: 0 };
+    cell.count += 1;
+    cells.set(`${r.from_tier}>${r.to_tier}`, cell);
+  }
+  const reasons = new Map<string, { reason: string; from: string; to: string; count: number }>();
+  for (const c of changes.rows) {
+    const k = `${c.reason}|${c.from_tier}|${c.to_tier}`;
+    const cell = reasons.get(k) ?? { reason: c.reason, from: c.from_tier, to: c.to_tier, count: 0 };
+    cell.count += 1;
+    reasons.set(k, cell);
+  }
+  const status = (s: string) => winbacks.rows.filter((w) => w.status === s).length;
+  const regained = status('regained');
+  const lapsed = status('lapsed');
+  const byDir = (d: string) => reviews.rows.filter((r) => dir(r.from_tier, r.to_tier) === d).length;
+  const changeDir = (d: string) => changes.rows.filter((c) => dir(c.from_tier, c.to_tier) === d).length;
+  return {
+    reviews: reviews.rows.length,
+    movement: { up: byDir('up'), same: byDir('same'), down: byDir('down') },
+    matrix: [...cells.values()],
+    gracesStarted: reviews.rows.filter((r) => r.outcome === 'grace_started').length,
+    inGrace: reviews.rows.filter((r) => r.outcome === 'in_grace').length,
+    betweenReviews: { upgrades: changeDir('up'), downgrades: changeDir('down'), byReason: [...reasons.values()] },
+    winback: {
+      demotions: winbacks.rows.length,
+      active: status('active'),
+      regained,
+      lapsed,
+      regainRate: { numerator: regained, denominator: regained + lapsed, value: regained + lapsed === 0 ? null : Math.round((regained / (regained + lapsed)) * 1e6) / 1e6 },
+    },
+  };
+}
+
+const ratio = (numerator: number, denominator: number) => ({ numerator, denominator, value: denominator === 0 ? null : Math.round((numerator / denominator) * 1e6) / 1e6 });
+
+/** The campaign funnel member by member: every figure of every campaign and variant, and per interval. */
+export async function oracleCampaigns(pool: Pool, intervals: OracleInterval[]) {
+  const start = intervals[0]!.start;
+  const end = intervals[intervals.length - 1]!.end;
+  const { rows: entered } = await pool.query<{ campaign_id: string; member_id: string; entered_at: Date; holdout: boolean; variant: string | null; definition: { goal?: { eventType: string; withinDays: number } } }>(
+    `SELECT cm.campaign_id, cm.member_id, cm.entered_at, cm.holdout, cm.variant, c.definition FROM campaign_members cm JOIN campaigns c ON c.id = cm.campaign_id
+      WHERE cm.entered_at >= $1 AND cm.entered_at < $2`,
+    [start, end],
+  );
+  const { rows: messages } = await pool.query<{ id: string; status: string }>(`SELECT id, status FROM messages`);
+  const status = new Map(messages.map((m) => [m.id, m.status]));
+  const { rows: unsubscribes } = await pool.query<{ member_id: string; created_at: Date }>(`SELECT member_id, created_at FROM suppressions WHERE reason = 'unsubscribed'`);
+  const { rows: events } = await pool.query<{ member_id: string; type: string; amount: number | null; occurred_at: Date }>(`SELECT member_id, type, amount, occurred_at FROM events`);
+  const funnels = new Map<string, Record<string, number>>();
+  const perInterval = intervals.map(() => ({ entered: 0, sent: 0, delivered: 0, converted: 0, revenue: 0 }));
+  for (const e of entered) {
+    const days = e.definition.goal?.withinDays ?? 7;
+    const until = new Date(e.entered_at.getTime() + days * 86_400_000);
+    const inWindow = (t: Date) => t >= e.entered_at && t < until;
+    const s = status.get(`campaign.${e.campaign_id}.0.${e.member_id}`);
+    const mine = events.filter((ev) => ev.member_id === e.member_id && inWindow(ev.occurred_at));
+    const f = {
+      audience: 1,
+      sent: s && ['sending', 'sent', 'failed', 'unknown', 'dead'].includes(s) ? 1 : 0,
+      delivered: s === 'sent' ? 1 : 0,
+      failed: s === 'failed' || s === 'dead' ? 1 : 0,
+      capped: s === 'capped' ? 1 : 0,
+      suppressed: s === 'suppressed' ? 1 : 0,
+      pending: s === 'queued' || s === 'held' ? 1 : 0,
+      unsubscribed: unsubscribes.some((u) => u.member_id === e.member_id && inWindow(u.created_at)) ? 1 : 0,
+      offerGranted: 0,
+      offerUsed: 0,
+      converted: e.definition.goal && mine.some((ev) => ev.type === e.definition.goal!.eventType) ? 1 : 0,
+      revenue: mine.reduce((sum, ev) => sum + (ev.type === 'purchase' ? ev.amount! : ev.type === 'refund' ? -ev.amount! : 0), 0),
+      orders: mine.filter((ev) => ev.type === 'purchase').length,
+    };
+    for (const key of [`${e.campaign_id}|${e.holdout ? 'holdout' : e.variant}`, `${e.campaign_id}|*`]) {
+      const acc = funnels.get(key) ?? {};
+      for (const [k, v] of Object.entries(f)) acc[k] = (acc[k] ?? 0) + v;
+      funnels.set(key, acc);
+    }
+    const i = intervals.findIndex((iv) => e.entered_at >= iv.start && e.entered_at < iv.end);
+    perInterval[i]!.entered += 1;
+    perInterval[i]!.sent += f.sent;
+    perInterval[i]!.delivered += f.delivered;
+    perInterval[i]!.converted += f.converted;
+    perInterval[i]!.revenue += f.revenue;
+  }
+  const withRate = (f: Record<string, number>) => ({ ...f, conversionRate: ratio(f.converted!, f.audience!) });
+  const campaigns = new Map<string, { totals: Record<string, unknown>; variants: Map<string, Record<string, unknown>> }>();
+  for (const [key, f] of funnels) {
+    const [campaignId, variant] = key.split('|') as [string, string];
+    const c = campaigns.get(campaignId) ?? { totals: {}, variants: new Map() };
+    if (variant === '*') c.totals = withRate(f);
+    else {
+      const holdout = funnels.get(`${campaignId}|holdout`);
+      const lift = variant !== 'holdout' && holdout ? ratio(f.converted! * holdout.audience! - holdout.converted! * f.audience!, holdout.converted! * f.audience!) : null;
+      c.variants.set(variant, { ...withRate(f), lift });
+    }
+    campaigns.set(campaignId, c);
+  }
+  return { campaigns, perInterval };
+}
+
+export async function oracleMissions(pool: Pool, start: Date, end: Date, missionId?: string) {
+  const { rows } = await pool.query<{ mission_id: string; status: string; created_at: Date; completed_at: Date | null }>(
+    `SELECT mission_id, status, created_at, completed_at FROM mission_enrollments WHERE $1::text IS NULL OR mission_id = $1`,
+    [missionId ?? null],
+  );
+  const { rows: points } = await pool.query<{ n: number }>(
+    `SELECT coalesce(sum(amount), 0)::bigint AS n FROM ledger_entries WHERE kind = 'earn' AND at >= $1 AND at < $2 AND source LIKE $3`,
+    [start, end, missionId ? `mission:${missionId}` : 'mission:%'],
+  );
+  const cohort = rows.filter((r) => r.created_at >= start && r.created_at < end);
+  return {
+    enrolled: cohort.length,
+    completed: rows.filter((r) => r.completed_at && r.completed_at >= start && r.completed_at < end).length,
+    completionRate: ratio(cohort.filter((r) => r.status === 'completed').length, cohort.length),
+    pointsAwarded: points[0]!.n,
+  };
+}
+
+export async function oracleContests(pool: Pool, start: Date, end: Date) {
+  const { rows: contributions } = await pool.query<{ contest_id: string; member_id: string; delta: number; at: Date }>(`SELECT contest_id, member_id, delta, at FROM contest_contributions`);
+  const inRange = contributions.filter((c) => c.at >= start && c.at < end && c.delta !== 0);
+  const { rows: prizes } = await pool.query<{ n: number }>(
+    `SELECT coalesce(sum(amount), 0)::bigint AS n FROM ledger_entries WHERE kind = 'earn' AND at >= $1 AND at < $2 AND source LIKE 'contest:%'`,
+    [start, end],
+  );
+  return { contributions: inRange.length, participants: new Set(inRange.map((c) => c.member_id)).size, prizePointsAwarded: prizes[0]!.n };
+}
+
+export async function oracleContestRows(pool: Pool, start: Date, end: Date) {
+  const { rows: contests } = await pool.query<{ id: string; budget: string }>(`SELECT id, definition ->> 'prizeBudget' AS budget FROM contests WHERE starts_at < $2 AND ends_at > $1`, [start, end]);
+  const out = [];
+  for (const c of contests) {
+    const { rows: contributions } = await pool.query<{ member_id: string; delta: number }>(`SELECT member_id, delta FROM contest_contributions WHERE contest_id = $1`, [c.id]);
+    const sums = new Map<string, number>();
+    for (const x of contributions) sums.set(x.member_id, (sums.get(x.member_id) ?? 0) + x.delta);
+    const { rows: awarded } = await pool.query<{ n: number }>(`SELECT coalesce(sum(amount), 0)::bigint AS n FROM ledger_entries WHERE kind = 'earn' AND source = $1`, [`contest:${c.id}`]);
+    const { rows: winners } = await pool.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM contest_standings WHERE contest_id = $1 AND prize_points > 0`, [c.id]);
+    out.push({
+      contestId: c.id,
+      participants: [...sums.values()].filter((v) => v !== 0).length,
+      prizeBudget: Number(c.budget),
+      prizePointsAwarded: awarded[0]!.n,
+      budgetUsed: ratio(awarded[0]!.n, Number(c.budget)),
+      winners: winners[0]!.n,
+    });
+  }
+  return out;
 }

@@ -121,6 +121,25 @@ describe('GET /v1/reports/…: access, bad input, CSV, rollup upkeep', () => {
     expect(sources.body).toContain('1404-01-01,2025-03-21T00:00:00+03:30,2025-03-22T00:00:00+03:30,partner:acme,');
   });
 
+  it('every report answers JSON and CSV; per-tier counts are one column per tier', async () => {
+    for (const name of ['points', 'members', 'tiers', 'campaigns', 'missions', 'contests']) {
+      const url = `/v1/reports/${name}?from=2025-03-01&to=2025-04-30&interval=month`;
+      const json = await api.call('GET', url, marketer);
+      expect(json.status, name).toBe(200);
+      expect(json.body).toMatchObject({ report: name, timeZone: 'Asia/Tehran', interval: 'month' });
+      const csv = await api.app.inject({ method: 'GET', url: `${url}&format=csv`, headers: { authorization: `Bearer ${marketer}` } });
+      expect(csv.statusCode, name).toBe(200);
+      expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    }
+    const members = await api.app.inject({ method: 'GET', url: '/v1/reports/members?from=2025-03-01&to=2025-04-30&interval=month&format=csv', headers: { authorization: `Bearer ${marketer}` } });
+    const [header, march] = members.body.split('\r\n').map((l) => l.split(','));
+    const row = Object.fromEntries(header!.map((h, i) => [h, march![i]]));
+    expect(row).toMatchObject({ label: '2025-03', new: '2', 'newByTier.bronze': '2', total: '2' });
+    const tiers = await api.app.inject({ method: 'GET', url: '/v1/reports/tiers?from=2025-03-01&to=2025-04-30&format=csv&table=changes', headers: { authorization: `Bearer ${marketer}` } });
+    expect(tiers.body.split('\r\n')[0]).toBe('label,start,end,reason,from,to,count');
+    expect(tiers.body).toContain(',upgrade,bronze,silver,1');
+  });
+
   it('compaction folds shards without changing a figure; a rebuild from the ledger gives the same rollups', async () => {
     const url = '/v1/reports/points?from=2025-03-01&to=2025-04-30&interval=week';
     const before = (await api.call('GET', url, marketer)).body;
@@ -131,8 +150,21 @@ describe('GET /v1/reports/…: access, bad input, CSV, rollup upkeep', () => {
              FROM ledger_rollup GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
         )
       ).rows;
+    // Writers may all have landed in one shard: split a row across two shards, as two backends would.
+    await env.ctx.pool.query(
+      `WITH one AS (SELECT * FROM ledger_rollup WHERE points > 1 ORDER BY slice LIMIT 1),
+            moved AS (UPDATE ledger_rollup r SET points = r.points - 1 FROM one
+                       WHERE (r.slice, r.kind, r.component, r.source, r.pending, r.has_rule, r.positive, r.shard)
+                           = (one.slice, one.kind, one.component, one.source, one.pending, one.has_rule, one.positive, one.shard))
+       INSERT INTO ledger_rollup AS r SELECT slice, kind, component, source, pending, has_rule, positive, (shard + 1) % 8, 0, 1, 0 FROM one
+       ON CONFLICT (slice, kind, component, source, pending, has_rule, positive, shard) DO UPDATE SET points = r.points + 1`,
+    );
     const sums = await rollupSums();
-    expect(await compactReportRollups(env.ctx.pool, 0)).toBeGreaterThan(0);
+    const { rows: sharded } = await env.ctx.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT DISTINCT slice, kind, component, source, pending, has_rule, positive FROM ledger_rollup WHERE shard <> 0) k`,
+    );
+    expect(sharded[0]!.n).toBeGreaterThan(0);
+    expect(await compactReportRollups(env.ctx.pool, 0)).toBe(sharded[0]!.n);
     const { rows } = await env.ctx.pool.query(`SELECT DISTINCT shard FROM ledger_rollup UNION SELECT DISTINCT shard FROM ledger_rollup_day`);
     expect(rows).toEqual([{ shard: 0 }]);
     expect(await rollupSums()).toEqual(sums);

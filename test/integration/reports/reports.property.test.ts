@@ -1,9 +1,21 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PointsReportSchema, type PointsReport } from '../../../src/reports/index.js';
-import { activityArbitrary, applyActivity, resetActivity } from '../../support/report-activity.js';
+import { CampaignsReportSchema, ContestsReportSchema, MembersReportSchema, MissionsReportSchema, PointsReportSchema, TiersReportSchema, type PointsReport } from '../../../src/reports/index.js';
+import { activityArbitrary, applyActivity, applyJourneyActivity, journeyArbitrary, resetActivity } from '../../support/report-activity.js';
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
-import { oracleIntervals, oraclePoints, oracleSources, oracleStock } from '../../support/report-oracle.js';
+import {
+  loadTierHistory,
+  oracleCampaigns,
+  oracleContestRows,
+  oracleContests,
+  oracleIntervals,
+  oracleMembers,
+  oracleMissions,
+  oraclePoints,
+  oracleSources,
+  oracleStock,
+  oracleTiers,
+} from '../../support/report-oracle.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 
 // Each case: a zone and a window of WINDOW_DAYS around a day that is not like the others.
@@ -31,12 +43,13 @@ describe('every report figure equals a direct sum over the raw tables', () => {
     await env?.cleanup();
   });
 
-  it('points: issued, deducted, by source, balance, pending and liability, for every interval', async () => {
+  it('points, members, tiers, campaigns, missions and contests: every figure of every interval', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...CASES),
         activityArbitrary(WINDOW_DAYS),
+        journeyArbitrary(WINDOW_DAYS),
         fc.array(
           fc.record({
             offset: fc.integer({ min: -5, max: WINDOW_DAYS }),
@@ -46,7 +59,7 @@ describe('every report figure equals a direct sum over the raw tables', () => {
           }),
           { minLength: 2, maxLength: 4 },
         ),
-        async (c, activity, queries) => {
+        async (c, activity, journeys, queries) => {
           run += 1;
           await resetActivity(env.ctx.pool);
           // Short return windows and expiry, so that activations, reversals after the window and
@@ -56,10 +69,18 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             timeZone: c.timeZone,
             expiry: { type: 'after_months', months: 1, roundTo: 'none' },
             earningRules: p.earningRules.map((r) => (r.id === 'purchase' ? { ...r, pendingDays: 3 } : r)),
+            // Monthly reviews from the joining date and a short grace: reviews, graces and demotions inside the window.
+            qualification: {
+              ...p.qualification,
+              window: { type: 'rolling_months', months: 1 },
+              review: { anchor: 'join_date', everyMonths: 1 },
+              downgrade: { maxStepsPerReview: 1, graceDays: 5 },
+            },
           }));
           const windowFrom = addDays(c.around, -WINDOW_DAYS / 2);
           const { rows } = await env.ctx.pool.query<{ start: Date }>(`SELECT ($1::date::timestamp AT TIME ZONE $2) AS start`, [windowFrom, c.timeZone]);
-          await applyActivity(env.ctx.pool, program, rows[0]!.start, activity, `r${run}`);
+          const memberIds = await applyActivity(env.ctx.pool, program, rows[0]!.start, activity, `r${run}`);
+          await applyJourneyActivity(env.ctx.pool, rows[0]!.start, memberIds, journeys, `r${run}`);
           for (const q of queries) {
             const from = addDays(windowFrom, q.offset);
             const to = addDays(from, q.span);
@@ -78,6 +99,60 @@ describe('every report figure equals a direct sum over the raw tables', () => {
               for (const { source, ...sourceFlow } of bySource) expect(sourceFlow, `${interval.label} ${source}`).toEqual(await oraclePoints(env.ctx.pool, start, end, source));
             }
             expect(report.totals.opening).toEqual(await oracleStock(env.ctx.pool, expected[0]!.start));
+
+            const sorted = <T>(list: T[]) => [...list].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+            const history = await loadTierHistory(env.ctx.pool);
+            const members = MembersReportSchema.parse((await api.call('GET', `/v1/reports/members?from=${from}&to=${to}&interval=${q.interval}&calendar=${q.calendar}`, key)).body);
+            for (const [n, i] of members.intervals.entries()) {
+              const o = await oracleMembers(env.ctx.pool, history, expected[n]!.start, expected[n]!.end);
+              expect({ ...i, newByTier: sorted(i.newByTier), activeByTier: sorted(i.activeByTier), closing: { ...i.closing, byTier: sorted(i.closing.byTier) } }, `members ${i.label}`).toMatchObject(o);
+            }
+            const whole = await oracleMembers(env.ctx.pool, history, expected[0]!.start, expected[expected.length - 1]!.end);
+            expect({ active: members.totals.active, activeByTier: sorted(members.totals.activeByTier) }).toEqual({ active: whole.active, activeByTier: whole.activeByTier });
+
+            const tierOrder = program.tiers.map((t) => t.id);
+            const tiers = TiersReportSchema.parse((await api.call('GET', `/v1/reports/tiers?from=${from}&to=${to}&interval=${q.interval}&calendar=${q.calendar}`, key)).body);
+            for (const [n, i] of tiers.intervals.entries()) {
+              const o = await oracleTiers(env.ctx.pool, tierOrder, expected[n]!.start, expected[n]!.end);
+              const { label: _l, firstDay: _f, lastDay: _d, start: _s, end: _e, partial: _p, programVersions: _v, ...figures } = i;
+              expect(
+                { ...figures, matrix: sorted(figures.matrix), betweenReviews: { ...figures.betweenReviews, byReason: sorted(figures.betweenReviews.byReason) } },
+                `tiers ${i.label}`,
+              ).toEqual({ ...o, matrix: sorted(o.matrix), betweenReviews: { ...o.betweenReviews, byReason: sorted(o.betweenReviews.byReason) } });
+            }
+
+            const query = `from=${from}&to=${to}&interval=${q.interval}&calendar=${q.calendar}`;
+            const campaigns = CampaignsReportSchema.parse((await api.call('GET', `/v1/reports/campaigns?${query}`, key)).body);
+            const oc = await oracleCampaigns(env.ctx.pool, expected);
+            expect(campaigns.campaigns.map((x) => x.campaignId).sort()).toEqual([...oc.campaigns.keys()].sort());
+            for (const row of campaigns.campaigns) {
+              const o = oc.campaigns.get(row.campaignId)!;
+              expect(row.totals, `campaign ${row.campaignId}`).toEqual(o.totals);
+              const variants = row.variants.filter((v) => v.audience > 0);
+              expect(Object.fromEntries(variants.map(({ variant, ...v }) => [variant, v])), `campaign ${row.campaignId} variants`).toEqual(Object.fromEntries(o.variants));
+            }
+            campaigns.intervals.forEach((i, n) => expect({ entered: i.entered, sent: i.sent, delivered: i.delivered, converted: i.converted, revenue: i.revenue }).toEqual(oc.perInterval[n]));
+
+            const missions = MissionsReportSchema.parse((await api.call('GET', `/v1/reports/missions?${query}`, key)).body);
+            for (const [n, i] of missions.intervals.entries()) {
+              expect({ enrolled: i.enrolled, completed: i.completed, completionRate: i.completionRate, pointsAwarded: i.pointsAwarded }, `missions ${i.label}`).toEqual(
+                await oracleMissions(env.ctx.pool, expected[n]!.start, expected[n]!.end),
+              );
+            }
+            const rangeStart = expected[0]!.start;
+            const rangeEnd = expected[expected.length - 1]!.end;
+            for (const m of missions.missions) {
+              const { missionId, name: _n, active: _a, expired: _x, ...figures } = m;
+              expect(figures, `mission ${missionId}`).toEqual(await oracleMissions(env.ctx.pool, rangeStart, rangeEnd, missionId));
+            }
+
+            const contests = ContestsReportSchema.parse((await api.call('GET', `/v1/reports/contests?${query}`, key)).body);
+            for (const [n, i] of contests.intervals.entries()) {
+              expect({ contributions: i.contributions, participants: i.participants, prizePointsAwarded: i.prizePointsAwarded }, `contests ${i.label}`).toEqual(
+                await oracleContests(env.ctx.pool, expected[n]!.start, expected[n]!.end),
+              );
+            }
+            expect(contests.contests.map(({ name: _n, status: _s, startsAt: _a, endsAt: _e, ...c }) => c)).toEqual(await oracleContestRows(env.ctx.pool, rangeStart, rangeEnd));
           }
         },
       ),

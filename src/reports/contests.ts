@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { Pool } from '../db/index.js';
+import { formatInstantInZone } from '../program/calendar.js';
+import { intervalBase, reportContext, reportHeader, toInt } from './context.js';
+import { pointsBySource } from './points.js';
+import { ReportQuerySchema, type ReportQuery } from './query.js';
+import { rate } from './rate.js';
+import type { ContestsReport } from './schemas.js';
+
+export const ContestsReportQuerySchema = ReportQuerySchema.extend({
+  contestId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected a contest id').optional(),
+});
+
+/**
+ * The contests report: every contest whose window overlaps the range, with its participants
+ * (members with a non-zero contribution), its prize budget and the prize points credited so far
+ * (award entries with source `contest:<id>`) as a share of it; per interval, contributions,
+ * contributing members and prize points credited.
+ */
+export async function contestsReport(pool: Pool, query: ReportQuery & { contestId?: string | undefined }, now = new Date()): Promise<ContestsReport> {
+  const ctx = await reportContext(pool, query, now);
+  const zone = ctx.range.timeZone;
+  const contestId = query.contestId ?? null;
+  const [contests, perInterval, awarded] = await Promise.all([
+    pool.query<{ id: string; name: string; status: string; starts_at: Date; ends_at: Date; budget: string; participants: number; winners: number; awarded: number }>(
+      `SELECT c.id, c.name, c.status, c.starts_at, c.ends_at, c.definition ->> 'prizeBudget' AS budget,
+              (SELECT count(*) FROM (SELECT member_id FROM contest_contributions cc WHERE cc.contest_id = c.id GROUP BY member_id HAVING sum(delta) <> 0) p)::bigint AS participants,
+              (SELECT count(*) FROM contest_standings s WHERE s.contest_id = c.id AND s.prize_points > 0)::bigint AS winners,
+              -- All prize points ever credited, from the rollups (the ledger has no index by source).
+              (SELECT coalesce(sum(points), 0) FROM ledger_rollup r WHERE r.kind = 'earn' AND r.source = 'contest:' || c.id)::bigint AS awarded
+         FROM contests c
+        WHERE c.starts_at < $2 AND c.ends_at > $1 AND ($3::text IS NULL OR c.id = $3)
+        ORDER BY c.starts_at, c.id`,
+      [ctx.range.start, ctx.range.end, contestId],
+    ),
+    pool.query<{ b: number; contributions: number; participants: number }>(
+      `SELECT width_bucket(at, $1::timestamptz[]) AS b, count(*) FILTER (WHERE delta <> 0)::bigint AS contributions,
+              count(DISTINCT member_id) FILTER (WHERE delta <> 0)::bigint AS participants
+         FROM contest_contributions WHERE at >= $2 AND at < $3 AND ($4::text IS NULL OR contest_id = $4) GROUP BY 1`,
+      [ctx.boundaries, ctx.range.start, ctx.range.end, contestId],
+    ),
+    pointsBySource(pool, ctx, contestId ? `contest:${contestId.replace(/[\\%_]/g, '\\$&')}` : 'contest:%'),
+  ]);
+  const byBucket = new Map(perInterval.rows.map((r) => [r.b, r]));
+  const prizes = new Map<number, number>();
+  for (const r of awarded) prizes.set(r.b, (prizes.get(r.b) ?? 0) + r.points);
+  return {
+    ...reportHeader('contests', ctx, 'ledger'),
+    intervals: ctx.range.buckets.map((bucket, i) => ({
+      ...intervalBase(ctx, bucket),
+      contributions: toInt(byBucket.get(i + 1)?.contributions),
+      participants: toInt(byBucket.get(i + 1)?.participants),
+      prizePointsAwarded: prizes.get(i + 1) ?? 0,
+    })),
+    contests: contests.rows.map((c) => ({
+      contestId: c.id,
+      name: c.name,
+      status: c.status,
+      startsAt: formatInstantInZone(c.starts_at, zone),
+      endsAt: formatInstantInZone(c.ends_at, zone),
+      participants: toInt(c.participants),
+      prizeBudget: toInt(c.budget),
+      prizePointsAwarded: toInt(c.awarded),
+      budgetUsed: rate(toInt(c.awarded), toInt(c.budget)),
+      winners: toInt(c.winners),
+    })),
+  };
+}
