@@ -20,7 +20,7 @@ export interface EntryGroup {
 export function emptyFlow(): PointsFlow {
   return {
     entries: 0,
-    issued: { base: 0, bonus: 0, offers: 0, awards: 0, adjustments: 0, total: 0, pendingAtIssue: 0 },
+    issued: { base: 0, bonus: 0, offers: 0, awards: 0, adjustments: 0, restored: 0, total: 0, pendingAtIssue: 0 },
     deducted: { redeemed: 0, expired: 0, reversed: 0, cancelledPending: 0, adjustments: 0, total: 0 },
     net: 0,
     qualifying: 0,
@@ -31,7 +31,8 @@ export function emptyFlow(): PointsFlow {
  * Adds a group of entries to a flow. This is where an entry becomes "base", "awards",
  * "redeemed"…: an offer's bonus (component `offer`) is an offer; an earn made by a rule is base or
  * bonus by its component, an earn without a rule is an award (mission, contest, draw, win-back);
- * adjustments count by sign; a refund's reversal of pending points is a cancellation.
+ * adjustments count by sign; a refund's reversal of pending points is a cancellation; a cancelled
+ * redemption's points come back as `restored`.
  * Settlements move points between lots and change nothing.
  */
 export function addToFlow(flow: PointsFlow, g: EntryGroup): void {
@@ -56,6 +57,10 @@ export function addToFlow(flow: PointsFlow, g: EntryGroup): void {
         deducted.adjustments -= g.points;
         deducted.total -= g.points;
       }
+      break;
+    case 'restore':
+      issued.restored += g.points;
+      issued.total += g.points;
       break;
     case 'redeem':
       deducted.redeemed -= g.points;

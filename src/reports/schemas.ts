@@ -64,6 +64,8 @@ export const PointsIssuedSchema = z.object({
   awards: int(),
   /** Positive manual adjustments. */
   adjustments: int(),
+  /** Points given back by cancelled redemptions (to the lots they came from). */
+  restored: int(),
   total: int(),
   /** Of `total`, points that were pending (inside a return window) when issued. */
   pendingAtIssue: int(),

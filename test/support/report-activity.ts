@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import type { Pool } from '../../src/db/index.js';
 import { LaurelError } from '../../src/errors/index.js';
-import { activatePendingPoints, adjustPoints, expirePoints, grantAward, ingestEvent, redeemReward, requestAwardNow, reviewTiers } from '../../src/ledger/index.js';
+import { activatePendingPoints, adjustPoints, expirePoints, grantAward, ingestEvent, requestAwardNow, reviewTiers } from '../../src/ledger/index.js';
+import { cancelRedemption, redeemReward, redemptionIdOf } from '../../src/rewards/index.js';
 import { upsertMember } from '../../src/members/index.js';
 import type { ProgramDefinition } from '../../src/program/index.js';
 
@@ -16,6 +17,7 @@ export type ActivityOp =
   | { kind: 'action'; member: number; minute: number; type: 'review' | 'referral' }
   | { kind: 'refund'; member: number; minute: number; order: number; percent: number }
   | { kind: 'redeem'; member: number; minute: number; reward: 'free-shipping' | 'discount-50k' }
+  | { kind: 'cancel'; member: number; minute: number; redemption: number }
   | { kind: 'adjust'; member: number; minute: number; points: number }
   | { kind: 'award'; member: number; minute: number; points: number }
   | { kind: 'promote'; member: number; minute: number; reviewAfterDays: number }
@@ -38,6 +40,7 @@ export function activityArbitrary(days: number, maxMembers = 5, maxOps = 60): fc
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('action' as const), member, minute, type: fc.constantFrom('review' as const, 'referral' as const) }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('refund' as const), member, minute, order: fc.nat(20), percent: fc.integer({ min: 1, max: 100 }) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('redeem' as const), member, minute, reward: fc.constantFrom('free-shipping' as const, 'discount-50k' as const) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), member, minute, redemption: fc.nat(5) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('adjust' as const), member, minute, points: fc.integer({ min: -60, max: 200 }).filter((n) => n !== 0) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('award' as const), member, minute, points: fc.integer({ min: 1, max: 100 }) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('promote' as const), member, minute, reviewAfterDays: fc.integer({ min: 1, max: 10 }) }) },
@@ -53,13 +56,14 @@ export function activityArbitrary(days: number, maxMembers = 5, maxOps = 60): fc
 }
 
 /** Failures a random program runs into by design: too few points, nothing left to refund. */
-const EXPECTED = new Set(['insufficient_balance', 'insufficient_points', 'refund_exceeds_order', 'unknown_order', 'refund_too_large', 'order_fully_refunded']);
+const EXPECTED = new Set(['redemption_fulfilled', 'insufficient_balance', 'insufficient_points', 'refund_exceeds_order', 'unknown_order', 'refund_too_large', 'order_fully_refunded']);
 
 /** Applies the activity in time order from `windowStart`; returns the member ids. */
 export async function applyActivity(pool: Pool, program: ProgramDefinition, windowStart: Date, activity: Activity, tag: string): Promise<string[]> {
   const at = (minute: number) => new Date(windowStart.getTime() + minute * 60_000);
   const members = activity.joins.map((_, i) => `${tag}-m${i}`);
   const orders = new Map<string, { orderId: string; amount: number; refunds: number }[]>();
+  const redemptions = new Map<string, string[]>();
   type Step = { minute: number; run: () => Promise<unknown> };
   const steps: Step[] = activity.joins.map((minute, i) => ({
     minute,
@@ -91,8 +95,16 @@ export async function applyActivity(pool: Pool, program: ProgramDefinition, wind
           order.refunds += 1;
           return ingestEvent(pool, { memberId, type: 'refund', amount, orderId: order.orderId, refundId: `r${order.refunds}`, occurredAt: when.toISOString() }, { source: 'api', now: when });
         }
-        case 'redeem':
-          return redeemReward(pool, { memberId, rewardId: op.reward, quantity: 1, idempotencyKey: key, actor: 'test', now: when });
+        case 'redeem': {
+          const result = await redeemReward(pool, { memberId, rewardId: op.reward, quantity: 1, idempotencyKey: key, actor: 'test', now: when });
+          redemptions.set(memberId, [...(redemptions.get(memberId) ?? []), redemptionIdOf(memberId, key)]);
+          return result;
+        }
+        case 'cancel': {
+          const list = redemptions.get(memberId) ?? [];
+          const redemptionId = list[op.redemption % Math.max(list.length, 1)];
+          return redemptionId ? cancelRedemption(pool, { redemptionId, actor: 'test', reason: 'test', now: when }) : undefined;
+        }
         case 'adjust':
           return adjustPoints(pool, { memberId, points: op.points, reason: 'test', idempotencyKey: key, actor: 'test', now: when });
         case 'award':

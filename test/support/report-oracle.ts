@@ -63,6 +63,7 @@ export async function oraclePoints(pool: Pool, start: Date, end: Date, source?: 
             coalesce(sum(amount) FILTER (WHERE kind = 'earn' AND rule_id IS NULL AND component IS DISTINCT FROM 'offer'), 0)::bigint AS awards,
             coalesce(sum(amount) FILTER (WHERE kind = 'earn' AND component = 'offer'), 0)::bigint AS offers,
             coalesce(sum(amount) FILTER (WHERE kind = 'adjust' AND amount > 0), 0)::bigint AS adjusted_up,
+            coalesce(sum(amount) FILTER (WHERE kind = 'restore'), 0)::bigint AS restored,
             coalesce(sum(amount) FILTER (WHERE kind = 'earn' AND pending), 0)::bigint AS pending_at_issue,
             coalesce(-sum(amount) FILTER (WHERE kind = 'redeem'), 0)::bigint AS redeemed,
             coalesce(-sum(amount) FILTER (WHERE kind = 'expire'), 0)::bigint AS expired,
@@ -73,11 +74,11 @@ export async function oraclePoints(pool: Pool, start: Date, end: Date, source?: 
     [start, end, source ?? null],
   );
   const r = rows[0] as Record<string, number>;
-  const issuedTotal = r.base! + r.bonus! + r.offers! + r.awards! + r.adjusted_up!;
+  const issuedTotal = r.base! + r.bonus! + r.offers! + r.awards! + r.adjusted_up! + r.restored!;
   const deductedTotal = r.redeemed! + r.expired! + r.reversed! + r.cancelled! + r.adjusted_down!;
   return {
     entries: r.entries!,
-    issued: { base: r.base!, bonus: r.bonus!, offers: r.offers!, awards: r.awards!, adjustments: r.adjusted_up!, total: issuedTotal, pendingAtIssue: r.pending_at_issue! },
+    issued: { base: r.base!, bonus: r.bonus!, offers: r.offers!, awards: r.awards!, adjustments: r.adjusted_up!, restored: r.restored!, total: issuedTotal, pendingAtIssue: r.pending_at_issue! },
     deducted: { redeemed: r.redeemed!, expired: r.expired!, reversed: r.reversed!, cancelledPending: r.cancelled!, adjustments: r.adjusted_down!, total: deductedTotal },
     net: r.net!,
     qualifying: r.qualifying!,

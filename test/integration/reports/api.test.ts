@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adjustPoints, ingestEvent, redeemReward } from '../../../src/ledger/index.js';
+import { adjustPoints, ingestEvent } from '../../../src/ledger/index.js';
+import { redeemReward } from '../../../src/rewards/index.js';
 import { upsertMember } from '../../../src/members/index.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
 import { compactReportRollups, PointsReportSchema, rebuildReportRollups } from '../../../src/reports/index.js';
