@@ -171,7 +171,7 @@ interface LoadedRead {
   lots: LotRow[];
   activity: ActivityRows;
   refunds: { member_id: string; order_id: string; refunded_total: number }[];
-  purchases: { member_id: string; order_id: string }[];
+  purchases: { member_id: string; order_id: string; amount: number; occurred_at: string }[];
   order_earnings: { member_id: string; idempotency_key: string; qualifying_points: number }[];
   partner_today: number;
 }
@@ -203,7 +203,9 @@ async function readForEvents(
             ${json(openLotsSql('$1', '$3'))} AS lots,
             ${activityJsonSql(program.definition, { ids: '$1', start: '$4', end: '$5', sumTypes: '$6', sumProperties: '$7' })} AS activity,
             ${json('SELECT member_id, order_id, refunded_total FROM order_refunds WHERE cardinality($3::text[]) > 0 AND member_id = ANY($1::text[]) AND order_id = ANY($3::text[])')} AS refunds,
-            ${json(`SELECT DISTINCT member_id, order_id FROM events WHERE cardinality($3::text[]) > 0 AND member_id = ANY($1::text[]) AND order_id = ANY($3::text[]) AND type = 'purchase'`)} AS purchases,
+            ${json(`SELECT member_id, order_id, coalesce(sum(amount), 0)::bigint AS amount, min(occurred_at) AS occurred_at FROM events
+                     WHERE cardinality($3::text[]) > 0 AND member_id = ANY($1::text[]) AND order_id = ANY($3::text[]) AND type = 'purchase'
+                     GROUP BY member_id, order_id`)} AS purchases,
             ${json(`SELECT member_id, idempotency_key, qualifying_points FROM ledger_entries WHERE cardinality($3::text[]) > 0 AND member_id = ANY($1::text[]) AND kind = 'earn' AND order_id = ANY($3::text[])`)} AS order_earnings,
             CASE WHEN $8::text IS NULL THEN 0 ELSE
               (SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries
@@ -244,7 +246,7 @@ function memberStates(read: LoadedRead): Map<string, ReadState> {
       lots: (lots.get(member.id) ?? []).map(lotFromRow),
       activity: summaries.get(member.id)!,
       refundedByOrder: new Map((refunds.get(member.id) ?? []).map((r) => [r.order_id, r.refunded_total])),
-      purchasedOrders: new Set((purchases.get(member.id) ?? []).map((p) => p.order_id)),
+      purchases: new Map((purchases.get(member.id) ?? []).map((p) => [p.order_id, { amount: p.amount, occurredAt: new Date(p.occurred_at) }])),
       qualifyingByLot: new Map((earnings.get(member.id) ?? []).map((e) => [e.idempotency_key, e.qualifying_points])),
       ruleUsage: new Map(),
     });

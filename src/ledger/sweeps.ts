@@ -1,10 +1,42 @@
-import type { Pool } from '../db/index.js';
+import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { memberFromRow, MEMBER_COLUMNS } from '../members/index.js';
-import { currentProgram } from '../program/store.js';
+import { currentProgram, type ProgramVersion } from '../program/store.js';
 import { currentQualificationWindow, reviewQualificationWindow, reviewTier, type ActivitySummary, type TierReviewOutcome } from '../tiers/index.js';
 import { activitySummaries } from './activity.js';
 
 const PAGE = 5000;
+
+/** Pages of a sweep written at once: one per core of this machine's database, as its CPU is the bound. */
+export const SWEEP_CONCURRENCY = 2;
+
+/**
+ * Runs `work` over pages of member ids, `concurrency` pages at a time. `nextPage(after)` finds the
+ * next page by keyset (ids only, a cheap read that runs ahead of the writes); pages are disjoint, so
+ * their writes never wait on each other. The first error stops the sweep (after the pages in flight
+ * finish); a rerun carries on, as every sweep is idempotent.
+ */
+export async function parallelPages(nextPage: (after: string) => Promise<string[]>, work: (ids: string[]) => Promise<void>, concurrency = SWEEP_CONCURRENCY): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let after = '';
+  for (;;) {
+    const ids = await nextPage(after);
+    if (ids.length === 0) break;
+    after = ids[ids.length - 1]!;
+    const page: Promise<void> = work(ids).then(
+      () => void inFlight.delete(page),
+      (err: unknown) => {
+        inFlight.delete(page);
+        failure ??= err;
+      },
+    );
+    inFlight.add(page);
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (failure !== undefined) break;
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
+}
 
 export interface ExpiryCounts {
   expiredPoints: number;
@@ -13,73 +45,75 @@ export interface ExpiryCounts {
 }
 
 /**
- * Expires every lot due by `asOf` (and, under the inactivity policy, every lot of members inactive
- * for too long) as set-based SQL: per page of members, one statement locks the members, writes
- * the expire entries and allocations, zeroes the lots and updates the cached balances. Entry keys
- * are `expire:<lot>`, so a rerun (or a crash and rerun) writes nothing twice.
+ * Expires every lot due by `asOf` (and, under the inactivity policy, every lot of members whose
+ * inactivity deadline passed) as set-based SQL, pages of members in parallel: per page one
+ * statement locks the members, writes the expire entries and allocations, zeroes the lots and
+ * updates the cached balances. Each entry is dated at the instant its points expired — the lot's
+ * `expiresAt`, or the inactivity deadline (the end of the local day `months` after the last
+ * activity, in the program's zone) — and `created_at` records the sweep (`asOf`). Entry keys are
+ * `expire:<lot>`, so a rerun (or a crash and rerun) writes nothing twice.
  */
 export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts> {
   const program = await currentProgram(pool);
   const expiry = program.definition.expiry;
+  const inactivityMonths = expiry.type === 'inactivity' ? expiry.months : null;
   const totals: ExpiryCounts = { expiredPoints: 0, expiredLots: 0, members: 0 };
-  let after = '';
-  for (;;) {
-    // Due members by keyset, so the sweep never holds the whole audience.
-    const inactiveBefore =
-      expiry.type === 'inactivity' ? new Date(Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth() - expiry.months, asOf.getUTCDate(), asOf.getUTCHours(), asOf.getUTCMinutes())) : null;
-    const { rows } = await pool.query<{ lots: number; points: number; members: number; last: string | null }>(
-      `WITH due_members AS (
-         SELECT m.id FROM members m
-          WHERE m.id > $2
-            AND EXISTS (SELECT 1 FROM lots l WHERE l.member_id = m.id AND l.kind = 'points' AND l.status = 'active' AND l.remaining_points > 0
-                          AND (l.expires_at <= $1 OR ($4::timestamptz IS NOT NULL AND coalesce(m.last_activity_at, m.joined_at) < $4)))
-          ORDER BY m.id LIMIT $3
-          FOR UPDATE OF m
-       ),
-       bumped AS (
-         UPDATE members SET ledger_version = ledger_version + 1 FROM due_members d WHERE members.id = d.id
-       ),
-       due AS (
-         SELECT l.id, l.member_id, l.remaining_points FROM lots l
-           JOIN due_members d ON d.id = l.member_id
-           JOIN members m ON m.id = l.member_id
-          WHERE l.kind = 'points' AND l.status = 'active' AND l.remaining_points > 0
-            AND (l.expires_at <= $1 OR ($4::timestamptz IS NOT NULL AND coalesce(m.last_activity_at, m.joined_at) < $4))
-       ),
-       entries AS (
-         INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, at, source, program_version, reason)
-         SELECT 'expire:' || id, member_id, 'expire', -remaining_points, $1, 'system', $5, 'expiry'
-           FROM due
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING seq, idempotency_key, member_id, amount
-       ),
-       allocations AS (
-         INSERT INTO lot_allocations (entry_seq, lot_id, points)
-         SELECT seq, substr(idempotency_key, 8), amount FROM entries
-       ),
-       zeroed AS (
-         UPDATE lots SET remaining_points = 0 FROM entries WHERE lots.id = substr(entries.idempotency_key, 8)
-       ),
-       per_member AS (
-         SELECT member_id, sum(-amount) AS points, count(*) AS lots FROM entries GROUP BY member_id
-       ),
-       balances AS (
-         UPDATE member_balances b SET available = b.available - p.points, updated_at = now()
-           FROM per_member p WHERE b.member_id = p.member_id
-       )
-       SELECT coalesce((SELECT sum(lots) FROM per_member), 0)::bigint AS lots,
-              coalesce((SELECT sum(points) FROM per_member), 0)::bigint AS points,
-              (SELECT count(*) FROM per_member)::bigint AS members,
-              (SELECT max(id) FROM due_members) AS last`,
-      [asOf, after, PAGE, inactiveBefore, program.version],
-    );
-    const page = rows[0]!;
-    totals.expiredLots += page.lots;
-    totals.expiredPoints += page.points;
-    totals.members += page.members;
-    if (!page.last) break;
-    after = page.last;
-  }
+  // When a member's points expire for inactivity (the SQL twin of `inactivityExpiresAt`).
+  const deadline = `CASE WHEN $3::int IS NULL THEN NULL ELSE
+      ((date_trunc('day', coalesce(m.last_activity_at, m.joined_at) AT TIME ZONE $4) + make_interval(months => $3::int) + interval '1 day') AT TIME ZONE $4) END`;
+  const due = `l.kind = 'points' AND l.status = 'active' AND l.remaining_points > 0 AND (l.expires_at <= $1 OR ${deadline} <= $1)`;
+  await parallelPages(
+    async (after) =>
+      (
+        await pool.query<{ id: string }>(
+          `SELECT m.id FROM members m WHERE m.id > $2 AND EXISTS (SELECT 1 FROM lots l WHERE l.member_id = m.id AND ${due}) ORDER BY m.id LIMIT $5`,
+          [asOf, after, inactivityMonths, program.definition.timeZone, PAGE],
+        )
+      ).rows.map((r) => r.id),
+    async (ids) => {
+      const { rows } = await pool.query<{ lots: number; points: number; members: number }>(
+        `WITH page AS (
+           SELECT m.id, m.last_activity_at, m.joined_at FROM members m WHERE m.id = ANY($2::text[]) ORDER BY m.id FOR UPDATE OF m
+         ),
+         bumped AS (
+           UPDATE members SET ledger_version = ledger_version + 1 FROM page WHERE members.id = page.id
+         ),
+         due AS (
+           SELECT l.id, l.member_id, l.remaining_points, least(l.expires_at, ${deadline}) AS expired_at
+             FROM lots l JOIN page m ON m.id = l.member_id
+            WHERE ${due}
+         ),
+         entries AS (
+           INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, at, source, program_version, reason, created_at)
+           SELECT 'expire:' || id, member_id, 'expire', -remaining_points, expired_at, 'system', $5, 'expiry', $1
+             FROM due
+           ON CONFLICT (idempotency_key) DO NOTHING
+           RETURNING seq, idempotency_key, member_id, amount
+         ),
+         allocations AS (
+           INSERT INTO lot_allocations (entry_seq, lot_id, points)
+           SELECT seq, substr(idempotency_key, 8), amount FROM entries
+         ),
+         zeroed AS (
+           UPDATE lots SET remaining_points = 0 FROM entries WHERE lots.id = substr(entries.idempotency_key, 8)
+         ),
+         per_member AS (
+           SELECT member_id, sum(-amount) AS points, count(*) AS lots FROM entries GROUP BY member_id
+         ),
+         balances AS (
+           UPDATE member_balances b SET available = b.available - p.points, updated_at = now()
+             FROM per_member p WHERE b.member_id = p.member_id
+         )
+         SELECT coalesce((SELECT sum(lots) FROM per_member), 0)::bigint AS lots,
+                coalesce((SELECT sum(points) FROM per_member), 0)::bigint AS points,
+                (SELECT count(*) FROM per_member)::bigint AS members`,
+        [asOf, ids, inactivityMonths, program.definition.timeZone, program.version],
+      );
+      totals.expiredLots += rows[0]!.lots;
+      totals.expiredPoints += rows[0]!.points;
+      totals.members += rows[0]!.members;
+    },
+  );
   return totals;
 }
 
@@ -113,110 +147,103 @@ export async function activatePendingPoints(pool: Pool, asOf: Date): Promise<{ l
 export type ReviewCounts = Record<TierReviewOutcome, number> & { reviewed: number };
 
 /**
- * Reviews every member whose review is due by `asOf`, a page at a time: per page, three grouped
- * queries summarize activity, the pure `reviewTier` decides, and one statement writes all tier
- * changes and member updates. Tier-change rows are keyed by member and review instant, so a rerun
+ * Reviews every member whose review is due by `asOf`, pages of members in parallel (`parallelPages`):
+ * per page, under the members' row locks, grouped queries summarize activity, the pure `reviewTier`
+ * decides, and two statements write the member updates and tier changes. Tier-change rows are keyed by member and review instant, so a rerun
  * changes nothing twice.
  */
 export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts> {
   const program = await currentProgram(pool);
   const counts: ReviewCounts = { reviewed: 0, kept: 0, upgraded: 0, downgraded: 0, grace_started: 0, in_grace: 0 };
   for (let round = 0; round < 100; round += 1) {
-    let after = '';
     let reviewedThisRound = 0;
-    for (;;) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const { rows } = await client.query(
-          `SELECT ${MEMBER_COLUMNS} FROM members WHERE next_review_at <= $1 AND id > $2 ORDER BY id LIMIT $3 FOR UPDATE`,
-          [asOf, after, PAGE],
-        );
-        if (rows.length === 0) {
-          await client.query('COMMIT');
-          break;
-        }
-        const members = rows.map(memberFromRow);
-        after = members[members.length - 1]!.id;
-        // Group by the window each member is judged on (one per distinct review instant).
-        const byWindow = new Map<string, { window: { start: Date; end: Date }; ids: string[] }>();
-        for (const m of members) {
-          const inGraceEnd = m.graceUntil !== null && m.graceUntil.getTime() <= m.nextReviewAt.getTime();
-          const window = inGraceEnd ? currentQualificationWindow(program.definition, m.nextReviewAt) : reviewQualificationWindow(program.definition, m.nextReviewAt);
-          const key = `${window.start.toISOString()}/${window.end.toISOString()}`;
-          const group = byWindow.get(key) ?? { window, ids: [] as string[] };
-          group.ids.push(m.id);
-          byWindow.set(key, group);
-        }
-        const summaries = new Map<string, ActivitySummary>();
-        for (const group of byWindow.values()) {
-          for (const [id, s] of await activitySummaries(client, program.definition, group.ids, group.window)) summaries.set(id, s);
-        }
-        const updates = members.map((m) => ({
-          member: m,
-          decision: reviewTier({
-            program: program.definition,
-            member: { tierId: m.tierId, tierStartedAt: m.tierStartedAt, joinedAt: m.joinedAt, manualTierId: m.manualTierId, graceUntil: m.graceUntil },
-            summary: summaries.get(m.id)!,
-            now: m.nextReviewAt,
-          }),
-        }));
-        // Every outcome is recorded (tier_reviews), kept tiers and grace included: the tiers
-        // report's movement matrix counts them.
-        await client.query(
-          `WITH reviewed AS (
-             INSERT INTO tier_reviews (member_id, reviewed_at, from_tier, to_tier, outcome, program_version)
-             SELECT id, reviewed_at, from_tier, tier_id, outcome, $9
-               FROM unnest($1::text[], $6::timestamptz[], $7::text[], $2::text[], $8::text[]) AS r(id, reviewed_at, from_tier, tier_id, outcome)
-             ON CONFLICT (member_id, reviewed_at) DO NOTHING
-           )
-           UPDATE members SET tier_id = u.tier_id, tier_started_at = u.tier_started_at, grace_until = u.grace_until,
-                              next_review_at = u.next_review_at, ledger_version = ledger_version + 1, updated_at = now()
-             FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[])
-                  AS u(id, tier_id, tier_started_at, grace_until, next_review_at)
-            WHERE members.id = u.id`,
-          [
-            updates.map((u) => u.member.id),
-            updates.map((u) => u.decision.toTierId),
-            updates.map((u) => u.decision.tierStartedAt),
-            updates.map((u) => u.decision.graceUntil),
-            updates.map((u) => u.decision.nextReviewAt),
-            updates.map((u) => u.member.nextReviewAt),
-            updates.map((u) => u.decision.fromTierId),
-            updates.map((u) => u.decision.outcome),
-            program.version,
-          ],
-        );
-        const changed = updates.filter((u) => u.decision.changed);
-        if (changed.length > 0) {
-          await client.query(
-            `INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at, program_version, review_key)
-             SELECT u.member_id, u.from_tier, u.to_tier, u.reason, u.at, $6, 'review:' || u.member_id || ':' || to_char(u.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u(member_id, from_tier, to_tier, reason, at)
-             ON CONFLICT (review_key) DO NOTHING`,
-            [
-              changed.map((u) => u.member.id),
-              changed.map((u) => u.decision.fromTierId),
-              changed.map((u) => u.decision.toTierId),
-              changed.map((u) => (u.decision.outcome === 'downgraded' ? 'review_downgrade' : `review_${u.decision.reason}`)),
-              changed.map((u) => u.member.nextReviewAt),
-              program.version,
-            ],
-          );
-        }
-        await client.query('COMMIT');
-        for (const u of updates) counts[u.decision.outcome] += 1;
-        counts.reviewed += updates.length;
-        reviewedThisRound += updates.length;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    }
+    await parallelPages(
+      async (after) =>
+        (await pool.query<{ id: string }>(`SELECT id FROM members WHERE next_review_at <= $1 AND id > $2 ORDER BY id LIMIT $3`, [asOf, after, PAGE])).rows.map((r) => r.id),
+      async (ids) => {
+        const outcomes = await withTransaction(pool, (client) => reviewPage(client, program, ids, asOf));
+        for (const outcome of outcomes) counts[outcome] += 1;
+        counts.reviewed += outcomes.length;
+        reviewedThisRound += outcomes.length;
+      },
+    );
     // A member whose next review is still due (asOf far past several reviews) goes round again.
     if (reviewedThisRound === 0) break;
   }
   return counts;
+}
+
+/** One page of the review, under the members' row locks: three grouped reads, the pure decision, two writes. */
+async function reviewPage(client: PoolClient, program: ProgramVersion, ids: readonly string[], asOf: Date): Promise<TierReviewOutcome[]> {
+  // Still due once locked: an event may have moved a member's review since the page was found.
+  const { rows } = await client.query(`SELECT ${MEMBER_COLUMNS} FROM members WHERE id = ANY($1::text[]) AND next_review_at <= $2 ORDER BY id FOR UPDATE`, [ids, asOf]);
+  if (rows.length === 0) return [];
+  const members = rows.map(memberFromRow);
+  // Group by the window each member is judged on (one per distinct review instant).
+  const byWindow = new Map<string, { window: { start: Date; end: Date }; ids: string[] }>();
+  for (const m of members) {
+    const inGraceEnd = m.graceUntil !== null && m.graceUntil.getTime() <= m.nextReviewAt.getTime();
+    const window = inGraceEnd ? currentQualificationWindow(program.definition, m.nextReviewAt) : reviewQualificationWindow(program.definition, m.nextReviewAt);
+    const key = `${window.start.toISOString()}/${window.end.toISOString()}`;
+    const group = byWindow.get(key) ?? { window, ids: [] as string[] };
+    group.ids.push(m.id);
+    byWindow.set(key, group);
+  }
+  const summaries = new Map<string, ActivitySummary>();
+  for (const group of byWindow.values()) {
+    for (const [id, s] of await activitySummaries(client, program.definition, group.ids, group.window)) summaries.set(id, s);
+  }
+  const updates = members.map((m) => ({
+    member: m,
+    decision: reviewTier({
+      program: program.definition,
+      member: { tierId: m.tierId, tierStartedAt: m.tierStartedAt, joinedAt: m.joinedAt, manualTierId: m.manualTierId, graceUntil: m.graceUntil },
+      summary: summaries.get(m.id)!,
+      now: m.nextReviewAt,
+    }),
+  }));
+  // Every outcome is recorded (tier_reviews), kept tiers and grace included: the tiers
+  // report's movement matrix counts them.
+  await client.query(
+    `WITH reviewed AS (
+       INSERT INTO tier_reviews (member_id, reviewed_at, from_tier, to_tier, outcome, program_version)
+       SELECT id, reviewed_at, from_tier, tier_id, outcome, $9
+         FROM unnest($1::text[], $6::timestamptz[], $7::text[], $2::text[], $8::text[]) AS r(id, reviewed_at, from_tier, tier_id, outcome)
+       ON CONFLICT (member_id, reviewed_at) DO NOTHING
+     )
+     UPDATE members SET tier_id = u.tier_id, tier_started_at = u.tier_started_at, grace_until = u.grace_until,
+                        next_review_at = u.next_review_at, ledger_version = ledger_version + 1, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[])
+            AS u(id, tier_id, tier_started_at, grace_until, next_review_at)
+      WHERE members.id = u.id`,
+    [
+      updates.map((u) => u.member.id),
+      updates.map((u) => u.decision.toTierId),
+      updates.map((u) => u.decision.tierStartedAt),
+      updates.map((u) => u.decision.graceUntil),
+      updates.map((u) => u.decision.nextReviewAt),
+      updates.map((u) => u.member.nextReviewAt),
+      updates.map((u) => u.decision.fromTierId),
+      updates.map((u) => u.decision.outcome),
+      program.version,
+    ],
+  );
+  const changed = updates.filter((u) => u.decision.changed);
+  if (changed.length > 0) {
+    await client.query(
+      `INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at, program_version, review_key)
+       SELECT u.member_id, u.from_tier, u.to_tier, u.reason, u.at, $6, 'review:' || u.member_id || ':' || to_char(u.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u(member_id, from_tier, to_tier, reason, at)
+       ON CONFLICT (review_key) DO NOTHING`,
+      [
+        changed.map((u) => u.member.id),
+        changed.map((u) => u.decision.fromTierId),
+        changed.map((u) => u.decision.toTierId),
+        changed.map((u) => (u.decision.outcome === 'downgraded' ? 'review_downgrade' : `review_${u.decision.reason}`)),
+        changed.map((u) => u.member.nextReviewAt),
+        program.version,
+      ],
+    );
+  }
+  return updates.map((u) => u.decision.outcome);
 }

@@ -58,7 +58,7 @@ export class CoreLedger extends OpLedger {
           }
           break;
         case 'refund': {
-          const plan = ledger.refund({ key: op.key, orderId: op.orderId, amount: op.amount, refundedBefore: this.refunded.get(`${op.memberId}/${op.orderId}`) ?? 0, at: op.at, eventId: op.key, qualifyingByLot: new Map() });
+          const plan = ledger.refund({ key: op.key, orderId: op.orderId, amount: op.amount, refundedBefore: this.refunded.get(`${op.memberId}/${op.orderId}`) ?? 0, at: op.at, ...(op.occurredAt && op.occurredAt < op.at ? { returnedAt: op.occurredAt } : {}), eventId: op.key, qualifyingByLot: new Map() });
           this.pendingRefund = { key: `${op.memberId}/${op.orderId}`, total: plan.refundedTotal };
           refund = { totals: plan.totals, lots: plan.lots.map((l) => ({ lotId: l.lotId, window: l.window, reversedFromOtherLots: l.reversedFromOtherLots })) };
           break;

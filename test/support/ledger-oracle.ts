@@ -34,6 +34,8 @@ export interface RefundOp extends OpBase {
   readonly orderId: string;
   /** Refunded money, minor units. */
   readonly amount: number;
+  /** When the return happened, if before `at` (a late report): it decides the return window. */
+  readonly occurredAt?: Date;
 }
 export interface ExpireOp extends OpBase {
   readonly type: 'expire';
@@ -358,15 +360,24 @@ class OracleRun {
       const target = orderAmount !== null && orderAmount > 0 ? Number((BigInt(lot.originalPoints) * BigInt(refunded)) / BigInt(orderAmount)) : lot.originalPoints;
       const clawback = Math.max(0, target - lot.clawedBackPoints);
       if (clawback === 0) continue;
-      const inside = lot.status === 'pending' && lot.pendingUntil !== null && op.at < lot.pendingUntil;
+      // The window is judged by when the goods came back, which a late report puts before `at`.
+      const returnedAt = op.occurredAt && op.occurredAt < op.at ? op.occurredAt : op.at;
+      const inside = lot.pendingUntil !== null && returnedAt < lot.pendingUntil;
       const allocations: LotAllocation[] = [];
       let left = clawback;
       let fromOthers = 0;
-      if (inside) {
+      if (inside && lot.status === 'pending') {
         const n = Math.min(left, lot.remainingPoints);
         if (n > 0) allocations.push({ lotId: lot.id, points: -n });
         totals.cancelledPending += n;
         left -= n;
+      } else if (inside && this.policy === 'pending_only') {
+        // Returned in the window but reported after the points activated: what the lot still holds goes back; the rest stays final.
+        const expired = lot.expiresAt !== null && op.at >= lot.expiresAt;
+        const own = expired ? 0 : Math.min(left, lot.remainingPoints);
+        if (own > 0) allocations.push({ lotId: lot.id, points: -own });
+        left -= own;
+        totals.reversed += own;
       } else if (this.policy !== 'pending_only') {
         const expired = lot.expiresAt !== null && op.at >= lot.expiresAt;
         const own = expired ? 0 : Math.min(left, lot.remainingPoints);

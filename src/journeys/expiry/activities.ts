@@ -78,8 +78,9 @@ export function createExpiryActivities({ pool, deliveryQueue, channels }: Expiry
     },
 
     /**
-     * Overdue material redemptions cancelled, the set-based expiry (entries keyed per lot), then points_expired per member for the entries
-     * this sweep wrote (their time is the sweep's asOf): id `points_expired.<member>.<asOf>.<channel>`.
+     * Overdue material redemptions cancelled, the set-based expiry (entries keyed per lot), then
+     * points_expired per member for the entries this sweep wrote (recorded with the sweep's asOf as
+     * `created_at`; each is dated at its own expiry instant): id `points_expired.<member>.<asOf>.<channel>`.
      */
     async expireDuePoints(asOf: string): Promise<{ expiredPoints: number; members: number; messages: number }> {
       const at = new Date(asOf);
@@ -94,7 +95,7 @@ export function createExpiryActivities({ pool, deliveryQueue, channels }: Expiry
         const { rows } = await pool.query<{ member_id: string; points: number; balance: number }>(
           `SELECT e.member_id, (-sum(e.amount))::bigint AS points, coalesce(max(b.available), 0)::bigint AS balance
              FROM ledger_entries e LEFT JOIN member_balances b ON b.member_id = e.member_id
-            WHERE e.kind = 'expire' AND e.at = $1 AND e.member_id > $2
+            WHERE e.kind = 'expire' AND e.created_at = $1 AND e.member_id > $2
             GROUP BY e.member_id ORDER BY e.member_id LIMIT $3`,
           [at, after, PAGE],
         );

@@ -39,12 +39,17 @@ export interface MemberState {
   activity: ActivitySummary;
   /** Refunded so far, for each order these events refund. */
   refundedByOrder: ReadonlyMap<string, number>;
-  /** Orders these events refund that have a purchase. */
-  purchasedOrders: ReadonlySet<string>;
+  /** The purchases of the orders these events refund: amount (all purchases of the order) and when the first happened. */
+  purchases: ReadonlyMap<string, OrderPurchase>;
   /** Qualifying points each earn entry of those orders gave, by entry key (= lot id). */
   qualifyingByLot: ReadonlyMap<string, number>;
   /** Stored usage of the limited rule windows these events touch (`usageKey`); absent = none. */
   ruleUsage: ReadonlyMap<string, { fired: number; points: number }>;
+}
+
+export interface OrderPurchase {
+  amount: number;
+  occurredAt: Date;
 }
 
 /** One event to decide; the shell derives the key, id and fingerprint (hashing is its business). */
@@ -240,7 +245,7 @@ class WorkingMember {
   write: MemberWrite;
   readonly refundedByOrder: Map<string, number>;
   readonly refundedOrders = new Set<string>();
-  readonly purchasedOrders: Set<string>;
+  readonly purchases: Map<string, OrderPurchase>;
   readonly qualifyingByLot: Map<string, number>;
   readonly ruleUsage: ReadonlyMap<string, { fired: number; points: number }>;
   tierChanges: TierChangeWrite[] = [];
@@ -257,7 +262,7 @@ class WorkingMember {
     this.summary = read.activity;
     this.write = { id: read.member.id, expectedVersion: read.ledgerVersion, lastActivityAt: null, tier: null, clearGrace: false };
     this.refundedByOrder = new Map(read.refundedByOrder);
-    this.purchasedOrders = new Set(read.purchasedOrders);
+    this.purchases = new Map(read.purchases);
     this.qualifyingByLot = new Map(read.qualifyingByLot);
     this.ruleUsage = read.ruleUsage;
   }
@@ -270,7 +275,7 @@ class WorkingMember {
     const write = { ...this.write };
     const refundedByOrder = new Map(this.refundedByOrder);
     const refundedOrders = new Set(this.refundedOrders);
-    const purchasedOrders = new Set(this.purchasedOrders);
+    const purchases = new Map(this.purchases);
     const qualifyingByLot = new Map(this.qualifyingByLot);
     const tierChanges = this.tierChanges.length;
     return () => {
@@ -280,7 +285,7 @@ class WorkingMember {
       this.write = write;
       replace(this.refundedByOrder, refundedByOrder);
       replace(this.refundedOrders, refundedOrders);
-      replace(this.purchasedOrders, purchasedOrders);
+      replace(this.purchases, purchases);
       replace(this.qualifyingByLot, qualifyingByLot);
       this.tierChanges.length = tierChanges;
     };
@@ -303,7 +308,7 @@ function decideEvent(program: ProgramInForce, state: WorkingMember, event: Event
   let rules: readonly RuleOutcome[] = [];
   let refund: RefundOutcome | undefined;
   if (input.type === 'refund') {
-    refund = applyRefund(state, input, eventId, now);
+    refund = applyRefund(state, input, eventId, occurredAt, now);
   } else {
     rules = applyEarningRules(program, state, input, eventId, occurredAt, now);
   }
@@ -318,7 +323,7 @@ function decideEvent(program: ProgramInForce, state: WorkingMember, event: Event
     entries,
     balance.available,
   );
-  const tier = upgradeTierIfQualified(program, state, now, eventId);
+  const tier = upgradeTierIfQualified(program, state, occurredAt, now, eventId);
   if (!state.write.lastActivityAt || state.write.lastActivityAt < occurredAt) state.write = { ...state.write, lastActivityAt: occurredAt };
 
   const earned = entries.filter((e) => e.kind === 'earn');
@@ -395,20 +400,48 @@ function applyEarningRules(program: ProgramInForce, state: WorkingMember, input:
     });
     if (entry.orderId) state.qualifyingByLot.set(entry.idempotencyKey, entry.qualifyingPoints);
   }
-  if (input.type === 'purchase' && input.orderId) state.purchasedOrders.add(input.orderId);
+  if (input.type === 'purchase' && input.orderId) {
+    const before = state.purchases.get(input.orderId);
+    state.purchases.set(input.orderId, {
+      amount: (before?.amount ?? 0) + (input.amount ?? 0),
+      occurredAt: before && before.occurredAt < occurredAt ? before.occurredAt : occurredAt,
+    });
+  }
   return decision.rules;
 }
 
-function applyRefund(state: WorkingMember, input: EventInput, eventId: string, now: Date): RefundOutcome {
+/**
+ * A refund names an order of the member's and takes back points in proportion to the money
+ * returned. It may not return more money than what remains of the order (422
+ * `refund_exceeds_order`), nor happen before the purchase (422 `refund_before_purchase`). Whether it
+ * falls inside the return window is judged by when it happened (`occurredAt`), not when it arrived.
+ */
+function applyRefund(state: WorkingMember, input: EventInput, eventId: string, occurredAt: Date, now: Date): RefundOutcome {
   const { member, ledger } = state;
   const orderId = input.orderId!;
-  if (!state.purchasedOrders.has(orderId)) throw new LaurelError('unknown_order', `member ${member.id} has no purchase with order ${orderId}`, { status: 422, details: { orderId } });
+  const purchase = state.purchases.get(orderId);
+  if (!purchase) throw new LaurelError('unknown_order', `member ${member.id} has no purchase with order ${orderId}`, { status: 422, details: { orderId } });
+  const refundedBefore = state.refundedByOrder.get(orderId) ?? 0;
+  const remaining = Math.max(0, purchase.amount - refundedBefore);
+  if (input.amount! > remaining) {
+    throw new LaurelError('refund_exceeds_order', `a refund of ${input.amount} exceeds what remains of order ${orderId}: ${remaining} of ${purchase.amount}`, {
+      status: 422,
+      details: { orderId, orderAmount: purchase.amount, refunded: refundedBefore, remaining, requested: input.amount },
+    });
+  }
+  if (occurredAt < purchase.occurredAt) {
+    throw new LaurelError('refund_before_purchase', `the refund happened (${occurredAt.toISOString()}) before order ${orderId} was bought (${purchase.occurredAt.toISOString()})`, {
+      status: 422,
+      details: { orderId, purchasedAt: purchase.occurredAt.toISOString(), occurredAt: occurredAt.toISOString() },
+    });
+  }
   const plan = ledger.refund({
     key: `${eventId}:reverse`,
     orderId,
     amount: input.amount!,
-    refundedBefore: state.refundedByOrder.get(orderId) ?? 0,
+    refundedBefore,
     at: now,
+    returnedAt: occurredAt < now ? occurredAt : now,
     eventId,
     qualifyingByLot: state.qualifyingByLot,
   });
@@ -425,21 +458,27 @@ function applyRefund(state: WorkingMember, input: EventInput, eventId: string, n
   };
 }
 
-/** Upgrades are immediate (possibly several tiers); downgrades wait for the review. */
-function upgradeTierIfQualified(program: ProgramInForce, state: WorkingMember, now: Date, eventId: string): TierOutcome {
+/**
+ * Upgrades are immediate (possibly several tiers); downgrades wait for the review. The new tier
+ * starts when the event happened — a backdated purchase upgrades as of its `occurredAt` — but never
+ * before the member's latest earlier activity (the upgrade cannot predate what completed it),
+ * never before the current tier began, and never in the future.
+ */
+function upgradeTierIfQualified(program: ProgramInForce, state: WorkingMember, occurredAt: Date, now: Date, eventId: string): TierOutcome {
   const { member } = state;
   const decision = decideTier({ program: program.definition, member: { tierId: member.tierId, manualTierId: member.manualTierId }, summary: state.summary });
   const from = member.tierId;
   if (decision.changed) {
-    const nextReview = program.definition.qualification.review.anchor === 'tier_start_date' ? nextReviewAt(program.definition, { joinedAt: member.joinedAt, tierStartedAt: now }, now) : null;
-    state.write = { ...state.write, tier: { tierId: decision.toTierId, startedAt: now, nextReviewAt: nextReview } };
-    state.member = { ...member, tierId: decision.toTierId, tierStartedAt: now, graceUntil: null, nextReviewAt: nextReview ?? member.nextReviewAt };
+    const startedAt = latest(earliest(occurredAt, now), member.tierStartedAt, member.lastActivityAt, state.write.lastActivityAt);
+    const nextReview = program.definition.qualification.review.anchor === 'tier_start_date' ? nextReviewAt(program.definition, { joinedAt: member.joinedAt, tierStartedAt: startedAt }, now) : null;
+    state.write = { ...state.write, tier: { tierId: decision.toTierId, startedAt, nextReviewAt: nextReview } };
+    state.member = { ...member, tierId: decision.toTierId, tierStartedAt: startedAt, graceUntil: null, nextReviewAt: nextReview ?? member.nextReviewAt };
     state.tierChanges.push({
       memberId: member.id,
       fromTier: from,
       toTier: decision.toTierId,
       reason: decision.reason === 'manual_floor' ? 'manual_floor' : 'upgrade',
-      at: now,
+      at: startedAt,
       programVersion: program.version,
       reviewKey: `event:${eventId}`,
     });
@@ -448,4 +487,14 @@ function upgradeTierIfQualified(program: ProgramInForce, state: WorkingMember, n
     state.member = { ...member, graceUntil: null };
   }
   return { from, to: decision.toTierId, changed: decision.changed };
+}
+
+function earliest(a: Date, b: Date): Date {
+  return a < b ? a : b;
+}
+
+function latest(first: Date, ...others: (Date | null)[]): Date {
+  let out = first;
+  for (const d of others) if (d && d > out) out = d;
+  return out;
 }

@@ -124,6 +124,8 @@ export class MemberLedger {
     amount: number;
     refundedBefore: number;
     at: Date;
+    /** When the return happened (default `at`): it decides whether it was inside a lot's window. */
+    returnedAt?: Date;
     eventId: string;
     qualifyingByLot: ReadonlyMap<string, number>;
   }): RefundPlan {
@@ -134,6 +136,7 @@ export class MemberLedger {
       orderId: input.orderId,
       refundAmount: input.amount,
       refundedBefore: input.refundedBefore,
+      ...(input.returnedAt ? { returnedAt: input.returnedAt } : {}),
       lots: this.lotList(),
     });
     for (const outcome of plan.lots) {

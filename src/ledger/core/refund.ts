@@ -13,8 +13,11 @@ import { debtLotId } from './types.js';
  *    the difference to what was already clawed back is taken now, so partial refunds never drift
  *    and a full refund takes back exactly the original points. Flooring favours the member.
  *    Without a known order amount a refund counts as full.
- *  - inside the return window (the lot is still pending): the clawback cancels pending points of
- *    that lot. Pending points were never spendable, so this never touches the balance.
+ *  - inside the return window — the refund *happened* (`returnedAt`, its occurredAt) before the
+ *    lot's `pendingUntil` — the clawback comes from the lot itself: pending points are cancelled
+ *    (they were never spendable, so the balance is untouched); a lot that activated before the
+ *    late-reported refund arrived gives back what it still holds, and what the member already spent
+ *    of it is settled by the policy as after the window.
  *  - after the window, the program's return policy decides:
  *      pending_only   — activated points are final; nothing is reversed (reported as forgiven).
  *      within_balance — reverse from the lot itself, then other spendable lots soonest-expiring
@@ -27,6 +30,8 @@ export interface RefundPlanInput {
   readonly policy: ReturnPolicy;
   readonly memberId: string;
   readonly at: Date;
+  /** When the return happened (the refund's occurredAt, at most `at`); default `at`. */
+  readonly returnedAt?: Date;
   readonly orderId: string;
   /** This refund, in minor units. */
   readonly refundAmount: number;
@@ -71,6 +76,7 @@ export interface RefundPlan {
 
 export function planRefund(input: RefundPlanInput): RefundPlan {
   const { policy, memberId, at, orderId } = input;
+  const returnedAt = input.returnedAt ?? at;
   if (!Number.isSafeInteger(input.refundAmount) || input.refundAmount <= 0) {
     throw new RangeError(`refund amount must be a positive integer, got ${input.refundAmount}`);
   }
@@ -95,7 +101,7 @@ export function planRefund(input: RefundPlanInput): RefundPlan {
     const target = orderAmount !== null && orderAmount > 0 ? mulDivFloor(lot.originalPoints, refundedTotal, orderAmount) : lot.originalPoints;
     const clawback = Math.max(0, target - lot.clawedBackPoints);
     if (clawback === 0) continue;
-    const inside = lot.status === 'pending' && isPendingAt(lot.pendingUntil, at);
+    const inside = isPendingAt(lot.pendingUntil, returnedAt);
     const allocations: LotAllocation[] = [];
     let cancelledPending = 0;
     let reversedFromLot = 0;
@@ -103,14 +109,14 @@ export function planRefund(input: RefundPlanInput): RefundPlan {
     let toDebt = 0;
     let left = clawback;
 
-    if (inside) {
+    if (inside && lot.status === 'pending') {
       cancelledPending = Math.min(left, remaining.get(lot.id) ?? 0);
       if (cancelledPending > 0) {
         allocations.push({ lotId: lot.id, points: -cancelledPending });
         debit(lot.id, cancelledPending);
       }
       left -= cancelledPending;
-    } else if (policy !== 'pending_only') {
+    } else if (inside || policy !== 'pending_only') {
       const own = isExpiredAt(lot.expiresAt, at) ? 0 : Math.min(left, remaining.get(lot.id) ?? 0);
       if (own > 0) {
         allocations.push({ lotId: lot.id, points: -own });
@@ -118,7 +124,7 @@ export function planRefund(input: RefundPlanInput): RefundPlan {
         reversedFromLot = own;
         left -= own;
       }
-      if (left > 0) {
+      if (left > 0 && policy !== 'pending_only') {
         const plan = planConsumption(current().filter((l) => l.memberId === memberId), left, at, new Set([lot.id]));
         for (const allocation of plan.allocations) {
           allocations.push(allocation);

@@ -3,7 +3,8 @@ import { activatePendingPoints, checkLedgerInvariant, expirePoints, ingestEvent,
 import { upsertMember } from '../../../src/members/index.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
-import { publishExample } from '../../support/ledger-fixture.js';
+import { publishExample, publishVariant } from '../../support/ledger-fixture.js';
+import { inactivityExpiresAt } from '../../../src/ledger/core/index.js';
 
 const DAY = 86_400_000;
 
@@ -78,5 +79,25 @@ describe('set-based sweeps: pending activation, expiry, tier review', () => {
     const m = await env.ctx.pool.query(`SELECT tier_id, next_review_at FROM members WHERE id = 'keep'`);
     expect(m.rows[0].tier_id).toBe('gold');
     expect(m.rows[0].next_review_at.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('inactivity expiry: every lot goes at the deadline, and the entries are dated at it', async () => {
+    const inactive = await publishVariant(env, (p) => ({ ...p, expiry: { type: 'inactivity', months: 6 } }));
+    const zones = ['Asia/Tehran', 'America/New_York'];
+    const last = [new Date('2025-01-31T21:30:00Z'), new Date('2025-03-09T06:59:00Z'), new Date('2025-08-31T23:00:00Z')];
+    for (const [z, zone] of zones.entries()) {
+      for (const [k, at] of last.entries()) {
+        const id = `idle-${z}-${k}`;
+        await upsertMember(env.ctx.pool, id, { timeZone: zone }, inactive, 'test');
+        await ingestEvent(env.ctx.pool, { memberId: id, type: 'referral', idempotencyKey: `${id}-r`, occurredAt: at.toISOString() }, { source: 'api', now: at });
+      }
+    }
+    await expirePoints(env.ctx.pool, new Date('2026-06-01T00:00:00Z'));
+    const { rows } = await env.ctx.pool.query<{ member_id: string; at: Date; last: Date }>(
+      `SELECT e.member_id, e.at, m.last_activity_at AS last FROM ledger_entries e JOIN members m ON m.id = e.member_id WHERE e.kind = 'expire' AND e.member_id LIKE 'idle-%' ORDER BY e.member_id`,
+    );
+    expect(rows).toHaveLength(zones.length * last.length);
+    // The program's zone decides (one calendar for the program), as in the pure core.
+    for (const row of rows) expect(row.at).toEqual(inactivityExpiresAt(inactive.expiry, row.last, inactive.timeZone));
   });
 });

@@ -17,7 +17,7 @@ type Step =
   | { kind: 'earn'; points: number; pendingDays: number; expiresInDays: number | null; order: string | null }
   | { kind: 'redeem'; points: number }
   | { kind: 'drain' }
-  | { kind: 'refund'; order: string; amount: number }
+  | { kind: 'refund'; order: string; amount: number; daysLate: number }
   | { kind: 'expire'; all: boolean }
   | { kind: 'adjust'; points: number }
   | { kind: 'activate' };
@@ -26,7 +26,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('earn' as const), points: fc.integer({ min: 1, max: 500 }), pendingDays: fc.constantFrom(0, 0, 0, 3, 14), expiresInDays: fc.option(fc.integer({ min: 1, max: 60 }), { nil: null }), order: fc.option(fc.constantFrom(...ORDERS), { nil: null }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('redeem' as const), points: fc.integer({ min: 1, max: 400 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('drain' as const) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('refund' as const), order: fc.constantFrom(...ORDERS), amount: fc.integer({ min: 1, max: 1_200_000 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('refund' as const), order: fc.constantFrom(...ORDERS), amount: fc.integer({ min: 1, max: 1_200_000 }), daysLate: fc.constantFrom(0, 0, 0, 1, 4, 20) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const), all: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('adjust' as const), points: fc.integer({ min: -300, max: 300 }).filter((n) => n !== 0) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('activate' as const) }) },
@@ -61,7 +61,8 @@ function toOps(steps: readonly [Step, string, number][]): LedgerOp[] {
       case 'drain':
         return { type: 'redeem', key, memberId, at, points: DRAIN };
       case 'refund':
-        return { type: 'refund', key, memberId, at, orderId: step.order, amount: step.amount };
+        // A late report: the goods came back `daysLate` days before the refund was recorded.
+        return { type: 'refund', key, memberId, at, orderId: step.order, amount: step.amount, ...(step.daysLate > 0 ? { occurredAt: new Date(clock - step.daysLate * DAY) } : {}) };
       case 'expire':
         return { type: 'expire', key, memberId, at, mode: step.all ? 'all' : 'due' };
       case 'adjust':

@@ -147,6 +147,22 @@ describe.each(LEDGERS)('%s: refunds', (_, Ledger) => {
     expect(result.refund!.lots.every((l) => l.window === 'outside')).toBe(true);
   });
 
+  it('the return window is judged by when the refund happened, not when it arrived', () => {
+    // Returned on March 10 (inside the window that ends March 15), reported on April 1.
+    const late = { type: 'refund', key: 'late', memberId: 'm', at: t('2025-04-01T00:00:00Z'), orderId: 'o1', amount: 300_000 } as const;
+    const inWindow = purchase(Ledger, 'pending_only').apply({ ...late, occurredAt: t('2025-03-10T00:00:00Z') });
+    expect(inWindow.refund!.lots.every((l) => l.window === 'inside')).toBe(true);
+    expect(inWindow.refund!.totals).toEqual({ clawback: 34, cancelledPending: 0, reversed: 34, toDebt: 0, forgiven: 0 });
+    // The same refund returned after the window: the points are final under pending_only.
+    const afterWindow = purchase(Ledger, 'pending_only').apply({ ...late, occurredAt: t('2025-03-20T00:00:00Z') });
+    expect(afterWindow.refund!.totals).toMatchObject({ reversed: 0, forgiven: 34 });
+    // Returned in the window, but the member spent the points meanwhile: the spent part follows the policy.
+    const spent = purchase(Ledger, 'pending_only');
+    spent.apply({ type: 'redeem', key: 'spend', memberId: 'm', at: t('2025-03-20T00:00:00Z'), points: 50 });
+    expect(spent.apply({ ...late, occurredAt: t('2025-03-10T00:00:00Z') }).refund!.totals).toEqual({ clawback: 34, cancelledPending: 0, reversed: 4, toDebt: 0, forgiven: 30 });
+    spent.invariant();
+  });
+
   it('after the window, pending_only reverses nothing (points are final once active)', () => {
     const ledger = purchase(Ledger, 'pending_only');
     const result = ledger.apply({ type: 'refund', key: 'ref', memberId: 'm', at: t('2025-04-01T00:00:00Z'), orderId: 'o1', amount: 150_000 });
