@@ -1,7 +1,7 @@
-import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CampaignActivities, CampaignPlan, PlanStep } from '../src/journeys/campaigns/activities.js';
 
-const { loadCampaignPlan, recordCampaignStatus } = proxyActivities<CampaignActivities>({
+const { loadCampaignPlan, recordCampaignStatus, revokeCampaignOffers } = proxyActivities<CampaignActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
@@ -23,6 +23,8 @@ export interface CampaignCounters {
   holdout: number;
   queued: number;
   pages: number;
+  /** Offer grants made by the pages (absent in runs that started before offers existed). */
+  granted?: number;
 }
 
 /** What the workflow carries across continue-as-new: the position and the counters, nothing else. */
@@ -66,7 +68,9 @@ const DEFAULT_PAGES_PER_RUN = 100;
  * a send pages through the frozen segment by keyset (each page buckets its members, writes the
  * send records and adds the delivery jobs), a wait sleeps N days, a follow-up pages through the
  * variant members who have not converted. Pause, resume and cancel are signals; a pause holds
- * between pages. The send rate paces pages. Continue-as-new every `pagesPerRun` pages.
+ * between pages. The send rate paces pages. Continue-as-new every `pagesPerRun` pages. Offers
+ * attached to a step are granted by its pages (never to the holdout); a cancelled campaign revokes
+ * the offers it granted.
  */
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignResult> {
   const { campaignId } = input;
@@ -78,7 +82,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     stepStartedMs: null,
     waitUntilMs: null,
     paused: false,
-    counters: { entered: 0, holdout: 0, queued: 0, pages: 0 },
+    counters: { entered: 0, holdout: 0, queued: 0, pages: 0, granted: 0 },
     followUps: 0,
   };
   let cancelled = false;
@@ -104,6 +108,9 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   }
 
   async function finish(outcome: 'completed' | 'cancelled'): Promise<CampaignResult> {
+    // A cancelled campaign takes back what it gave: its offers stop working. Runs that were
+    // cancelled before this existed replay without it.
+    if (outcome === 'cancelled' && patched('campaign-revokes-offers-on-cancel')) await revokeCampaignOffers({ campaignId });
     await recordCampaignStatus({ campaignId, status: outcome });
     return { campaignId, outcome, counters: state.counters, followUps: state.followUps };
   }
@@ -137,6 +144,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         const page = await sendCampaignPage({ campaignId, stepIndex: state.stepIndex, after: state.cursor, limit: pageSize, asOfMs: state.stepStartedMs });
         pagesThisRun += 1;
         state.counters.pages += 1;
+        state.counters.granted = (state.counters.granted ?? 0) + (page.granted ?? 0);
         if (step.kind === 'send') {
           state.counters.entered += page.entered;
           state.counters.holdout += page.holdout;

@@ -132,6 +132,11 @@ export const TierSchema = z.strictObject({
       /** Whole percent added on top of base points of rules that apply the tier bonus. */
       earnBonusPercent: boundedInt(0, 1000).default(0),
       perks: z.array(z.string()).default([]),
+      /**
+       * Offers a member of this tier may hold at once (active, unused, unexpired); a grant beyond
+       * it is skipped. Top tiers want few, high-value offers. Absent = no cap.
+       */
+      maxActiveOffers: positiveInt().optional(),
     })
     .default({ earnBonusPercent: 0, perks: [] }),
 });

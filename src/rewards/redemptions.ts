@@ -6,6 +6,7 @@ import { lotFromRow, type LotRow } from '../ledger/lot-rows.js';
 import { MemberLedger } from '../ledger/core/member-ledger.js';
 import { openMemberLedger, writeMemberLedger } from '../ledger/ledger-write.js';
 import { getMember, type Member } from '../members/index.js';
+import { bestRewardDiscount, recordRewardDiscountUse, returnRewardDiscountUse } from '../offers/reward-discounts.js';
 import { currentProgram, type ProgramVersion } from '../program/store.js';
 import { getReward, type Reward } from './catalog.js';
 
@@ -27,6 +28,8 @@ export interface Redemption {
   /** The catalog price of the quantity, and what was spent (less when an offer discounted it). */
   listPoints: number;
   points: number;
+  /** The reward_discount offer whose price applied, if one did. */
+  offerId: string | null;
   status: RedemptionStatus;
   /** coupon_code rewards: the codes handed out. */
   codes: string[];
@@ -59,6 +62,9 @@ interface RedemptionRow {
   fulfilled_at: Date | null;
   cancelled_at: Date | null;
   cancel_reason: string | null;
+  offer_id: string | null;
+  grant_id: number | null;
+  discounted_units: number | null;
 }
 
 const SELECT_REDEMPTION = `SELECT r.*, w.kind FROM reward_redemptions r JOIN rewards w ON w.id = r.reward_id`;
@@ -73,6 +79,7 @@ function view(r: RedemptionRow): Redemption {
     quantity: r.quantity,
     listPoints: r.list_points,
     points: r.points,
+    offerId: r.offer_id,
     status: r.status,
     codes: r.codes ?? [],
     fulfilBy: iso(r.fulfil_by),
@@ -176,7 +183,9 @@ export async function redeemReward(
 
     const program = await currentProgram(client);
     const listPoints = reward.costPoints * input.quantity;
-    const points = listPoints;
+    // A held reward_discount offer lowers the price of as many units as it has uses left.
+    const discount = await bestRewardDiscount(client, { memberId: member.id, rewardId: reward.id, listUnitPoints: reward.costPoints, quantity: input.quantity, now });
+    const points = discount ? listPoints - discount.units * (reward.costPoints - discount.unitPoints) : listPoints;
     const ledger = await openLedger(client, program, member.id, 'api');
     ledger.prepare(now, `${id}:prepare`);
     try {
@@ -188,6 +197,11 @@ export async function redeemReward(
       throw err;
     }
     const balance = await writeMemberLedger(client, ledger, { lastActivityAt: now });
+    if (discount) {
+      // The redeem entry carries the offer and campaign, so the offer's cost is countable.
+      await client.query(`UPDATE ledger_entries SET offer_id = $2, campaign_id = $3 WHERE idempotency_key = $1`, [id, discount.offerId, discount.campaignId]);
+      await recordRewardDiscountUse(client, { discount, memberId: member.id, redemptionId: id, savedPoints: listPoints - points, now });
+    }
 
     // The units last: the reward row stays locked only until the commit.
     const { rows: taken } = await client.query<{ stock: number | null; redeemed: number }>(
@@ -213,10 +227,28 @@ export async function redeemReward(
     const status: RedemptionStatus = reward.kind === 'material' ? 'requested' : 'completed';
     const fulfilBy = reward.kind === 'material' ? new Date(now.getTime() + reward.fulfilmentDays! * 86_400_000) : null;
     const { rows } = await client.query<RedemptionRow>(
-      `INSERT INTO reward_redemptions (id, member_id, reward_id, quantity, list_points, points, status, codes, fulfil_by, request_fingerprint, actor, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+      `INSERT INTO reward_redemptions (id, member_id, reward_id, quantity, list_points, points, status, codes, fulfil_by, request_fingerprint, actor, created_at, updated_at,
+                                       offer_id, grant_id, discounted_units)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $14, $15, $16)
        RETURNING *, $13::text AS kind`,
-      [id, member.id, reward.id, input.quantity, listPoints, points, status, codes.length > 0 ? codes : null, fulfilBy, fingerprint, input.actor, now, reward.kind],
+      [
+        id,
+        member.id,
+        reward.id,
+        input.quantity,
+        listPoints,
+        points,
+        status,
+        codes.length > 0 ? codes : null,
+        fulfilBy,
+        fingerprint,
+        input.actor,
+        now,
+        reward.kind,
+        discount?.offerId ?? null,
+        discount?.grantId ?? null,
+        discount?.units ?? null,
+      ],
     );
     return { ...view(rows[0]!), balance: { available: balance.available, pending: balance.pending }, replayed: false };
   });
@@ -275,6 +307,7 @@ export async function cancelRedemption(
     if (taken.length > 0) ledger.restore(key, taken.map((t) => ({ lotId: t.lot_id, points: t.points })), now, { rewardId: row.reward_id, actor: input.actor, reason: input.reason });
     const balance = await writeMemberLedger(client, ledger);
     if (row.kind !== 'coupon_code') await client.query(`UPDATE rewards SET redeemed = redeemed - $2, updated_at = now() WHERE id = $1`, [row.reward_id, row.quantity]);
+    if (row.grant_id !== null) await returnRewardDiscountUse(client, { grantId: row.grant_id, redemptionId: row.id, units: row.discounted_units ?? 0, now });
     const { rows } = await client.query<RedemptionRow>(
       `UPDATE reward_redemptions SET status = 'cancelled', cancelled_at = $2, cancelled_by = $3, cancel_reason = $4, cancel_entry_key = $5, updated_at = $2
         WHERE id = $1 RETURNING *, $6::text AS kind`,

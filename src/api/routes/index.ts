@@ -10,6 +10,7 @@ import { registerContestRoutes } from './contests.js';
 import { registerMessageRoutes } from './messages.js';
 import { registerProgramRoutes } from './program.js';
 import { registerRewardRoutes } from './rewards.js';
+import { registerOfferRoutes } from './offers.js';
 import { registerDrawRoutes } from './draws.js';
 import { registerAuditLogRoutes } from './audit-log.js';
 import { registerReportRoutes } from './reports.js';
@@ -22,6 +23,7 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerMessageRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerRewardRoutes(app, ctx);
+  registerOfferRoutes(app, ctx);
   registerSegmentRoutes(app, ctx);
   registerCampaignRoutes(app, ctx);
   registerMissionRoutes(app, ctx);

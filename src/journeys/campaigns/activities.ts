@@ -1,8 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { Queue } from 'bullmq';
-import { withTransaction, type Pool } from '../../db/index.js';
+import { withTransaction, type Pool, type PoolClient } from '../../db/index.js';
 import { enqueueDeliveries, insertSendRecords, type MessageRequest } from '../../messaging/index.js';
 import type { DeliveryJob } from '../../messaging/delivery/queue.js';
+import { campaignStepOffers, grantOffer } from '../../offers/index.js';
+import { currentProgram } from '../../program/store.js';
 import { selectAudiencePage, selectNonConverters } from './audience.js';
 import { assignBucket, campaignBucket } from './buckets.js';
 import { campaignMessageId, templateFor, type CampaignStatus } from './definition.js';
@@ -37,6 +39,8 @@ export interface CampaignPageResult {
   entered: number;
   holdout: number;
   queued: number;
+  /** Offer grants this page made (a retried page makes none). Absent in results recorded before offers. */
+  granted?: number;
 }
 
 function heartbeat(): void {
@@ -47,18 +51,61 @@ function heartbeat(): void {
   }
 }
 
-function campaignRequest(campaign: Campaign, stepIndex: number, memberId: string, variant: string): MessageRequest {
+/** What a campaign message says about the offer the member was granted at that step. */
+export interface MessageOffer {
+  offerId: string;
+  name: string;
+  description: string | null;
+  code: string | null;
+  validUntil: string | null;
+}
+
+/** The `offer` message's variables (any campaign template may use them). */
+function offerVars(offer: MessageOffer): Record<string, string> {
+  const vars: Record<string, string> = { offerName: offer.name };
+  if (offer.description) vars.offerDescription = offer.description;
+  if (offer.code) vars.offerCode = offer.code;
+  if (offer.validUntil) vars.offerValidUntil = offer.validUntil;
+  return vars;
+}
+
+function campaignRequest(campaign: Campaign, stepIndex: number, memberId: string, variant: string, offer?: MessageOffer): MessageRequest {
   const template = templateFor(campaign.definition, stepIndex, variant);
   return {
     id: campaignMessageId(campaign.id, stepIndex, memberId),
     message: template.message,
     channel: campaign.definition.channel,
     memberId,
-    vars: template.vars,
+    vars: offer ? { ...template.vars, ...offerVars(offer) } : template.vars,
     category: 'marketing',
     campaignId: campaign.id,
+    offerId: offer?.offerId ?? null,
     requestedBy: `campaign:${campaign.id}`,
   };
+}
+
+/**
+ * Grants the step's offers to the members it reaches (in the page's transaction: a retried page
+ * grants nothing twice and finds the same codes). Returns, per member, the offer its message names
+ * (the first attached offer it holds).
+ */
+async function grantStepOffers(client: PoolClient, campaign: Campaign, stepIndex: number, targets: readonly { memberId: string; variant: string }[], now: Date): Promise<{ offers: Map<string, MessageOffer>; granted: number }> {
+  const offers = await campaignStepOffers(client, campaign.id, stepIndex);
+  const byMember = new Map<string, MessageOffer>();
+  if (offers.length === 0 || targets.length === 0) return { offers: byMember, granted: 0 };
+  const program = (await currentProgram(client)).definition;
+  let granted = 0;
+  for (const offer of offers) {
+    const reached = targets.filter((t) => offer.campaignVariants === null || offer.campaignVariants.includes(t.variant));
+    const result = await grantOffer(client, offer, reached, { campaignId: campaign.id, stepIndex, source: 'campaign', now, program });
+    granted += result.grants.filter((g) => g.created).length;
+    for (const g of result.grants) {
+      if (byMember.has(g.memberId)) continue;
+      const ends = [g.expiresAt, offer.validUntil].filter((t): t is Date => t !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+      byMember.set(g.memberId, { offerId: offer.id, name: offer.name, description: offer.definition.description ?? null, code: g.code, validUntil: ends?.toISOString() ?? null });
+    }
+  }
+  return { offers: byMember, granted };
 }
 
 /**
@@ -110,6 +157,15 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       }
     },
 
+    /**
+     * When the campaign is cancelled, the offers it granted stop working (their past uses stay
+     * counted); a completed campaign's offers run their course. Idempotent.
+     */
+    async revokeCampaignOffers(input: { campaignId: string }): Promise<{ revoked: number }> {
+      const { rowCount } = await pool.query(`UPDATE offer_grants SET revoked_at = now() WHERE campaign_id = $1 AND revoked_at IS NULL`, [input.campaignId]);
+      return { revoked: rowCount ?? 0 };
+    },
+
     /** One page of a send step: buckets, campaign members and send records in one transaction, then the jobs. */
     async sendCampaignPage(input: CampaignPageInput): Promise<CampaignPageResult> {
       const campaign = await getCampaign(pool, input.campaignId);
@@ -123,6 +179,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
         return { memberId, bucket, ...assignBucket(bucket, d.holdoutPercent, d.variants) };
       });
       const sends = assigned.filter((a) => !a.holdout);
+      let granted = 0;
       if (assigned.length > 0) {
         await withTransaction(pool, async (client) => {
           await client.query(
@@ -130,23 +187,33 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
              SELECT $1, * FROM unnest($2::text[], $3::int[], $4::boolean[], $5::text[]) ON CONFLICT (campaign_id, member_id) DO NOTHING`,
             [campaign.id, assigned.map((a) => a.memberId), assigned.map((a) => a.bucket), assigned.map((a) => a.holdout), assigned.map((a) => a.variant)],
           );
-          await insertSendRecords(client, sends.map((a) => campaignRequest(campaign, input.stepIndex, a.memberId, a.variant!)));
+          // The holdout is never among the targets: it gets neither the message nor the offer.
+          const step = await grantStepOffers(client, campaign, input.stepIndex, sends.map((a) => ({ memberId: a.memberId, variant: a.variant! })), new Date());
+          granted = step.granted;
+          await insertSendRecords(client, sends.map((a) => campaignRequest(campaign, input.stepIndex, a.memberId, a.variant!, step.offers.get(a.memberId))));
         });
         heartbeat();
       }
       const last = ids.length === input.limit ? ids[ids.length - 1]! : null;
       await enqueuePageRange(deps, campaign.id, input.stepIndex, input.after, last);
-      return { nextCursor: last, entered: assigned.length, holdout: assigned.length - sends.length, queued: sends.length };
+      return { nextCursor: last, entered: assigned.length, holdout: assigned.length - sends.length, queued: sends.length, granted };
     },
   };
 
   async function sendFollowUpPage(campaign: Campaign, input: CampaignPageInput): Promise<CampaignPageResult> {
     const targets = await selectNonConverters(pool, campaign, input.after, input.limit, new Date(input.asOfMs));
     heartbeat();
-    if (targets.length > 0) await insertSendRecords(pool, targets.map((t) => campaignRequest(campaign, input.stepIndex, t.memberId, t.variant)));
+    let granted = 0;
+    if (targets.length > 0) {
+      await withTransaction(pool, async (client) => {
+        const step = await grantStepOffers(client, campaign, input.stepIndex, targets, new Date());
+        granted = step.granted;
+        await insertSendRecords(client, targets.map((t) => campaignRequest(campaign, input.stepIndex, t.memberId, t.variant, step.offers.get(t.memberId))));
+      });
+    }
     const last = targets.length === input.limit ? targets[targets.length - 1]!.memberId : null;
     await enqueuePageRange(deps, campaign.id, input.stepIndex, input.after, last);
-    return { nextCursor: last, entered: 0, holdout: 0, queued: targets.length };
+    return { nextCursor: last, entered: 0, holdout: 0, queued: targets.length, granted };
   }
 }
 

@@ -113,32 +113,37 @@ export interface InboxItem {
   body: string;
   createdAt: Date;
   readAt: Date | null;
+  /** The offer a campaign message carries (see GET /v1/members/:id/offers). */
+  offerId: string | null;
 }
 
 export async function listInbox(pool: Pool, memberId: string, options: { limit: number; unreadOnly?: boolean }): Promise<{ items: InboxItem[]; unread: number }> {
   const [items, unread] = await Promise.all([
-    pool.query<{ message_id: string; title: string; body: string; created_at: Date; read_at: Date | null }>(
-      `SELECT message_id, title, body, created_at, read_at FROM inbox_items WHERE member_id = $1 AND ($2::boolean IS NOT TRUE OR read_at IS NULL)
-        ORDER BY created_at DESC, message_id DESC LIMIT $3`,
+    pool.query<{ message_id: string; title: string; body: string; created_at: Date; read_at: Date | null; offer_id: string | null }>(
+      `SELECT i.message_id, i.title, i.body, i.created_at, i.read_at, m.offer_id FROM inbox_items i JOIN messages m ON m.id = i.message_id
+        WHERE i.member_id = $1 AND ($2::boolean IS NOT TRUE OR i.read_at IS NULL)
+        ORDER BY i.created_at DESC, i.message_id DESC LIMIT $3`,
       [memberId, options.unreadOnly ?? false, options.limit],
     ),
     pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM inbox_items WHERE member_id = $1 AND read_at IS NULL`, [memberId]),
   ]);
   return {
-    items: items.rows.map((r) => ({ id: r.message_id, title: r.title, body: r.body, createdAt: r.created_at, readAt: r.read_at })),
+    items: items.rows.map((r) => ({ id: r.message_id, title: r.title, body: r.body, createdAt: r.created_at, readAt: r.read_at, offerId: r.offer_id })),
     unread: unread.rows[0]?.n ?? 0,
   };
 }
 
 /** Idempotent: reading a read message keeps its first read time. */
 export async function markInboxRead(pool: Pool, memberId: string, messageId: string): Promise<InboxItem> {
-  const { rows } = await pool.query<{ message_id: string; title: string; body: string; created_at: Date; read_at: Date | null }>(
-    `UPDATE inbox_items SET read_at = coalesce(read_at, now()) WHERE member_id = $1 AND message_id = $2 RETURNING message_id, title, body, created_at, read_at`,
+  const { rows } = await pool.query<{ message_id: string; title: string; body: string; created_at: Date; read_at: Date | null; offer_id: string | null }>(
+    `UPDATE inbox_items i SET read_at = coalesce(i.read_at, now()) FROM messages m
+      WHERE i.member_id = $1 AND i.message_id = $2 AND m.id = i.message_id
+      RETURNING i.message_id, i.title, i.body, i.created_at, i.read_at, m.offer_id`,
     [memberId, messageId],
   );
   const r = rows[0];
   if (!r) throw new NotFoundError('message_not_found', `member ${memberId} has no inbox message ${messageId}`, { messageId });
-  return { id: r.message_id, title: r.title, body: r.body, createdAt: r.created_at, readAt: r.read_at };
+  return { id: r.message_id, title: r.title, body: r.body, createdAt: r.created_at, readAt: r.read_at, offerId: r.offer_id };
 }
 
 /** Adds (or widens to `all`) a suppression. */

@@ -25,6 +25,8 @@ export interface MessageRequest {
   /** Defaults to the registry kind of the message. */
   category?: MessageCategory;
   campaignId?: string | null;
+  /** A campaign message that carries an offer links to it (the inbox shows the link). */
+  offerId?: string | null;
   requestedBy?: string | null;
 }
 
@@ -39,8 +41,8 @@ function categoryOf(request: MessageRequest): MessageCategory {
 export async function insertSendRecords(db: Pool | PoolClient, requests: readonly MessageRequest[]): Promise<string[]> {
   if (requests.length === 0) return [];
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO messages (id, channel, kind, member_id, recipient, vars, category, campaign_id, requested_by)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::text[])
+    `INSERT INTO messages (id, channel, kind, member_id, recipient, vars, category, campaign_id, requested_by, offer_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::text[])
      ON CONFLICT (id) DO NOTHING RETURNING id`,
     [
       requests.map((r) => r.id),
@@ -52,6 +54,7 @@ export async function insertSendRecords(db: Pool | PoolClient, requests: readonl
       requests.map(categoryOf),
       requests.map((r) => r.campaignId ?? null),
       requests.map((r) => r.requestedBy ?? null),
+      requests.map((r) => r.offerId ?? null),
     ],
   );
   return rows.map((r) => r.id);

@@ -186,6 +186,19 @@ const definitions: MessageDefinition[] = [
     },
   },
   {
+    name: 'offer',
+    kind: 'marketing',
+    description: 'A campaign step gives the member an offer; its name, code and end are filled in from the grant.',
+    channels: ['email', 'sms', 'inbox'],
+    variables: {
+      offerName: text('The offer as the marketer named it (filled in from the grant)', false),
+      offerDescription: text('What it gives, in the marketer\'s words', false),
+      offerCode: text('The personal coupon code (coupon offers)', false),
+      offerValidUntil: date('Until when it can be used', false),
+    },
+    sample: { offerName: 'Double points this weekend', offerDescription: 'Every purchase earns twice the points until Sunday night.', offerCode: 'SPRING7KQ2M9XD4', offerValidUntil: '2026-11-22T20:30:00Z' },
+  },
+  {
     name: 'winback_offer',
     kind: 'marketing',
     description: 'Win-back journey after a demotion or a long quiet spell.',

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../../src/cli/runtime.js';
 import { CampaignDefinitionSchema, launchCampaign, saveCampaign } from '../../../src/journeys/campaigns/index.js';
+import { OfferDefinitionSchema, putOffer } from '../../../src/offers/index.js';
+import { currentProgram } from '../../../src/program/store.js';
 import { listMail } from '../../support/mailbox.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
-import { seedMembers, spawnDeliveryWorker, waitFor, type WorkerProcess } from '../messaging/support/fixtures.js';
+import { publishReferenceProgram, seedMembers, spawnDeliveryWorker, waitFor, type WorkerProcess } from '../messaging/support/fixtures.js';
 
 const COUNT = 1500;
 const TIERS = ['bronze', 'silver', 'gold', 'diamond'];
@@ -50,7 +52,7 @@ describe('a campaign survives SIGKILLed workers', () => {
     await env?.cleanup();
   });
 
-  it('the journeys worker is SIGKILLed mid-send and the delivery worker kills itself after an SMTP accept; after restarts every audience member has exactly one message, the holdout none', async () => {
+  it('the journeys worker is SIGKILLed mid-send and the delivery worker kills itself after an SMTP accept; after restarts every audience member has exactly one message and one coupon (its code in the mail), the holdout none', async () => {
     const domain = `${env.id}-crash.test`;
     const members = Array.from({ length: COUNT }, (_, i) => ({
       id: `crash-${String(i).padStart(5, '0')}`,
@@ -64,11 +66,15 @@ describe('a campaign survives SIGKILLed workers', () => {
     const definition = CampaignDefinitionSchema.parse({
       name: 'Crash test',
       segment: { attribute: { key: 'cohort', op: 'eq', value: 'crash' } },
-      variants: [{ key: 'a', percent: 100, template: { message: 'winback_offer', vars: { bonusPoints: 500, spendThreshold: { amountMinor: '2000000', currency: 'IRT' }, offerEndsAt: '2026-12-04T20:29:59Z' } } }],
+      variants: [{ key: 'a', percent: 100, template: { message: 'offer', vars: {} } }],
       holdoutPercent: 10,
       sendRatePerSecond: 250,
     });
     await saveCampaign(env.ctx.pool, { id: 'crash', definition, actor: 'test' });
+    // The step gives a personal coupon: issued once per member whatever is killed and retried.
+    await publishReferenceProgram(env.ctx.pool);
+    const coupon = OfferDefinitionSchema.parse({ kind: 'coupon', name: 'Crash coupon', campaign: { id: 'crash' }, coupon: { discount: { type: 'percent', percent: 15 }, codes: { source: 'generated', prefix: 'CR-' } } });
+    await putOffer(env.ctx.pool, { id: 'crash-coupon', definition: coupon, program: (await currentProgram(env.ctx.pool)).definition, actor: 'test' });
 
     let journeys = await spawnJourneysWorker(env);
     children.push(journeys);
@@ -110,6 +116,21 @@ describe('a campaign survives SIGKILLed workers', () => {
     const wrong = members.filter((m, i) => (counts.get(`crash-${i}@${domain}`) ?? 0) !== (holdout.has(m.id) ? 0 : 1));
     expect(wrong.map((m) => m.id)).toEqual([]);
     expect([...counts.values()].reduce((s, n) => s + n, 0)).toBe(COUNT - holdout.size);
+
+    // One coupon per audience member, none for the holdout, and each mail carries its member's code.
+    const { rows: grants } = await env.ctx.pool.query<{ member_id: string; code: string }>(
+      `SELECT g.member_id, c.code FROM offer_grants g JOIN offer_codes c ON c.grant_id = g.id WHERE g.offer_id = 'crash-coupon'`,
+    );
+    expect(grants.length).toBe(COUNT - holdout.size);
+    expect(grants.filter((g) => holdout.has(g.member_id))).toEqual([]);
+    const codeOf = new Map(grants.map((g) => [g.member_id, g.code]));
+    const mails = await listMail(env.stack.mailboxUrl);
+    const missingCode = members.filter((m, i) => {
+      if (holdout.has(m.id)) return false;
+      const mail = mails.find((x) => x.to.some((t) => t.address === `crash-${i}@${domain}`));
+      return !mail?.text?.includes(codeOf.get(m.id)!);
+    });
+    expect(missingCode.map((m) => m.id)).toEqual([]);
 
     journeys.child.kill('SIGTERM');
     delivery.child.kill('SIGTERM');

@@ -17,7 +17,7 @@ import {
 const source = new FileTemplateSource();
 
 describe('built-in messages', () => {
-  it('the registry lists the eleven messages of the issue', () => {
+  it('the registry lists the eleven messages of the issue, and the offer message campaigns give offers with', () => {
     expect([...BUILT_IN_MESSAGES].sort()).toEqual(
       [
         'welcome',
@@ -31,6 +31,7 @@ describe('built-in messages', () => {
         'contest_result',
         'draw_won',
         'winback_offer',
+        'offer',
       ].sort(),
     );
   });
