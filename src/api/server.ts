@@ -6,6 +6,7 @@ import { registerAuthentication } from './auth.js';
 import { registerMetrics } from './metrics.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { registerRoutes } from './routes/index.js';
+import { registerWebPages } from './web-pages.js';
 
 /** What the API needs from the process: the shared connections and the configuration. */
 export type ApiContext = Omit<AppContext, 'close' | 'urls'>;
@@ -33,5 +34,6 @@ export async function buildServer(ctx: ApiContext): Promise<FastifyInstance> {
   registerAuthentication(app, { pool: ctx.pool, memberTokenSecret: ctx.config.memberTokenSecret });
   registerRoutes(app, ctx);
   (await import('./routes/winback.js')).registerWinbackRoutes(app, ctx);
+  registerWebPages(app, ctx.config.web);
   return app;
 }

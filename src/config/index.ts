@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
 
@@ -54,6 +55,12 @@ const envSchema = z.object({
   DRAW_KEY: z.string().min(32, 'expected at least 32 characters').optional(),
   DRAND_RELAY_URL: z.string().url().default('https://api.drand.sh'),
   DRAND_EXTRA_CHAINS: z.string().optional(),
+  // Web pages (web/): where the build is, and who may frame the member widget.
+  WEB_DIR: z.string().optional(),
+  WIDGET_FRAME_ANCESTORS: z
+    .string()
+    .regex(/^(\*|'none'|'self'|(https?:\/\/[^\s;,]+)( https?:\/\/[^\s;,]+)*)$/, "expected *, 'none', 'self' or space-separated origins such as https://shop.example")
+    .default('*'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -81,6 +88,15 @@ export interface LaurelConfig {
   memberTokenTtlSeconds: number;
   messaging: MessagingSettings;
   draws: DrawSettings;
+  web: WebSettings;
+}
+
+/** The console, widget and draw pages, built from web/ and served by the api role. */
+export interface WebSettings {
+  /** The Vite build (web/dist): pages under console/, widget/, draw/ and assets/. */
+  dir: string;
+  /** CSP frame-ancestors of /widget: the sites that may embed it. */
+  widgetFrameAncestors: string;
 }
 
 /** Settings of the prize draws. */
@@ -179,6 +195,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
       drandRelayUrl: e.DRAND_RELAY_URL,
       extraDrandChains: e.DRAND_EXTRA_CHAINS,
       publishDir: `${e.LAUREL_DATA_DIR}/draws`,
+    },
+    web: {
+      dir: e.WEB_DIR ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
+      widgetFrameAncestors: e.WIDGET_FRAME_ANCESTORS,
     },
   };
 }

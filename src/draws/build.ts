@@ -6,10 +6,11 @@ import type { DrandChain } from './drand.js';
 import { assertDrandRoundAfter, drandRandomness, findDrandChain, KNOWN_DRAND_CHAINS, verifyDrandSignature } from './drand.js';
 import type { DrawOutcome, TicketBook } from './drawing.js';
 import { runDraw } from './drawing.js';
+import { outcomeRecords } from './replay.js';
 import type { FrozenEntries } from './entries.js';
 import { serializeLeaves } from './leaves-file.js';
 import { entriesRoot } from './merkle.js';
-import type { DrawAuditRecord, DrawCommitRecord, DrawSlotRecord, DrawStepRecord } from './record.js';
+import type { DrawAuditRecord, DrawCommitRecord } from './record.js';
 import { AUDIT_RECORD_FORMAT, DrawCommitRecordSchema, LEAVES_FORMAT } from './record.js';
 import { ALGORITHM, deriveSeed } from './seed.js';
 import type { PrizeSpec } from './slots.js';
@@ -105,34 +106,6 @@ export function checkRandomness(commit: DrawCommitRecord, reveal: RevealInput, c
     secret,
     evidence: { drand: drandEvidence, secret: commit.randomness.secret_commitment ? toHex(secret) : null },
   };
-}
-
-/** Turns the loop's outcome into the step and slot lists of the audit record. */
-export function outcomeRecords(outcome: DrawOutcome, entries: FrozenEntries): { steps: DrawStepRecord[]; slots: DrawSlotRecord[] } {
-  const steps = outcome.steps.map((s) => ({
-    c: s.c,
-    x: s.x.toString(),
-    slot: s.slot,
-    outcome: s.outcome,
-    t: s.t === null ? null : s.t.toString(),
-    pid: s.entry === null ? null : entries.pidHexAt(s.entry),
-  }));
-  const slots = outcome.slots.map(({ slot, winner }) => ({
-    slot: slot.slot,
-    kind: slot.kind,
-    prize_id: slot.prizeId,
-    reserve_rank: slot.reserveRank,
-    winner: winner
-      ? {
-          c: winner.c,
-          t: winner.t.toString(),
-          pid: entries.pidHexAt(winner.entry),
-          w: entries.weightAt(winner.entry).toString(),
-          start: entries.startAt(winner.entry).toString(),
-        }
-      : null,
-  }));
-  return { steps, slots };
 }
 
 /** Replays section 5 for a commit, its entries and a seed. */

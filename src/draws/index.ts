@@ -49,7 +49,10 @@ export {
 export type { LeavesProblem } from './leaves-file.js';
 export { serializeLeaves, LeavesReader } from './leaves-file.js';
 export type { CommitInput, RevealInput, DrawFilesInput, DrawFiles } from './build.js';
-export { buildCommitRecord, checkRandomness, buildDrawFiles, leavesSha256, drawForCommit, outcomeRecords } from './build.js';
+export { buildCommitRecord, checkRandomness, buildDrawFiles, leavesSha256, drawForCommit } from './build.js';
+export type { EntryLookup, ReplayMismatch } from './replay.js';
+export { outcomeRecords, compareReplay } from './replay.js';
+export { drawLoop, type DrawLoopInput } from './draw-loop.js';
 export type { DrawSummary, VerifyResult, VerifyOptions } from './verify.js';
 export { verifyDraw } from './verify.js';
 export type { MemberProofResult } from './member-proof.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { U64_MAX } from './bytes.js';
-import { ALGORITHM } from './seed.js';
+import { ALGORITHM } from './algorithm.js';
 
 /**
  * The JSON files a draw publishes. All byte strings are lower-case hex; u64 values (T, tickets,

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors/index.js';
+import { ALGORITHM } from './algorithm.js';
 import { lp, utf8 } from './bytes.js';
 
-export const ALGORITHM = 'LAUREL-DRAW-v1';
+export { ALGORITHM };
 
 /** seed = H(utf8("LAUREL-DRAW-v1") ‖ lp(utf8(draw_id)) ‖ root ‖ lp(R) ‖ lp(s)); R and s may be empty. */
 export function deriveSeed(drawId: string, root: Uint8Array, drandRandomness: Uint8Array, secret: Uint8Array): Buffer {

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { LaurelError } from '../errors/index.js';
 import { fromHex } from './bytes.js';
-import { checkRandomness, drawForCommit, outcomeRecords } from './build.js';
+import { checkRandomness, drawForCommit } from './build.js';
+import { compareReplay, outcomeRecords } from './replay.js';
 import type { DrandChain } from './drand.js';
 import { KNOWN_DRAND_CHAINS } from './drand.js';
 import type { FrozenEntries } from './entries.js';
 import { LeavesReader } from './leaves-file.js';
-import type { DrawAuditRecord, DrawSlotRecord, DrawStepRecord } from './record.js';
+import type { DrawAuditRecord, DrawSlotRecord } from './record.js';
 import { describeSchemaError, DrawAuditRecordSchema } from './record.js';
 import { ALGORITHM, deriveSeed } from './seed.js';
 
@@ -120,15 +121,9 @@ export async function verifyDraw(
     if (err instanceof LaurelError) return fail(err.code, err.message);
     throw err;
   }
-  const replay = outcomeRecords(outcome, entries);
-  const stepProblem = compareSteps(record.steps, replay.steps);
-  if (stepProblem) return stepProblem;
-  const slotProblem = compareSlots(record.slots, replay.slots);
-  if (slotProblem) return slotProblem;
-  if (record.exhausted_at_slot !== outcome.exhaustedAtSlot) {
-    return fail('exhaustion_mismatch', `the record says slots are empty from ${String(record.exhausted_at_slot)}, the replay from ${String(outcome.exhaustedAtSlot)}`);
-  }
-  return { ok: true, summary: summarize(record, entries, replay.slots) };
+  const mismatch = compareReplay(record, outcome, entries);
+  if (mismatch) return mismatch;
+  return { ok: true, summary: summarize(record, entries, outcomeRecords(outcome, entries).slots) };
 }
 
 function compareEvidence(record: DrawAuditRecord, expected: DrawAuditRecord['evidence']): VerifyResult | null {
@@ -137,56 +132,6 @@ function compareEvidence(record: DrawAuditRecord, expected: DrawAuditRecord['evi
   if (got && want) {
     if (got.chain_hash !== want.chain_hash) return fail('drand_chain_mismatch', `the evidence is from chain ${got.chain_hash}, the commit names ${want.chain_hash}`);
     if (got.randomness !== want.randomness) return fail('drand_randomness_mismatch', `the round's randomness is SHA-256(signature) = ${want.randomness}, the record says ${got.randomness}`);
-  }
-  return null;
-}
-
-function describeStep(s: DrawStepRecord): string {
-  if (s.outcome === 'range') return `counter ${s.c} x=${s.x} rejected (range) for slot ${s.slot}`;
-  const what = s.outcome === 'winner' ? 'wins' : 'rejected (max_wins)';
-  return `counter ${s.c} x=${s.x} t=${String(s.t)} pid ${String(s.pid)} ${what} for slot ${s.slot}`;
-}
-
-function sameStep(a: DrawStepRecord, b: DrawStepRecord): boolean {
-  return a.c === b.c && a.x === b.x && a.slot === b.slot && a.outcome === b.outcome && a.t === b.t && a.pid === b.pid;
-}
-
-function compareSteps(recorded: readonly DrawStepRecord[], replayed: readonly DrawStepRecord[]): VerifyResult | null {
-  const n = Math.max(recorded.length, replayed.length);
-  for (let i = 0; i < n; i++) {
-    const r = recorded[i];
-    const p = replayed[i];
-    if (!r && p) return fail('step_missing', `step ${i}: the replay consumes ${describeStep(p)}, the record ends`);
-    if (r && !p) return fail('step_extra', `step ${i}: the record lists ${describeStep(r)}, the replay had ended`);
-    if (r && p && !sameStep(r, p)) return fail('step_mismatch', `step ${i}: the record says ${describeStep(r)}; the replay gives ${describeStep(p)}`);
-  }
-  return null;
-}
-
-function describeSlot(s: DrawSlotRecord): string {
-  const label = s.kind === 'prize' ? `prize ${String(s.prize_id)}` : `reserve ${String(s.reserve_rank)}`;
-  if (!s.winner) return `slot ${s.slot} (${label}) empty`;
-  return `slot ${s.slot} (${label}) won by pid ${s.winner.pid} with t=${s.winner.t} at counter ${s.winner.c} (w=${s.winner.w}, start=${s.winner.start})`;
-}
-
-function sameSlot(a: DrawSlotRecord, b: DrawSlotRecord): boolean {
-  if (a.slot !== b.slot || a.kind !== b.kind || a.prize_id !== b.prize_id || a.reserve_rank !== b.reserve_rank) return false;
-  if (!a.winner || !b.winner) return a.winner === b.winner;
-  const x = a.winner;
-  const y = b.winner;
-  return x.c === y.c && x.t === y.t && x.pid === y.pid && x.w === y.w && x.start === y.start;
-}
-
-function compareSlots(recorded: readonly DrawSlotRecord[], replayed: readonly DrawSlotRecord[]): VerifyResult | null {
-  const n = Math.max(recorded.length, replayed.length);
-  for (let i = 0; i < n; i++) {
-    const r = recorded[i];
-    const p = replayed[i];
-    if (!r && p) return fail('slot_missing', `slot ${i}: the replay has ${describeSlot(p)}, the record ends`);
-    if (r && !p) return fail('slot_extra', `slot ${i}: the record lists ${describeSlot(r)}, which the rules do not have`);
-    if (r && p && !sameSlot(r, p)) {
-      return fail('slot_mismatch', `the record says ${describeSlot(r)}; the replay gives ${describeSlot(p)}`);
-    }
   }
   return null;
 }

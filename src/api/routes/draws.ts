@@ -107,6 +107,10 @@ export function registerDrawRoutes(app: FastifyInstance, ctx: ApiContext): void 
 
   // ---- public: no authentication ----
 
+  app.get('/v1/public/drand-chains', { schema: { tags: ['draws'], summary: 'Public: the drand chains this Laurel accepts (pinned public chains and DRAND_EXTRA_CHAINS), with their public keys', security: [] } }, async () => {
+    return { chains: deps().chains };
+  });
+
   app.get('/v1/public/draws/:id', { schema: { tags: ['draws'], summary: 'Public: the rules, the commit record and (after the draw) the audit record' } }, async (request) => {
     const { id } = parseInput(DrawParams, request.params, 'params', 'invalid_draw_id');
     return publicView(await getDraw(ctx.pool, id));

@@ -68,6 +68,8 @@ export function registerDevCommand(program: Command): void {
         roles.push(api);
         out('ready');
         out(`  API          ${api.url}   (OpenAPI docs: ${api.url}/docs)`);
+        out(`  Console      ${api.url}/console   (sign in with the admin key below)`);
+        out(`  Widget       ${api.url}/widget    (a member token from POST /v1/members/:id/tokens)`);
         if (stack.temporalUiUrl) out(`  Temporal UI  ${stack.temporalUiUrl}`);
         if (stack.mailboxUrl) out(`  Mailbox      ${stack.mailboxUrl}`);
         out(`  PostgreSQL   ${stack.databaseUrl}`);

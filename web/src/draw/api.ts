@@ -1,0 +1,4 @@
+import { ApiClient } from '../shared/api/client.js';
+
+/** The draw page is public: no credential at all. */
+export const publicApi = new ApiClient();

@@ -1,0 +1,38 @@
+/**
+ * Response and request types of the public API, taken from the server's own modules (the same
+ * zod schemas and types the handlers and the OpenAPI document use). JSON turns Dates into ISO
+ * strings; Json<T> says so.
+ */
+import type { DrawDefinition, DrawInput } from '../../../../src/journeys/draws/definition.js';
+import type { DrawRecord } from '../../../../src/journeys/draws/store.js';
+import type { AuditLogEntry, AuditChainResult } from '../../../../src/draws/audit-log.js';
+import type { DrandChain } from '../../../../src/draws/drand-chains.js';
+import type { MemberProof } from '../../../../src/draws/record.js';
+
+export type Json<T> = T extends Date
+  ? string
+  : T extends bigint
+    ? string
+    : T extends readonly (infer U)[]
+      ? Json<U>[]
+      : T extends object
+        ? { [K in keyof T]: Json<T[K]> }
+        : T;
+
+/** GET /v1/public/draws/:id */
+export type PublicDraw = Json<Pick<DrawRecord, 'id' | 'name' | 'status' | 'rulesHash' | 'entryStartsAt' | 'entryEndsAt' | 'commit' | 'audit' | 'voidReason'>> & {
+  rules: Json<DrawDefinition>;
+};
+
+/** GET /v1/public/draws/:id/audit-log */
+export interface PublicDrawAuditLog {
+  entries: AuditLogEntry[];
+  chain: AuditChainResult;
+}
+
+/** GET /v1/public/drand-chains */
+export interface PublicDrandChains {
+  chains: DrandChain[];
+}
+
+export type { DrawInput, MemberProof, DrandChain };

@@ -1,0 +1,81 @@
+import type { Locale } from './catalogue.js';
+
+/**
+ * Numbers and dates as the reader expects them: fa uses Persian digits and the Persian (Solar
+ * Hijri) calendar, en uses Western digits and the Gregorian calendar. Points and money are
+ * integers everywhere (no floats), so formatting never rounds.
+ */
+export const INTL_LOCALE: Record<Locale, string> = { en: 'en-GB', fa: 'fa-IR-u-ca-persian-nu-arabext' };
+
+export interface Formatter {
+  locale: Locale;
+  number(n: number | bigint | string): string;
+  percent(numerator: number, denominator: number): string;
+  date(value: string | Date | null | undefined, timeZone?: string): string;
+  dateTime(value: string | Date | null | undefined, timeZone?: string): string;
+  /** A YYYY-MM-DD calendar day (no time zone shift) in the reader's calendar. */
+  day(isoDay: string): string;
+  money(minor: number | string, currency: string): string;
+}
+
+const cache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+
+function dateFormat(locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|d|${JSON.stringify(options)}`;
+  let f = cache.get(key) as Intl.DateTimeFormat | undefined;
+  if (!f) cache.set(key, (f = new Intl.DateTimeFormat(INTL_LOCALE[locale], options)));
+  return f;
+}
+
+function numberFormat(locale: Locale, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const key = `${locale}|n|${JSON.stringify(options)}`;
+  let f = cache.get(key) as Intl.NumberFormat | undefined;
+  if (!f) cache.set(key, (f = new Intl.NumberFormat(INTL_LOCALE[locale], options)));
+  return f;
+}
+
+function toDate(value: string | Date): Date | null {
+  const d = typeof value === 'string' ? new Date(value) : value;
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export function createFormatter(locale: Locale): Formatter {
+  return {
+    locale,
+    number(n) {
+      if (typeof n === 'string') {
+        if (!/^-?\d+$/.test(n)) return n;
+        return numberFormat(locale).format(BigInt(n));
+      }
+      return numberFormat(locale).format(n);
+    },
+    percent(numerator, denominator) {
+      if (denominator === 0) return '—';
+      return numberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(numerator / denominator);
+    },
+    date(value, timeZone) {
+      const d = value ? toDate(value) : null;
+      if (!d) return '—';
+      return dateFormat(locale, { dateStyle: 'medium', ...(timeZone ? { timeZone } : {}) }).format(d);
+    },
+    dateTime(value, timeZone) {
+      const d = value ? toDate(value) : null;
+      if (!d) return '—';
+      return dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(d);
+    },
+    day(isoDay) {
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDay);
+      if (!m) return isoDay;
+      const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12));
+      return dateFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+    },
+    money(minor, currency) {
+      const value = typeof minor === 'string' ? Number(minor) : minor;
+      try {
+        return numberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 0 }).format(value);
+      } catch {
+        return `${numberFormat(locale).format(value)} ${currency}`;
+      }
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { defineMessages } from '../catalogue.js';
+
+/** Strings every page shows: chrome, states, and the API's problem codes in words. */
+export const common = defineMessages({
+  'app.name': { en: 'Laurel', fa: 'لورل' },
+  'locale.switch': { en: 'فارسی', fa: 'English' },
+  'locale.switchLabel': { en: 'Show this page in Persian', fa: 'نمایش این صفحه به انگلیسی' },
+  'state.loading': { en: 'Loading…', fa: 'در حال بارگذاری…' },
+  'state.empty': { en: 'Nothing here yet.', fa: 'هنوز چیزی اینجا نیست.' },
+  'state.retry': { en: 'Try again', fa: 'دوباره تلاش کنید' },
+  'action.copy': { en: 'Copy', fa: 'رونوشت' },
+  'action.copied': { en: 'Copied', fa: 'رونوشت شد' },
+  'action.close': { en: 'Close', fa: 'بستن' },
+  'action.save': { en: 'Save', fa: 'ذخیره' },
+  'action.cancel': { en: 'Cancel', fa: 'انصراف' },
+  'action.download': { en: 'Download', fa: 'دریافت' },
+  'action.more': { en: 'Load more', fa: 'بیشتر' },
+  'problem.title': { en: 'That did not work', fa: 'انجام نشد' },
+  'problem.fieldIssues': { en: 'What to fix:', fa: 'چه چیزی را باید اصلاح کرد:' },
+  'problem.network_error': { en: 'The server could not be reached. Check your connection and try again.', fa: 'دسترسی به سرور ممکن نشد. اتصال خود را بررسی کنید و دوباره تلاش کنید.' },
+  'problem.unauthorized': { en: 'You are not signed in, or your sign-in has expired.', fa: 'وارد نشده‌اید یا اعتبار ورود شما به پایان رسیده است.' },
+  'problem.forbidden': { en: 'Your role may not do this.', fa: 'نقش شما اجازهٔ این کار را ندارد.' },
+  'problem.insufficient_balance': { en: 'Not enough points for this.', fa: 'امتیاز کافی برای این کار ندارید.' },
+  'problem.unknown_member': { en: 'No member has this id.', fa: 'عضوی با این شناسه وجود ندارد.' },
+  'problem.route_not_found': { en: 'This page asked the server for something it does not have.', fa: 'این صفحه چیزی از سرور خواست که وجود ندارد.' },
+  'problem.draw_not_found': { en: 'There is no draw with this id.', fa: 'قرعه‌کشی‌ای با این شناسه وجود ندارد.' },
+  'problem.draw_not_frozen': { en: 'The entries of this draw have not been committed yet.', fa: 'شرکت‌کنندگان این قرعه‌کشی هنوز ثبت و تعهد نشده‌اند.' },
+  'problem.draw_not_drawn': { en: 'This draw has not been drawn yet.', fa: 'این قرعه‌کشی هنوز انجام نشده است.' },
+  'problem.invalid_request': { en: 'Some of what was sent is not valid.', fa: 'بخشی از اطلاعات ارسال‌شده معتبر نیست.' },
+  'problem.internal_error': { en: 'The server failed unexpectedly; the error has been logged.', fa: 'خطای پیش‌بینی‌نشده‌ای در سرور رخ داد و ثبت شد.' },
+  'problem.rate_limited': { en: 'Too many requests; wait a moment and try again.', fa: 'درخواست‌ها بیش از حد است؛ کمی صبر کنید و دوباره تلاش کنید.' },
+  'problem.technical': { en: 'Details', fa: 'جزئیات' },
+});
