@@ -124,7 +124,8 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 export async function buildWeb(options: { ifChanged?: boolean; quiet?: boolean } = {}): Promise<{ built: boolean; pages: PageBudget[] }> {
   const hash = inputsHash();
-  if (options.ifChanged && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash) {
+  const skip = process.env.LAUREL_SKIP_WEB_BUILD === '1' && existsSync(join(DIST, 'budget.json'));
+  if (options.ifChanged && existsSync(STAMP) && (skip || readFileSync(STAMP, 'utf8') === hash)) {
     return { built: false, pages: JSON.parse(readFileSync(join(DIST, 'budget.json'), 'utf8')) as PageBudget[] };
   }
   const t0 = Date.now();

@@ -134,7 +134,7 @@ describe('public draw page /draws/:id', () => {
     await screenshot(page, 'draw-en');
 
     await switchLocale(page, 'fa');
-    expect(await page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+    expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
     // Persian digits: N = 6 entries is shown as ۶.
     expect(await page.getByTestId('commit-n').innerText()).toBe('۶');
     await page.getByTestId('verify-published').click();

@@ -88,19 +88,16 @@ export interface AxeViolation {
 export async function expectAccessible(page: Page, label: string): Promise<void> {
   axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target })) }));
-  });
+  // A string, evaluated in the page (this file is type-checked without the DOM library).
+  const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
   const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(blocking, `${label}: ${JSON.stringify(blocking, null, 1)}`).toEqual([]);
 }
 
 /** Switches the page's language with its own button and waits for the direction to change. */
 export async function switchLocale(page: Page, locale: 'en' | 'fa'): Promise<void> {
-  const current = await page.evaluate(() => document.documentElement.lang);
-  if (current === locale) return;
+  if ((await page.locator('html').getAttribute('lang')) === locale) return;
   await page.locator('.locale-switch').click();
-  await page.waitForFunction((l) => document.documentElement.lang === l, locale);
+  await page.locator(`html[lang="${locale}"]`).waitFor({ state: 'attached' });
 }
