@@ -13,7 +13,8 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-const ConsentSchema = z.strictObject({
+/** Consent per channel and message kind; marketing needs an explicit opt-in (messaging policies). */
+export const ConsentSchema = z.strictObject({
   email: z.strictObject({ marketing: z.boolean().optional(), transactional: z.boolean().optional() }).optional(),
   sms: z.strictObject({ marketing: z.boolean().optional(), transactional: z.boolean().optional() }).optional(),
   inbox: z.strictObject({ marketing: z.boolean().optional(), transactional: z.boolean().optional() }).optional(),

@@ -5,7 +5,7 @@ import { requestWelcome } from '../messaging/store/send-records.js';
 import { baseTier } from '../program/index.js';
 import type { ProgramDefinition } from '../program/index.js';
 import { nextReviewAt } from '../tiers/index.js';
-import type { Member, MemberInput } from './schema.js';
+import type { Consent, Member, MemberInput } from './schema.js';
 
 interface MemberRow {
   id: string;
@@ -139,4 +139,55 @@ export async function upsertMember(
     await appendAudit(client, { actor, action: row.inserted ? 'member.create' : 'member.update', subject: `member:${id}`, before: before ?? null, after: member });
     return { member, created: row.inserted };
   });
+}
+
+/**
+ * Sets the given consent flags and keeps the others: `{sms: {marketing: false}}` changes SMS
+ * marketing only (PUT /v1/members/:id merges per channel, this merges per flag). Audit logged.
+ */
+export async function updateConsent(pool: Pool, id: string, change: Consent, actor: string): Promise<Member> {
+  return await withTransaction(pool, async (client) => {
+    const before = await getMember(client, id, true);
+    const consent: Consent = structuredClone(before.consent ?? {});
+    for (const channel of ['email', 'sms', 'inbox'] as const) {
+      const flags = change[channel];
+      if (flags) consent[channel] = { ...(consent[channel] ?? {}), ...flags };
+    }
+    const { rows } = await client.query<MemberRow>(`UPDATE members SET consent = $2, updated_at = now() WHERE id = $1 RETURNING ${MEMBER_COLUMNS}`, [id, JSON.stringify(consent)]);
+    const member = memberFromRow(rows[0]!);
+    await appendAudit(client, { actor, action: 'member.consent', subject: `member:${id}`, before: { consent: before.consent }, after: { consent: member.consent } });
+    return member;
+  });
+}
+
+export interface MemberSearch {
+  /** An e-mail address, an E.164 phone number, or the start of a member id. Empty: every member. */
+  q?: string;
+  limit: number;
+  /** Keyset cursor: the last id of the previous page. */
+  after?: string;
+}
+
+/** Members by id order, found through an index whatever the table's size (console search). */
+export async function searchMembers(pool: Pool, search: MemberSearch): Promise<{ items: Member[]; nextAfter: string | null }> {
+  const q = search.q?.trim() ?? '';
+  const params: unknown[] = [search.limit + 1, search.after ?? null];
+  let where = 'true';
+  if (q.includes('@')) {
+    params.push(q.toLowerCase());
+    where = `lower(email) = $3 AND email IS NOT NULL`;
+  } else if (/^\+\d+$/.test(q)) {
+    params.push(q);
+    where = `phone = $3`;
+  } else if (q !== '') {
+    params.push(`${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where = `id LIKE $3`;
+  }
+  const { rows } = await pool.query<MemberRow>(
+    `SELECT ${MEMBER_COLUMNS} FROM members WHERE ${where} AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $1`,
+    params,
+  );
+  const more = rows.length > search.limit;
+  const items = rows.slice(0, search.limit).map(memberFromRow);
+  return { items, nextAfter: more ? items[items.length - 1]!.id : null };
 }

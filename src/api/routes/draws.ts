@@ -17,11 +17,12 @@ import {
   listDraws,
   loadEntries,
   memberDrawEntry,
+  memberDraws,
   revealDrawSecret,
   type DrawControlDeps,
   type DrawRecord,
 } from '../../journeys/draws/index.js';
-import { MemberIdSchema } from '../../members/index.js';
+import { getMember, MemberIdSchema } from '../../members/index.js';
 import { authorize } from '../auth.js';
 import { jsonSchema } from '../openapi.js';
 import type { ApiContext } from '../server.js';
@@ -97,6 +98,13 @@ export function registerDrawRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const principal = authorize(request, ['admin', 'member'], { memberId });
     const result = await buyDrawTickets(ctx.pool, { drawId: id, memberId, quantity: body.quantity, idempotencyKey: body.idempotencyKey, actor: actorOf(principal) });
     return reply.code(result.replayed ? 200 : 201).send({ drawId: id, memberId, ...result });
+  });
+
+  app.get('/v1/members/:memberId/draws', { schema: { tags: ['draws'], summary: "The member's draws: frozen entries with tickets and wins, and open draws they may enter (member token: own only)" } }, async (request) => {
+    const { memberId } = parseInput(z.strictObject({ memberId: MemberIdSchema }), request.params, 'params', 'invalid_member_id');
+    authorize(request, ['admin', 'marketer', 'member'], { memberId });
+    await getMember(ctx.pool, memberId);
+    return { items: await memberDraws(ctx.pool, memberId) };
   });
 
   app.get('/v1/members/:memberId/draws/:id/entry', { schema: { tags: ['draws'], summary: "The member's frozen entry (pid, tickets, block) and Merkle inclusion proof" } }, async (request) => {

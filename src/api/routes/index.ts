@@ -14,6 +14,7 @@ import { registerOfferRoutes } from './offers.js';
 import { registerDrawRoutes } from './draws.js';
 import { registerAuditLogRoutes } from './audit-log.js';
 import { registerReportRoutes } from './reports.js';
+import { registerMeRoutes } from './me.js';
 
 /** Every route group registers here; one file per concern in this folder. */
 export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -31,4 +32,5 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerDrawRoutes(app, ctx);
   registerAuditLogRoutes(app, ctx);
   registerReportRoutes(app, ctx);
+  registerMeRoutes(app);
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actorOf, issueMemberToken } from '../../auth/index.js';
 import { adjustPoints, ledgerPage, memberSummary } from '../../ledger/index.js';
-import { getMember, MemberIdSchema, MemberInputSchema, upsertMember } from '../../members/index.js';
+import { ConsentSchema, getMember, MemberIdSchema, MemberInputSchema, searchMembers, updateConsent, upsertMember } from '../../members/index.js';
 import { currentProgram } from '../../program/store.js';
 import { authorize } from '../auth.js';
 import { ValidationError } from '../../errors/index.js';
@@ -22,6 +22,12 @@ const AdjustmentBody = z.strictObject({
   expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 
+const SearchQuery = z.strictObject({
+  q: z.string().max(254).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  after: MemberIdSchema.optional(),
+});
+
 export function idempotencyHeader(headers: Record<string, unknown>): string | undefined {
   const value = headers['idempotency-key'];
   return typeof value === 'string' && value.length > 0 && value.length <= 200 ? value : undefined;
@@ -36,6 +42,28 @@ export function registerMemberRoutes(app: FastifyInstance, ctx: ApiContext): voi
     const { member, created } = await upsertMember(ctx.pool, id, input, program.definition, actorOf(principal));
     return reply.code(created ? 201 : 200).send(member);
   });
+
+  app.get(
+    '/v1/members',
+    { schema: { tags: ['members'], summary: 'Find members: ?q= an e-mail, an E.164 phone or the start of a member id (none: all); id order, keyset paging with ?after=<last id>' } },
+    async (request) => {
+      authorize(request, ['admin', 'marketer']);
+      const query = parseInput(SearchQuery, request.query, 'query');
+      return await searchMembers(ctx.pool, { limit: query.limit, ...(query.q ? { q: query.q } : {}), ...(query.after ? { after: query.after } : {}) });
+    },
+  );
+
+  app.put(
+    '/v1/members/:id/consent',
+    { schema: { tags: ['members'], summary: 'Set consent flags per channel (marketing, transactional); others keep their value. A member token may set its own.', body: jsonSchema(ConsentSchema) } },
+    async (request) => {
+      const { id } = parseInput(MemberParams, request.params, 'params', 'invalid_member_id');
+      const principal = authorize(request, ['admin', 'marketer', 'member'], { memberId: id });
+      const change = parseInput(ConsentSchema, request.body ?? {});
+      const member = await updateConsent(ctx.pool, id, change, actorOf(principal));
+      return { memberId: member.id, consent: member.consent };
+    },
+  );
 
   app.get('/v1/members/:id', { schema: { tags: ['members'], summary: 'A member' } }, async (request) => {
     const { id } = parseInput(MemberParams, request.params, 'params', 'invalid_member_id');

@@ -20,3 +20,4 @@ export { drawSettingsFrom } from './settings.js';
 export { createDrawActivities, type DrawActivities, type DrawActivityDeps } from './activities.js';
 export { defineDraw, ensureDrawWorkflow, closeDrawEntries, revealDrawSecret, buyDrawTickets, memberDrawEntry, type DrawControlDeps, type MemberDrawEntry } from './control.js';
 export { exportDraw, type ExportedDraw } from './export.js';
+export { memberDraws, type MemberDrawView } from './member-draws.js';
