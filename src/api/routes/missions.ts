@@ -43,9 +43,29 @@ function enrollmentView(e: EnrollmentRecord) {
   };
 }
 
+/** One enrollment period as the API shows it. */
+export type EnrollmentView = ReturnType<typeof enrollmentView>;
+
 function missionView(m: MissionRecord) {
   return { id: m.id, name: m.name, status: m.status, createdAt: m.createdAt.toISOString(), definition: m.definition };
 }
+
+/** GET /v1/members/:id/missions: one item. */
+function memberMissionView(m: MissionRecord, mine: EnrollmentRecord[], now: number) {
+  const current = mine.find((e) => e.startsAt.getTime() <= now && now < e.endsAt.getTime()) ?? null;
+  return {
+    id: m.id,
+    name: m.name,
+    description: m.definition.description ?? null,
+    goal: m.definition.goal,
+    rewardPoints: m.definition.rewardPoints,
+    enrollment: m.definition.enrollment,
+    current: current ? enrollmentView(current) : null,
+    history: mine.filter((e) => e !== current).map(enrollmentView),
+  };
+}
+
+export type MemberMissionView = ReturnType<typeof memberMissionView>;
 
 export function registerMissionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/v1/missions', { schema: { tags: ['missions'], summary: 'Define a mission (challenge)', body: jsonSchema(MissionInputSchema) } }, async (request, reply) => {
@@ -93,21 +113,6 @@ export function registerMissionRoutes(app: FastifyInstance, ctx: ApiContext): vo
       if (enrollments.some((e) => e.missionId === m.id)) shown.push(m);
       else if (m.status === 'active' && inAudience(m.definition.audience, member) && (await inSegment(ctx.pool, m.definition.segment, id, new Date(now)))) shown.push(m);
     }
-    return {
-      missions: shown.map((m) => {
-        const mine = enrollments.filter((e) => e.missionId === m.id);
-        const current = mine.find((e) => e.startsAt.getTime() <= now && now < e.endsAt.getTime()) ?? null;
-        return {
-          id: m.id,
-          name: m.name,
-          description: m.definition.description ?? null,
-          goal: m.definition.goal,
-          rewardPoints: m.definition.rewardPoints,
-          enrollment: m.definition.enrollment,
-          current: current ? enrollmentView(current) : null,
-          history: mine.filter((e) => e !== current).map(enrollmentView),
-        };
-      }),
-    };
+    return { missions: shown.map((m) => memberMissionView(m, enrollments.filter((e) => e.missionId === m.id), now)) };
   });
 }

@@ -8,6 +8,14 @@ import type { DrawRecord } from '../../../../src/journeys/draws/store.js';
 import type { AuditLogEntry, AuditChainResult } from '../../../../src/draws/audit-log.js';
 import type { DrandChain } from '../../../../src/draws/drand-chains.js';
 import type { MemberProof } from '../../../../src/draws/record.js';
+import type { MemberDrawView } from '../../../../src/journeys/draws/member-draws.js';
+import type { MemberSummary } from '../../../../src/ledger/summary.js';
+import type { RedemptionResult } from '../../../../src/ledger/redeem.js';
+import type { Consent, Member } from '../../../../src/members/schema.js';
+import type { InboxItem } from '../../../../src/messaging/store/queries.js';
+import type { Reward } from '../../../../src/program/schema.js';
+import type { MemberMissionView, EnrollmentView } from '../../../../src/api/routes/missions.js';
+import type { MemberDrawEntry } from '../../../../src/journeys/draws/control.js';
 
 export type Json<T> = T extends Date
   ? string
@@ -36,3 +44,17 @@ export interface PublicDrandChains {
 }
 
 export type { DrawInput, MemberProof, DrandChain };
+
+/** GET /v1/me */
+export type Me = { kind: 'member'; role: 'member'; memberId: string } | { kind: 'key'; role: 'admin' | 'marketer' | 'ingest' | 'partner'; name: string; keyId: string; partnerId: string | null };
+
+export type MemberView = Json<Member>;
+export type MemberSummaryView = Json<MemberSummary>;
+export type MissionItem = Json<MemberMissionView>;
+export type Enrollment = Json<EnrollmentView>;
+export type RewardItem = Reward;
+export type Redemption = RedemptionResult;
+export type InboxMessage = Json<InboxItem>;
+export type MemberDraw = MemberDrawView;
+export type DrawEntry = Json<MemberDrawEntry>;
+export type { Consent };
