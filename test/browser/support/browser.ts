@@ -71,6 +71,9 @@ const SCREENSHOTS = join(PROJECT_ROOT, '.laurel', 'screenshots');
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
+  // Message previews render in frames: wait until each has loaded, or it shows blank.
+  for (const frame of page.frames()) await frame.waitForLoadState('load').catch(() => undefined);
+  await page.evaluate('document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => r(true))))');
   await page.screenshot({ path, fullPage: true });
   return path;
 }

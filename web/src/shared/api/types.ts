@@ -16,6 +16,19 @@ import type { InboxItem } from '../../../../src/messaging/store/queries.js';
 import type { Reward } from '../../../../src/program/schema.js';
 import type { MemberMissionView, EnrollmentView } from '../../../../src/api/routes/missions.js';
 import type { MemberDrawEntry } from '../../../../src/journeys/draws/control.js';
+import type { Campaign } from '../../../../src/journeys/campaigns/store.js';
+import type { CampaignStats } from '../../../../src/journeys/campaigns/stats.js';
+import type { CampaignDefinitionInput } from '../../../../src/journeys/campaigns/definition.js';
+import type { SavedSegment } from '../../../../src/segments/store.js';
+import type { SegmentPreview } from '../../../../src/segments/preview.js';
+import type { Segment } from '../../../../src/segments/schema.js';
+import type { LedgerEntryView } from '../../../../src/ledger/summary.js';
+import type { MessageStats, MessageView } from '../../../../src/messaging/store/queries.js';
+import type { RenderedMessage } from '../../../../src/messaging/templates/types.js';
+import type { ProgramDefinition } from '../../../../src/program/schema.js';
+import type { WinbackReport } from '../../../../src/journeys/winback/report.js';
+import type { AuditLogEntryView } from '../../../../src/audit/read.js';
+import type { LeaderboardEntry } from '../../../../src/journeys/contests/leaderboard.js';
 
 export type Json<T> = T extends Date
   ? string
@@ -58,3 +71,17 @@ export type InboxMessage = Json<InboxItem>;
 export type MemberDraw = MemberDrawView;
 export type DrawEntry = Json<MemberDrawEntry>;
 export type { Consent };
+
+export type CampaignView = Json<Campaign> & { workflowId: string | null };
+export type CampaignStatsView = CampaignStats;
+export type { CampaignDefinitionInput, Segment };
+export type SegmentView = Json<SavedSegment>;
+export type SegmentPreviewView = Json<SegmentPreview>;
+export type LedgerPage = { entries: LedgerEntryView[]; next: number | null };
+export type MessageItem = Json<MessageView>;
+export type MessageCounts = MessageStats;
+export type Rendered = RenderedMessage;
+export type ProgramView = { version: number; createdAt: string; createdBy: string; definition: ProgramDefinition };
+export type WinbackReportView = Json<WinbackReport>;
+export type AuditEntry = Json<AuditLogEntryView>;
+export type LeaderboardRow = LeaderboardEntry;

@@ -1,0 +1,169 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adjustPoints } from '../../src/ledger/index.js';
+import { listMail } from '../support/mailbox.js';
+import { apiKey, publishExample } from '../support/ledger-fixture.js';
+import { createTestEnv, type TestEnv } from '../support/test-env.js';
+import { seedMembers } from '../integration/messaging/support/fixtures.js';
+import { collectConsoleErrors, expectAccessible, launchBrowser, screenshot, switchLocale, type BrowserSession } from './support/browser.js';
+import { startWebStack, type WebStack } from './support/web-stack.js';
+
+/**
+ * A marketer signs in, finds a member, builds a segment with a live count, previews the
+ * templates of every tier and language (gold fa right to left), launches an A/B campaign, the
+ * mail arrives in MailDev, and the funnel chart shows it. Every page passes axe in en and fa.
+ */
+const TIERS = ['bronze', 'silver', 'gold', 'diamond'];
+const WINBACK_VARS = { bonusPoints: 500, spendThreshold: { amountMinor: '2000000', currency: 'IRT' }, offerEndsAt: '2026-12-04T20:29:59Z', previousTier: 'gold' };
+
+describe('marketer console /console', () => {
+  let env: TestEnv;
+  let web: WebStack;
+  let browser: BrowserSession;
+  let marketer: string;
+  let admin: string;
+  let domain: string;
+
+  beforeAll(async () => {
+    env = await createTestEnv({ QUIET_HOURS: 'off', FREQUENCY_CAPS: '{}', NOTIFY_CHANNELS: 'inbox' });
+    await publishExample(env, 'reference');
+    domain = `${env.id}-console.test`;
+    await seedMembers(
+      env.ctx.pool,
+      Array.from({ length: 6 }, (_, i) => ({
+        id: `shopper-${i}`,
+        email: `shopper-${i}@${domain}`,
+        firstName: i % 2 ? 'Sara' : 'Sam',
+        locale: i % 2 ? 'fa' : 'en',
+        tier: TIERS[i % 4]!,
+        attributes: { cohort: env.id },
+        consent: { email: { marketing: true } },
+      })),
+    );
+    await adjustPoints(env.ctx.pool, { memberId: 'shopper-1', points: 750, reason: 'welcome', idempotencyKey: 'seed-1', actor: 'test' });
+    web = await startWebStack(env);
+    marketer = await apiKey(env, 'marketer');
+    admin = await apiKey(env, 'admin');
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await env?.cleanup();
+  });
+
+  async function signIn(page: Page, key: string): Promise<void> {
+    await page.goto(`${web.baseUrl}/console`);
+    await page.locator('#api-key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Console sections' }).waitFor();
+  }
+
+  it('a marketer builds a segment, previews gold fa, launches an A/B campaign; the mail arrives and the funnel shows it', async () => {
+    const page = await browser.context.newPage();
+    const errors = collectConsoleErrors(page);
+    await page.goto(`${web.baseUrl}/console`);
+    await expectAccessible(page, 'console sign-in');
+    await signIn(page, marketer);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await expectAccessible(page, 'dashboard');
+    await screenshot(page, 'console-dashboard-en');
+
+    // Members: search by e-mail, open the member.
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.locator('#member-q').fill(`SHOPPER-1@${domain.toUpperCase()}`);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.getByTestId('member-row').count()).toBe(1);
+    await page.getByRole('link', { name: 'shopper-1' }).click();
+    await expect.poll(() => page.getByTestId('member-available').innerText()).toBe('750');
+    await page.getByTestId('ledger-row').first().waitFor();
+    await expectAccessible(page, 'member page');
+    await screenshot(page, 'console-member-en');
+
+    // Segments: attribute cohort = this run, live count 6, save.
+    await page.getByRole('link', { name: 'Segments' }).click();
+    const condition = page.getByTestId('condition').first();
+    await condition.locator('select').first().selectOption('attribute');
+    await condition.locator('input[id$="-key"]').fill('cohort');
+    await condition.locator('input[id$="-aval"]').fill(env.id);
+    await expect.poll(() => page.getByTestId('audience-count').innerText(), { timeout: 15_000 }).toBe('6 members');
+    await page.locator('#seg-id').fill('console-cohort');
+    await page.locator('#seg-name').fill('Console cohort');
+    await page.getByRole('button', { name: 'Save segment' }).click();
+    await page.getByText('Saved as console-cohort.').waitFor();
+    await expectAccessible(page, 'segments');
+    await screenshot(page, 'console-segments-en');
+
+    // Campaign: A/B, both variants the win-back offer with its variables.
+    await page.getByRole('link', { name: 'Campaigns' }).click();
+    await page.getByRole('link', { name: 'New campaign' }).click();
+    await page.locator('#c-id').fill('console-ab');
+    await page.locator('#c-name').fill('Yalda A/B');
+    await page.locator('#c-segment').selectOption('console-cohort');
+    await page.locator('#c-holdout').fill('0');
+    for (const i of [0, 1]) await page.locator(`#v-${i}-vars`).fill(JSON.stringify(WINBACK_VARS));
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('heading', { name: 'Yalda A/B' }).waitFor();
+    await page.getByRole('button', { name: 'Preview every tier and language' }).click();
+    await expect.poll(() => page.getByTestId('campaign-audience').innerText()).toContain('6 members');
+    const goldFa = page.locator('[data-testid="template-preview"][data-tier="gold"][data-locale="fa"]').first();
+    await goldFa.waitFor();
+    expect(await goldFa.locator('.subject').getAttribute('dir')).toBe('rtl');
+    expect(await goldFa.locator('header').innerText()).toContain('winback_offer/email');
+    await expectAccessible(page, 'campaign preview');
+    await screenshot(page, 'console-campaign-preview-en');
+
+    await page.getByRole('button', { name: 'Launch' }).click();
+    await expect
+      .poll(
+        async () => {
+          const cells = await page.locator('[data-testid="stats-row"] td[data-stat="sent"]').allInnerTexts();
+          return cells.reduce((n, c) => n + Number(c.replace(/,/g, '')), 0);
+        },
+        { timeout: 90_000, interval: 1000 },
+      )
+      .toBe(6);
+    const mails = (await listMail(env.stack.mailboxUrl)).filter((m) => m.to.some((to) => to.address.endsWith(`@${domain}`)));
+    expect(mails).toHaveLength(6);
+    await page.getByTestId('funnel-chart').waitFor();
+    await page.getByText('Chart data as a table').click();
+    expect(await page.getByTestId('funnel-table').innerText()).toMatch(/Variant a/);
+    await expectAccessible(page, 'campaign results');
+    await screenshot(page, 'console-campaign-en');
+
+    await switchLocale(page, 'fa');
+    expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
+    await page.getByTestId('stats-table').waitFor();
+    await expectAccessible(page, 'campaign results fa');
+    await screenshot(page, 'console-campaign-fa');
+    await page.getByRole('link', { name: 'داشبورد' }).click();
+    await expectAccessible(page, 'dashboard fa');
+    await screenshot(page, 'console-dashboard-fa');
+    await page.getByRole('link', { name: 'بخش‌بندی مخاطبان' }).click();
+    await page.getByTestId('condition').first().waitFor();
+    await expectAccessible(page, 'segments fa');
+    await screenshot(page, 'console-segments-fa');
+    await switchLocale(page, 'en');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows API problems in words, with the field path', async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, admin);
+    await page.goto(`${web.baseUrl}/console/members/shopper-1`);
+    await page.locator('#adj-points').fill('10');
+    await page.locator('#adj-reason').fill('x');
+    await page.getByRole('button', { name: 'Adjust' }).click();
+    const problem = page.locator('.problem[data-code="invalid_request"]');
+    await problem.waitFor();
+    expect(await problem.innerText()).toContain('body.reason');
+    for (const path of ['/missions', '/contests', '/draws', '/rewards', '/templates', '/reports', '/audit']) {
+      await page.goto(`${web.baseUrl}/console${path}`);
+      await page.locator('h1').first().waitFor();
+      await expectAccessible(page, `console ${path}`);
+    }
+    await page.close();
+  });
+});

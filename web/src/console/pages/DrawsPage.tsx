@@ -1,0 +1,68 @@
+import { useState } from 'preact/hooks';
+import type { PublicDraw } from '../../shared/api/types.js';
+import { useAction, useLoad } from '../../shared/api/use-api.js';
+import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
+import { useI18n } from '../../shared/i18n/i18n.js';
+import { useConsole } from '../session.js';
+
+/** Draws with their public page; admins close the entry window early and reveal the operator secret. */
+export function DrawsPage() {
+  const { api, isAdmin } = useConsole();
+  const { t, fmt } = useI18n();
+  const list = useLoad((signal) => api.get<{ items: PublicDraw[] }>('/v1/draws', undefined, { signal }), [], { refreshMs: 10_000 });
+  const [secret, setSecret] = useState<Record<string, string>>({});
+  const act = useAction((id: string, action: 'close' | 'reveal') =>
+    api.post(`/v1/draws/${encodeURIComponent(id)}/${action}`, action === 'reveal' ? { secret: secret[id] ?? '' } : {}).then(() => list.reload()),
+  );
+  return (
+    <>
+      <div class="page-head">
+        <h1>{t('nav.draws')}</h1>
+      </div>
+      <ProblemNotice error={list.error ?? act.error} onRetry={list.reload} />
+      <section class="card">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('common.name')}</th>
+              <th scope="col">{t('common.status')}</th>
+              <th scope="col">{t('common.to')}</th>
+              <th scope="col">{t('common.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(list.data?.items ?? []).map((d) => (
+              <tr key={d.id}>
+                <td>
+                  <a href={`/draws/${encodeURIComponent(d.id)}`}>{d.name}</a>
+                </td>
+                <td>
+                  <span class="badge neutral">{d.status}</span>
+                </td>
+                <td>{fmt.dateTime(d.entryEndsAt)}</td>
+                <td class="row">
+                  {isAdmin && d.status === 'open' ? (
+                    <button type="button" class="button secondary" disabled={act.busy} onClick={() => void act.run(d.id, 'close')}>
+                      {t('action.close')}
+                    </button>
+                  ) : null}
+                  {isAdmin && d.status === 'frozen' && d.rules.randomness.secretCommitment ? (
+                    <>
+                      <label class="sr-only" for={`secret-${d.id}`}>
+                        secret
+                      </label>
+                      <input id={`secret-${d.id}`} dir="ltr" placeholder="secret (hex)" value={secret[d.id] ?? ''} onInput={(e) => setSecret({ ...secret, [d.id]: (e.currentTarget as HTMLInputElement).value })} />
+                      <button type="button" class="button secondary" disabled={act.busy} onClick={() => void act.run(d.id, 'reveal')}>
+                        reveal
+                      </button>
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}

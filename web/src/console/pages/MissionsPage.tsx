@@ -1,0 +1,49 @@
+import { useLoad } from '../../shared/api/use-api.js';
+import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
+import { useI18n } from '../../shared/i18n/i18n.js';
+import type { Json } from '../../shared/api/types.js';
+import type { MissionDefinition } from '../../../../src/journeys/missions/definition.js';
+import { useConsole } from '../session.js';
+
+type Mission = { id: string; name: string; status: string; createdAt: string; definition: Json<MissionDefinition> };
+
+export function MissionsPage() {
+  const { api } = useConsole();
+  const { t, fmt } = useI18n();
+  const list = useLoad((signal) => api.get<{ missions: Mission[] }>('/v1/missions', undefined, { signal }), []);
+  return (
+    <>
+      <div class="page-head">
+        <h1>{t('nav.missions')}</h1>
+      </div>
+      <p class="muted">{t('placeholder.soon')}</p>
+      <ProblemNotice error={list.error} onRetry={list.reload} />
+      <section class="card">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('common.name')}</th>
+              <th scope="col">{t('common.status')}</th>
+              <th scope="col" class="num">
+                {t('common.points')}
+              </th>
+              <th scope="col">{t('common.created')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(list.data?.missions ?? []).map((m) => (
+              <tr key={m.id}>
+                <td>
+                  {m.name} <code class="small">{m.id}</code>
+                </td>
+                <td>{m.status}</td>
+                <td class="num">{fmt.number(m.definition.rewardPoints)}</td>
+                <td>{fmt.date(m.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}

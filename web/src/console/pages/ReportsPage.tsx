@@ -1,0 +1,55 @@
+import type { WinbackReportView } from '../../shared/api/types.js';
+import { withQuery } from '../../shared/api/client.js';
+import { useLoad } from '../../shared/api/use-api.js';
+import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
+import { useI18n } from '../../shared/i18n/i18n.js';
+import { useConsole } from '../session.js';
+
+/** Reports available today: win-back outcomes by review date (the reports API adds more). */
+export function ReportsPage() {
+  const { api } = useConsole();
+  const { t, fmt } = useI18n();
+  const report = useLoad((signal) => api.get<WinbackReportView>(withQuery('/v1/reports/winback', { limit: 50 }), undefined, { signal }), []);
+  return (
+    <>
+      <div class="page-head">
+        <h1>{t('nav.reports')}</h1>
+      </div>
+      <p class="muted">{t('dashboard.reportsPending')}</p>
+      <ProblemNotice error={report.error} onRetry={report.reload} />
+      <section class="card" aria-labelledby="wb-h">
+        <h2 id="wb-h">{t('dashboard.winback')}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('common.from')}</th>
+              <th scope="col" class="num">
+                {t('common.total')}
+              </th>
+              <th scope="col" class="num">
+                active
+              </th>
+              <th scope="col" class="num">
+                regained
+              </th>
+              <th scope="col" class="num">
+                lapsed
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(report.data?.byReviewDate ?? []).map((r) => (
+              <tr key={r.reviewDate}>
+                <td>{fmt.day(r.reviewDate)}</td>
+                <td class="num">{fmt.number(r.total)}</td>
+                <td class="num">{fmt.number(r.active)}</td>
+                <td class="num">{fmt.number(r.regained)}</td>
+                <td class="num">{fmt.number(r.lapsed)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,48 @@
+import type { RewardItem } from '../../shared/api/types.js';
+import { useLoad } from '../../shared/api/use-api.js';
+import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
+import { useI18n } from '../../shared/i18n/i18n.js';
+import { useConsole } from '../session.js';
+
+/** The rewards catalog of the program in force (code pools and fulfilment come with the offers API). */
+export function RewardsPage() {
+  const { api } = useConsole();
+  const { t, fmt } = useI18n();
+  const rewards = useLoad((signal) => api.get<{ programVersion: number; rewards: RewardItem[] }>('/v1/rewards', undefined, { signal }), []);
+  return (
+    <>
+      <div class="page-head">
+        <h1>{t('nav.rewards')}</h1>
+      </div>
+      <ProblemNotice error={rewards.error} onRetry={rewards.reload} />
+      <section class="card">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('common.id')}</th>
+              <th scope="col">{t('common.name')}</th>
+              <th scope="col" class="num">
+                {t('common.points')}
+              </th>
+              <th scope="col" class="num">
+                stock
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(rewards.data?.rewards ?? []).map((r) => (
+              <tr key={r.id}>
+                <td>
+                  <code>{r.id}</code>
+                </td>
+                <td>{r.name}</td>
+                <td class="num">{fmt.number(r.costPoints)}</td>
+                <td class="num">{r.stock === null || r.stock === undefined ? '∞' : fmt.number(r.stock)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}
