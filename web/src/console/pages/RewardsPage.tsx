@@ -8,7 +8,7 @@ import { useConsole } from '../session.js';
 export function RewardsPage() {
   const { api } = useConsole();
   const { t, fmt } = useI18n();
-  const rewards = useLoad((signal) => api.get<{ programVersion: number; rewards: RewardItem[] }>('/v1/rewards', undefined, { signal }), []);
+  const rewards = useLoad((signal) => api.get<{ rewards: RewardItem[] }>('/v1/rewards', { status: 'all' }, { signal }), []);
   return (
     <>
       <div class="page-head">
@@ -24,6 +24,7 @@ export function RewardsPage() {
               <th scope="col" class="num">
                 {t('common.points')}
               </th>
+              <th scope="col">{t('common.status')}</th>
               <th scope="col" class="num">
                 stock
               </th>
@@ -37,7 +38,10 @@ export function RewardsPage() {
                 </td>
                 <td>{r.name}</td>
                 <td class="num">{fmt.number(r.costPoints)}</td>
-                <td class="num">{r.stock === null || r.stock === undefined ? '∞' : fmt.number(r.stock)}</td>
+                <td>
+                  {r.kind} · {r.status}
+                </td>
+                <td class="num">{r.available === null ? '∞' : fmt.number(r.available)}</td>
               </tr>
             ))}
           </tbody>

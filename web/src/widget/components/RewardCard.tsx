@@ -23,7 +23,7 @@ export function RewardCard(props: { reward: RewardItem; available: number; onRed
     return result;
   });
   const short = r.costPoints - props.available;
-  const outOfStock = r.stock === 0;
+  const outOfStock = r.available === 0;
   return (
     <li data-testid="reward" data-reward={r.id}>
       <div class="item-head">
@@ -34,6 +34,11 @@ export function RewardCard(props: { reward: RewardItem; available: number; onRed
       {redeem.result ? (
         <p class="notice-ok" role="status" data-testid="redeemed">
           {t('widget.rewards.done', { name: r.name, n: fmt.number(redeem.result.balance.available) })}
+          {redeem.result.codes.map((code) => (
+            <code key={code} dir="ltr" style={{ display: 'block', fontSize: '1.1rem' }}>
+              {code}
+            </code>
+          ))}
         </p>
       ) : null}
       <ProblemNotice error={redeem.error} />
