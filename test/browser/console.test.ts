@@ -60,7 +60,7 @@ describe('marketer console /console', () => {
     await page.getByRole('navigation', { name: 'Console sections' }).waitFor();
   }
 
-  it('a marketer builds a segment, previews gold fa, launches an A/B campaign; the mail arrives and the funnel shows it', async () => {
+  it('a marketer builds a segment, previews gold fa, launches an A/B campaign with an offer; the mail arrives and the funnel shows it', async () => {
     const page = await browser.context.newPage();
     const errors = collectConsoleErrors(page);
     await page.goto(`${web.baseUrl}/console`);
@@ -107,6 +107,10 @@ describe('marketer console /console', () => {
     await page.getByRole('heading', { name: 'Yalda A/B' }).waitFor();
     await page.getByRole('button', { name: 'Preview every tier and language' }).click();
     await expect.poll(() => page.getByTestId('campaign-audience').innerText()).toContain('6 members');
+    // The campaign gives an offer: a personal 15 % coupon for everyone its send reaches.
+    await page.locator('#offer-percent').fill('15');
+    await page.getByRole('button', { name: 'Attach the coupon' }).click();
+    await page.getByTestId('offer-attached').waitFor();
     const goldFa = page.locator('[data-testid="template-preview"][data-tier="gold"][data-locale="fa"]').first();
     await goldFa.waitFor();
     expect(await goldFa.locator('.subject').getAttribute('dir')).toBe('rtl');
@@ -126,6 +130,9 @@ describe('marketer console /console', () => {
       .toBe(6);
     const mails = (await listMail(env.stack.mailboxUrl)).filter((m) => m.to.some((to) => to.address.endsWith(`@${domain}`)));
     expect(mails).toHaveLength(6);
+    await expect
+      .poll(async () => (await page.locator('[data-testid="stats-row"] td[data-stat="grants"]').allInnerTexts()).reduce((n, c) => n + Number(c.replace(/,/g, '')), 0), { timeout: 30_000 })
+      .toBe(6);
     await page.getByTestId('funnel-chart').waitFor();
     await page.getByText('Chart data as a table').click();
     expect(await page.getByTestId('funnel-table').innerText()).toMatch(/Variant a/);
@@ -159,7 +166,7 @@ describe('marketer console /console', () => {
     const problem = page.locator('.problem[data-code="invalid_request"]');
     await problem.waitFor();
     expect(await problem.innerText()).toContain('body.reason');
-    for (const path of ['/missions', '/contests', '/draws', '/rewards', '/templates', '/reports', '/audit']) {
+    for (const path of ['/offers', '/missions', '/contests', '/draws', '/rewards', '/templates', '/reports', '/audit']) {
       await page.goto(`${web.baseUrl}/console${path}`);
       await page.locator('h1').first().waitFor();
       await expectAccessible(page, `console ${path}`);

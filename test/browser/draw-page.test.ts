@@ -13,6 +13,7 @@ import { createTestEnv, type TestEnv } from '../support/test-env.js';
 import { DRAND_FIXTURE } from '../unit/draws/helpers.js';
 import { collectConsoleErrors, expectAccessible, launchBrowser, screenshot, switchLocale, type BrowserSession } from './support/browser.js';
 import { startWebStack, type WebStack } from './support/web-stack.js';
+import { buildWeb } from '../../web/build.js';
 
 /**
  * The public draw page against a draw the stack really ran: drand (the recorded quicknet round,
@@ -64,13 +65,15 @@ describe('public draw page /draws/:id', () => {
   const drawId = 'page-draw';
 
   beforeAll(async () => {
+    // Build first: the replayed round's time is fixed when the env is made, and the commit must come before it.
+    await buildWeb({ ifChanged: true, quiet: true });
     relay = await startRelay();
     const address = relay.address() as { port: number };
     env = await createTestEnv({
       QUIET_HOURS: 'off',
       NOTIFY_CHANNELS: 'email',
       DRAW_KEY: 'draw-key-for-the-page-test-0123456789',
-      DRAND_EXTRA_CHAINS: JSON.stringify([replayChain(25)]),
+      DRAND_EXTRA_CHAINS: JSON.stringify([replayChain(30)]),
       DRAND_RELAY_URL: `http://127.0.0.1:${address.port}`,
       LAUREL_DATA_DIR: mkdtempSync(join(tmpdir(), 'laurel-draw-page-')),
     });
@@ -79,6 +82,7 @@ describe('public draw page /draws/:id', () => {
       await upsertMember(env.ctx.pool, id, { email: `${id}.${env.id}@example.test`, consent: { email: { marketing: true, transactional: true } } }, program, 'test');
       await adjustPoints(env.ctx.pool, { memberId: id, points: 300 * (i + 1), reason: 'seed', idempotencyKey: `seed-${id}`, actor: 'test' });
     }
+    web = await startWebStack(env);
     api = await Api.start(env);
     admin = await apiKey(env, 'admin');
     const created = await api.call('POST', '/v1/draws', admin, {
@@ -96,7 +100,6 @@ describe('public draw page /draws/:id', () => {
       randomness: { drand: { chainHash: REPLAY_CHAIN_HASH, round: ROUND }, secretCommitment: createHash('sha256').update(SECRET).digest('hex') },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    web = await startWebStack(env);
     browser = await launchBrowser();
     await until(() => api.call('GET', `/v1/public/draws/${drawId}`, undefined), (r) => r.body.status === 'frozen');
     const revealed = await api.call('POST', `/v1/draws/${drawId}/reveal`, admin, { secret: SECRET.toString('hex') });

@@ -61,6 +61,9 @@ describe('member widget /widget', () => {
     api = await Api.start(env);
     admin = await apiKey(env, 'admin');
     marketer = await apiKey(env, 'marketer');
+    const offer = await api.call('PUT', '/v1/offers/welcome-coupon', marketer, { kind: 'coupon', name: 'Welcome coupon', coupon: { discount: { type: 'percent', percent: 20 }, validDays: 30 } });
+    expect(offer.status, JSON.stringify(offer.body)).toBe(201);
+    expect((await api.call('POST', '/v1/offers/welcome-coupon/issue', marketer, { memberIds: ['mina'] })).status).toBe(200);
     browser = await launchBrowser({ width: 400, height: 860 });
   });
 
@@ -91,6 +94,11 @@ describe('member widget /widget', () => {
     await expect.poll(() => page.getByTestId('balance').innerText()).toBe('1,000');
     await expectAccessible(page, 'widget home en');
     await screenshot(page, 'widget-home-en');
+
+    await openTab(page, /Offers/);
+    await expect.poll(() => page.getByTestId('offer').innerText()).toContain('20% off your order');
+    expect(await page.getByTestId('coupon-code').innerText()).toMatch(/^[A-Z0-9-]{8,}$/);
+    await expectAccessible(page, 'widget offers en');
 
     await openTab(page, /Rewards/);
     const reward = page.locator('[data-reward="free-shipping"]');

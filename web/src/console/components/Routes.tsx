@@ -9,6 +9,7 @@ import { DrawsPage } from '../pages/DrawsPage.js';
 import { MemberPage } from '../pages/MemberPage.js';
 import { MembersPage } from '../pages/MembersPage.js';
 import { MissionsPage } from '../pages/MissionsPage.js';
+import { OffersPage } from '../pages/OffersPage.js';
 import { ReportsPage } from '../pages/ReportsPage.js';
 import { RewardsPage } from '../pages/RewardsPage.js';
 import { SegmentsPage } from '../pages/SegmentsPage.js';
@@ -24,6 +25,7 @@ export function Routes() {
   if (match('/campaigns/new', path)) return <CampaignEditorPage />;
   if ((m = match('/campaigns/:id', path))) return <CampaignPage id={m.id!} />;
   if (match('/campaigns', path)) return <CampaignsPage />;
+  if (match('/offers', path)) return <OffersPage />;
   if (match('/missions', path)) return <MissionsPage />;
   if (match('/contests', path)) return <ContestsPage />;
   if (match('/draws', path)) return <DrawsPage />;

@@ -24,6 +24,12 @@ export function StatsTable(props: { stats: CampaignStatsView }) {
             <th scope="col" class="num">
               {t('campaigns.stat.lift')}
             </th>
+            <th scope="col" class="num">
+              {t('campaigns.stat.grants')}
+            </th>
+            <th scope="col" class="num">
+              {t('campaigns.stat.offerUses')}
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -37,6 +43,10 @@ export function StatsTable(props: { stats: CampaignStatsView }) {
               ))}
               <td class="num">{fmt.percent(v.converted, v.audience)}</td>
               <td class="num">{v.liftPoints === null ? '—' : `${fmt.number(v.liftPoints)} pp`}</td>
+              <td class="num" data-stat="grants">
+                {fmt.number(v.offer.grants)}
+              </td>
+              <td class="num">{fmt.number(v.offer.uses)}</td>
             </tr>
           ))}
           <tr>
@@ -47,6 +57,8 @@ export function StatsTable(props: { stats: CampaignStatsView }) {
             <td class="num">—</td>
             <td class="num">{fmt.number(s.holdout.converted)}</td>
             <td class="num">{fmt.percent(s.holdout.converted, s.holdout.audience)}</td>
+            <td class="num">—</td>
+            <td class="num">—</td>
             <td class="num">—</td>
           </tr>
         </tbody>

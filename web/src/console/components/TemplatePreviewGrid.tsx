@@ -8,7 +8,8 @@ import { useConsole } from '../session.js';
 /**
  * A message rendered for every tier and locale side by side (POST /v1/messages/preview with a
  * sample member): the tier variant and the fa file (right to left, Persian digits and calendar)
- * as members will get them. HTML renders in a sandboxed frame (no scripts, no same origin).
+ * as members will get them. HTML renders in a sandboxed frame: no scripts (same origin only so the
+ * browser paints it in-process; without scripts nothing can use that origin).
  */
 export function TemplatePreviewGrid(props: { message: string; channel: 'email' | 'sms' | 'inbox'; vars: Record<string, unknown>; tiers: readonly string[]; locales?: readonly string[] }) {
   const { api } = useConsole();
@@ -38,7 +39,7 @@ export function TemplatePreviewGrid(props: { message: string; channel: 'email' |
               </div>
             ) : null}
             {r.html ? (
-              <iframe title={`${props.message} ${label}`} sandbox="" srcdoc={r.html} />
+              <iframe title={`${props.message} ${label}`} sandbox="allow-same-origin" srcdoc={r.html} />
             ) : (
               <p dir={r.dir} lang={r.locale} style={{ padding: '0.6rem', whiteSpace: 'pre-line' }}>
                 {r.text ?? r.body}

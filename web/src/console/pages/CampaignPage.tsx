@@ -4,6 +4,7 @@ import { useAction, useLoad } from '../../shared/api/use-api.js';
 import { Loading } from '../../shared/components/Loading.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
+import { AttachOfferForm } from '../components/AttachOfferForm.js';
 import { FunnelChart } from '../components/FunnelChart.js';
 import { StatsTable } from '../components/StatsTable.js';
 import { StatusBadge } from '../components/StatusBadge.js';
@@ -100,6 +101,7 @@ export function CampaignPage(props: { id: string }) {
             </section>
           ))
         : null}
+      {c.status === 'draft' ? <AttachOfferForm campaign={c} /> : null}
       <TestSendForm campaign={c} />
     </>
   );

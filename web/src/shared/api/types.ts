@@ -29,6 +29,9 @@ import type { ProgramDefinition } from '../../../../src/program/schema.js';
 import type { WinbackReport } from '../../../../src/journeys/winback/report.js';
 import type { AuditLogEntryView } from '../../../../src/audit/read.js';
 import type { LeaderboardEntry } from '../../../../src/journeys/contests/leaderboard.js';
+import type { HeldOffer } from '../../../../src/offers/member-offers.js';
+import type { Offer } from '../../../../src/offers/store.js';
+import type { OfferDefinitionInput } from '../../../../src/offers/definition.js';
 
 export type Json<T> = T extends Date
   ? string
@@ -85,3 +88,6 @@ export type ProgramView = { version: number; createdAt: string; createdBy: strin
 export type WinbackReportView = Json<WinbackReport>;
 export type AuditEntry = Json<AuditLogEntryView>;
 export type LeaderboardRow = LeaderboardEntry;
+export type HeldOfferView = HeldOffer;
+export type OfferView = Json<Omit<Offer, 'codeSalt'>> & { counts?: Record<string, number> };
+export type { OfferDefinitionInput };

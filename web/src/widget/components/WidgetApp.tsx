@@ -11,6 +11,7 @@ import { DrawsView } from './DrawsView.js';
 import { HomeView } from './HomeView.js';
 import { InboxView } from './InboxView.js';
 import { MissionsView } from './MissionsView.js';
+import { OffersView } from './OffersView.js';
 import { PreferencesView } from './PreferencesView.js';
 import { RewardsView } from './RewardsView.js';
 import { TokenForm } from './TokenForm.js';
@@ -81,6 +82,7 @@ export function WidgetApp() {
           <WidgetNav tab={tab} onTab={setTab} />
           <main class="widget" id="main" aria-labelledby={`tab-${tab}`}>
             {tab === 'home' ? <HomeView /> : null}
+            {tab === 'offers' ? <OffersView /> : null}
             {tab === 'missions' ? <MissionsView /> : null}
             {tab === 'rewards' ? <RewardsView /> : null}
             {tab === 'inbox' ? <InboxView /> : null}

@@ -1,7 +1,7 @@
 import { useI18n } from '../../shared/i18n/i18n.js';
 
-export type WidgetTab = 'home' | 'missions' | 'rewards' | 'inbox' | 'draws' | 'settings';
-const TABS: readonly WidgetTab[] = ['home', 'missions', 'rewards', 'inbox', 'draws', 'settings'];
+export type WidgetTab = 'home' | 'offers' | 'missions' | 'rewards' | 'inbox' | 'draws' | 'settings';
+const TABS: readonly WidgetTab[] = ['home', 'offers', 'missions', 'rewards', 'inbox', 'draws', 'settings'];
 
 /** Tabs across the top (scrolls sideways on a narrow phone). */
 export function WidgetNav(props: { tab: WidgetTab; onTab(tab: WidgetTab): void }) {
