@@ -21,6 +21,7 @@ import {
 import { eventFingerprint, eventIdOf, idempotencyKeyOf, type EventInput } from './event-input.js';
 import { writeLedger } from './ledger-write.js';
 import { lotFromRow, openLotsSql, type LotRow } from './lot-rows.js';
+import type { HeldBonusOffer } from '../offers/bonus.js';
 
 export interface IngestOptions {
   /** `api`, or `partner:<id>` for a partner key. */
@@ -148,6 +149,9 @@ async function decideAndWrite(
     // Another member's event took one of these keys in between (only possible with a key reused
     // across members): the next round reads it and answers with a replay or a conflict.
     if (!lock && (err as { code?: string }).code === '23505') return { outcomes: new Map(), retry: [...indices] };
+    // Holders of one offer spent its budget at the same time: decide again with the new total
+    // (under the lock the transaction is aborted; its COMMIT rolls back and the next round retries).
+    if ((err as { constraint?: string }).constraint === 'offers_within_budget') return { outcomes: new Map(), retry: [...indices] };
     throw err;
   }
   const lost = new Set(write.members.filter((m) => !written.has(m.id)).map((m) => m.id));
@@ -173,7 +177,26 @@ interface LoadedRead {
   refunds: { member_id: string; order_id: string; refunded_total: number }[];
   purchases: { member_id: string; order_id: string; amount: number; occurred_at: string }[];
   order_earnings: { member_id: string; idempotency_key: string; qualifying_points: number }[];
+  offers: HeldOfferRow[];
   partner_today: number;
+}
+
+/** A live bonus-rule offer a member holds (src/offers/bonus.ts decides with it). */
+interface HeldOfferRow {
+  member_id: string;
+  grant_id: number;
+  offer_id: string;
+  campaign_id: string | null;
+  valid_from: string;
+  valid_until: string | null;
+  expires_at: string | null;
+  rule: HeldBonusOffer['rule'];
+  max_uses: number | null;
+  uses: number;
+  max_points_per_member: number | null;
+  points_given: number;
+  budget_points: number | null;
+  budget_given: number;
 }
 
 /**
@@ -207,6 +230,11 @@ async function readForEvents(
                      WHERE cardinality($3::text[]) > 0 AND member_id = ANY($1::text[]) AND order_id = ANY($3::text[]) AND type = 'purchase'
                      GROUP BY member_id, order_id`)} AS purchases,
             ${json(`SELECT member_id, idempotency_key, qualifying_points FROM ledger_entries WHERE cardinality($3::text[]) > 0 AND member_id = ANY($1::text[]) AND kind = 'earn' AND order_id = ANY($3::text[])`)} AS order_earnings,
+            ${json(`SELECT g.member_id, g.id AS grant_id, g.offer_id, g.campaign_id, o.valid_from, o.valid_until, g.expires_at, o.definition -> 'rule' AS rule,
+                           g.max_uses, g.uses, (o.definition ->> 'maxPointsPerMember')::bigint AS max_points_per_member, g.points_given,
+                           o.budget_points, o.points_given AS budget_given
+                      FROM offer_grants g JOIN offers o ON o.id = g.offer_id
+                     WHERE g.member_id = ANY($1::text[]) AND g.revoked_at IS NULL AND o.kind = 'bonus_rule' AND o.status = 'active' AND o.trigger = ANY($10::text[])`)} AS offers,
             CASE WHEN $8::text IS NULL THEN 0 ELSE
               (SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries
                 WHERE source = $8 AND kind = 'earn' AND created_at >= date_trunc('day', $9::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
@@ -214,7 +242,17 @@ async function readForEvents(
   const { rows } = await db.query<LoadedRead>({
     name: preparedName('ledger_read', text),
     text,
-    values: [memberIds, events.map((e) => e.key), refundOrders, window.start, window.end, ...activitySumParams(program.definition), opts.dailyPointCap ? opts.source : null, now],
+    values: [
+      memberIds,
+      events.map((e) => e.key),
+      refundOrders,
+      window.start,
+      window.end,
+      ...activitySumParams(program.definition),
+      opts.dailyPointCap ? opts.source : null,
+      now,
+      [...new Set(events.map((e) => e.input.type))],
+    ],
   });
   const read = rows[0]!;
   const members = memberStates(read);
@@ -237,6 +275,7 @@ function memberStates(read: LoadedRead): Map<string, ReadState> {
   const refunds = byMember(read.refunds);
   const purchases = byMember(read.purchases);
   const earnings = byMember(read.order_earnings);
+  const offers = byMember(read.offers);
   const states = new Map<string, ReadState>();
   for (const row of read.members) {
     const member = memberFromJson(row);
@@ -249,9 +288,29 @@ function memberStates(read: LoadedRead): Map<string, ReadState> {
       purchases: new Map((purchases.get(member.id) ?? []).map((p) => [p.order_id, { amount: p.amount, occurredAt: new Date(p.occurred_at) }])),
       qualifyingByLot: new Map((earnings.get(member.id) ?? []).map((e) => [e.idempotency_key, e.qualifying_points])),
       ruleUsage: new Map(),
+      heldOffers: (offers.get(member.id) ?? []).map(heldOffer),
     });
   }
   return states;
+}
+
+function heldOffer(r: HeldOfferRow): HeldBonusOffer {
+  const date = (v: string | null) => (v === null ? null : new Date(v));
+  return {
+    grantId: r.grant_id,
+    offerId: r.offer_id,
+    campaignId: r.campaign_id,
+    validFrom: new Date(r.valid_from),
+    validUntil: date(r.valid_until),
+    expiresAt: date(r.expires_at),
+    rule: r.rule,
+    maxUses: r.max_uses,
+    uses: r.uses,
+    maxPointsPerMember: r.max_points_per_member,
+    pointsGiven: r.points_given,
+    budgetPoints: r.budget_points,
+    budgetGiven: r.budget_given,
+  };
 }
 
 function byMember<T extends { member_id: string }>(rows: readonly T[]): Map<string, T[]> {

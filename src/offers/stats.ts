@@ -11,7 +11,7 @@ export interface OfferCounts {
   revenue: number;
 }
 
-/** Per offer: grants and uses (cancelled uses excluded), from the grant and use rows. */
+/** Per offer: grants and uses (cancelled uses excluded), from the grant and use rows; a bonus use's revenue is its event's amount. */
 export async function offerCounts(pool: Pool, offerIds: readonly string[]): Promise<Map<string, OfferCounts>> {
   const { rows } = await pool.query<{ offer_id: string; grants: number; holders_used: number; uses: number; points: number; revenue: number }>(
     `SELECT o.id AS offer_id,
@@ -19,7 +19,8 @@ export async function offerCounts(pool: Pool, offerIds: readonly string[]): Prom
             (SELECT count(DISTINCT u.member_id) FROM offer_uses u WHERE u.offer_id = o.id AND u.cancelled_at IS NULL)::int AS holders_used,
             (SELECT count(*) FROM offer_uses u WHERE u.offer_id = o.id AND u.cancelled_at IS NULL)::int AS uses,
             (SELECT coalesce(sum(u.points), 0) FROM offer_uses u WHERE u.offer_id = o.id AND u.cancelled_at IS NULL)::bigint AS points,
-            (SELECT coalesce(sum(u.amount), 0) FROM offer_uses u WHERE u.offer_id = o.id AND u.cancelled_at IS NULL)::bigint AS revenue
+            (SELECT coalesce(sum(coalesce(u.amount, e.amount)), 0) FROM offer_uses u LEFT JOIN events e ON u.kind = 'bonus' AND e.id = u.ref
+              WHERE u.offer_id = o.id AND u.cancelled_at IS NULL)::bigint AS revenue
        FROM offers o WHERE o.id = ANY($1::text[])`,
     [offerIds],
   );

@@ -140,7 +140,9 @@ async function offerFunnels(pool: Pool, campaignId: string): Promise<{ byVariant
     `WITH per_grant AS (
        SELECT g.offer_id, g.variant, g.member_id, u.n, u.points, u.amount
          FROM offer_grants g
-         LEFT JOIN LATERAL (SELECT count(*) AS n, sum(points) AS points, sum(amount) AS amount FROM offer_uses WHERE grant_id = g.id AND cancelled_at IS NULL) u ON true
+         LEFT JOIN LATERAL (SELECT count(*) AS n, sum(u.points) AS points, sum(coalesce(u.amount, e.amount)) AS amount
+                              FROM offer_uses u LEFT JOIN events e ON u.kind = 'bonus' AND e.id = u.ref
+                             WHERE u.grant_id = g.id AND u.cancelled_at IS NULL) u ON true
         WHERE g.campaign_id = $1
      )
      SELECT o.id AS offer_id, o.kind, o.campaign_step AS step, o.campaign_variants AS variants, p.variant,

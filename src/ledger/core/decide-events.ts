@@ -5,6 +5,7 @@ import { evaluateEvent, limitWindowsForEvent, type LimitWindow, type RuleOutcome
 import { currentQualificationWindow, decideTier, nextReviewAt, type ActivitySummary, type TimeWindow } from '../../tiers/index.js';
 import type { EventInput } from '../event-input.js';
 import { activityWithEvent } from './activity.js';
+import { decideBonusOffers, offerRuleId, type HeldBonusOffer, type OfferOutcome } from '../../offers/bonus.js';
 import { MemberLedger } from './member-ledger.js';
 import { emptyLedgerWrite, type LedgerWrite, type MemberWrite, type TierChangeWrite, type WrittenEntry } from './rows.js';
 import type { Lot } from './types.js';
@@ -45,6 +46,8 @@ export interface MemberState {
   qualifyingByLot: ReadonlyMap<string, number>;
   /** Stored usage of the limited rule windows these events touch (`usageKey`); absent = none. */
   ruleUsage: ReadonlyMap<string, { fired: number; points: number }>;
+  /** Bonus-rule offers the member holds whose trigger is one of these events' types (src/offers/bonus.ts); absent = none. */
+  heldOffers?: readonly HeldBonusOffer[];
 }
 
 export interface OrderPurchase {
@@ -89,6 +92,8 @@ export interface EventResult {
   points: { total: number; base: number; bonus: number; pending: number; qualifying: number };
   entries: WrittenEntry[];
   rules: readonly RuleOutcome[];
+  /** The member's bonus-rule offers this event triggered: applied (points) or skipped (why). */
+  offers?: readonly OfferOutcome[];
   refund?: RefundOutcome;
   tier: TierOutcome;
   balance: { available: number; pending: number };
@@ -165,6 +170,12 @@ export function decideEvents(input: DecisionInput): Decision {
   const window = currentQualificationWindow(program.definition, now);
   const known = knownEventTypes(program.definition);
   const working = new Map<string, WorkingMember>();
+  // An offer's budget is shared by all its holders: what the events decided so far in this call gave.
+  const offerPointsInCall = (ruleId: string): number => {
+    let points = 0;
+    for (const member of working.values()) for (const e of member.ledger.unsaved()) if (e.ruleId === ruleId && e.kind === 'earn') points += e.amount;
+    return points;
+  };
   const previous = new Map(input.previous);
   const write = emptyLedgerWrite();
   let partnerPoints = 0;
@@ -177,7 +188,7 @@ export function decideEvents(input: DecisionInput): Decision {
       if (!state) {
         const read = input.members.get(e.memberId);
         if (!read) throw new NotFoundError('unknown_member', `member ${e.memberId} does not exist`, { memberId: e.memberId });
-        state = new WorkingMember(read, program, input.source);
+        state = new WorkingMember(read, program, input.source, offerPointsInCall);
         working.set(e.memberId, state);
       }
       const original = previous.get(key);
@@ -248,10 +259,16 @@ class WorkingMember {
   readonly purchases: Map<string, OrderPurchase>;
   readonly qualifyingByLot: Map<string, number>;
   readonly ruleUsage: ReadonlyMap<string, { fired: number; points: number }>;
+  readonly heldOffers: readonly HeldBonusOffer[];
   tierChanges: TierChangeWrite[] = [];
   touched = false;
 
-  constructor(read: MemberState, program: ProgramInForce, source: string) {
+  constructor(
+    read: MemberState,
+    program: ProgramInForce,
+    source: string,
+    readonly offerPointsInCall: (ruleId: string) => number,
+  ) {
     this.member = read.member;
     this.ledger = MemberLedger.fromLots(read.lots, {
       memberId: read.member.id,
@@ -265,6 +282,7 @@ class WorkingMember {
     this.purchases = new Map(read.purchases);
     this.qualifyingByLot = new Map(read.qualifyingByLot);
     this.ruleUsage = read.ruleUsage;
+    this.heldOffers = read.heldOffers ?? [];
   }
 
   /** Undo everything after this call (see MemberLedger.mark). */
@@ -306,11 +324,12 @@ function decideEvent(program: ProgramInForce, state: WorkingMember, event: Event
   const first = ledger.entries.length;
   ledger.prepare(now, `${eventId}:prepare`);
   let rules: readonly RuleOutcome[] = [];
+  let offers: readonly OfferOutcome[] = [];
   let refund: RefundOutcome | undefined;
   if (input.type === 'refund') {
     refund = applyRefund(state, input, eventId, occurredAt, now);
   } else {
-    rules = applyEarningRules(program, state, input, eventId, occurredAt, now);
+    ({ rules, offers } = applyEarningRules(program, state, input, eventId, occurredAt, now));
   }
   const entries = ledger.entries.slice(first);
   const balance = ledger.balance();
@@ -345,6 +364,7 @@ function decideEvent(program: ProgramInForce, state: WorkingMember, event: Event
     },
     entries,
     rules,
+    ...(offers.length > 0 ? { offers } : {}),
     ...(refund ? { refund } : {}),
     tier,
     balance: { available: balance.available, pending: balance.pending },
@@ -352,7 +372,14 @@ function decideEvent(program: ProgramInForce, state: WorkingMember, event: Event
   };
 }
 
-function applyEarningRules(program: ProgramInForce, state: WorkingMember, input: EventInput, eventId: string, occurredAt: Date, now: Date): readonly RuleOutcome[] {
+function applyEarningRules(
+  program: ProgramInForce,
+  state: WorkingMember,
+  input: EventInput,
+  eventId: string,
+  occurredAt: Date,
+  now: Date,
+): { rules: readonly RuleOutcome[]; offers: readonly OfferOutcome[] } {
   const { member, ledger } = state;
   const snapshot = { id: member.id, tierId: member.tierId, timeZone: member.timeZone, joinedAt: member.joinedAt, attributes: member.attributes };
   const windows = limitWindowsForEvent({ program: program.definition, member: snapshot, eventType: input.type, at: occurredAt });
@@ -400,6 +427,7 @@ function applyEarningRules(program: ProgramInForce, state: WorkingMember, input:
     });
     if (entry.orderId) state.qualifyingByLot.set(entry.idempotencyKey, entry.qualifyingPoints);
   }
+  const offers = applyBonusOffers(program, state, snapshot, { id: eventId, type: input.type, occurredAt, amount: input.amount ?? null, orderId: input.orderId ?? null, properties: input.properties ?? {} }, decision.rules, now);
   if (input.type === 'purchase' && input.orderId) {
     const before = state.purchases.get(input.orderId);
     state.purchases.set(input.orderId, {
@@ -407,7 +435,52 @@ function applyEarningRules(program: ProgramInForce, state: WorkingMember, input:
       occurredAt: before && before.occurredAt < occurredAt ? before.occurredAt : occurredAt,
     });
   }
-  return decision.rules;
+  return { rules: decision.rules, offers };
+}
+
+/**
+ * The member's bonus-rule offers on top of the program's rules (src/offers/bonus.ts decides; only
+ * holders have any). Their entries are ordinary earn entries of rule `offer:<id>`, component
+ * `offer`; a trigger on ledger_entries tags them and counts the use (migration 0023).
+ */
+function applyBonusOffers(
+  program: ProgramInForce,
+  state: WorkingMember,
+  member: Parameters<typeof decideBonusOffers>[0]['member'],
+  event: Parameters<typeof decideBonusOffers>[0]['event'],
+  rules: readonly RuleOutcome[],
+  now: Date,
+): readonly OfferOutcome[] {
+  if (state.heldOffers.length === 0) return [];
+  const { ledger } = state;
+  const bonus = decideBonusOffers({
+    offers: state.heldOffers,
+    program: program.definition,
+    member,
+    event,
+    rules,
+    decidedEarlier: (offer) => {
+      const ruleId = offerRuleId(offer.offerId);
+      const mine = ledger.unsaved().filter((e) => e.ruleId === ruleId && e.kind === 'earn');
+      return { uses: new Set(mine.map((e) => e.eventId)).size, points: mine.reduce((s, e) => s + e.amount, 0), offerPoints: state.offerPointsInCall(ruleId) };
+    },
+  });
+  for (const entry of bonus.entries) {
+    ledger.earn({
+      key: entry.idempotencyKey,
+      points: entry.points,
+      at: entry.earnedAt,
+      pendingUntil: entry.pendingUntil,
+      expiresAt: entry.expiresAt,
+      orderId: entry.orderId,
+      orderAmount: entry.orderAmount,
+      ruleId: entry.ruleId,
+      context: { eventId: event.id, ruleId: entry.ruleId, component: 'offer', qualifyingPoints: 0 },
+      now,
+    });
+    if (entry.orderId) state.qualifyingByLot.set(entry.idempotencyKey, 0);
+  }
+  return bonus.outcomes;
 }
 
 /**

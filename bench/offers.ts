@@ -1,0 +1,144 @@
+// Offers benchmark: `npm run bench:offers [-- --events N --concurrency C --members M --offers K]`.
+// Purchase ingestion over HTTP with K active bonus-rule offers held across M members, against the
+// same run without offers, in the same process on the same PostgreSQL; prints the ratio (goal:
+// offers cost at most 15 % of throughput, ratio ≥ 0.85), CPU per event and memory.
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { openAppContext } from '../src/app/context.js';
+import { createApiKey } from '../src/auth/index.js';
+import { PROJECT_ROOT } from '../src/cli/runtime.js';
+import { loadConfig } from '../src/config/index.js';
+import { createLogger } from '../src/log/index.js';
+import { OfferDefinitionSchema, putOffer } from '../src/offers/index.js';
+import { loadProgramFile } from '../src/program/index.js';
+import { publishProgram } from '../src/program/store.js';
+import { startApiRole } from '../src/roles/index.js';
+import { ownCpuSeconds, processTreeCpuSeconds } from './support/cpu.js';
+import { JsonPoster } from './support/http-client.js';
+import { argNumber, peakRssMb, percentile, startBenchStack } from './support/stack.js';
+
+const EVENTS = argNumber('--events', 20_000);
+const CONCURRENCY = argNumber('--concurrency', 16);
+const MEMBERS = argNumber('--members', 1_000_000);
+const OFFERS = argNumber('--offers', 20);
+const WARMUP = Math.min(2000, EVENTS);
+
+type CpuReading = { bench: number; postgres: number };
+
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+
+/** The kinds of bonus a marketer runs: 2×, +500 over 3,000,000, 10 % extra on a category, 0.5 % of the amount. */
+function offerDefinition(i: number, now: number) {
+  const window = { validFrom: new Date(now - 86_400_000).toISOString(), validUntil: new Date(now + 30 * 86_400_000).toISOString() };
+  const rules = [
+    { trigger: 'purchase', effect: { type: 'multiplier', extraPercent: 100 } },
+    { trigger: 'purchase', conditions: { field: 'event.amount', op: 'gt', value: 3_000_000 }, effect: { type: 'fixed', points: 500 } },
+    { trigger: 'purchase', conditions: { field: 'event.properties.category', op: 'eq', value: 'shoes' }, effect: { type: 'multiplier', extraPercent: 10 } },
+    { trigger: 'purchase', effect: { type: 'percent', basisPoints: 5 } },
+  ];
+  return OfferDefinitionSchema.parse({
+    kind: 'bonus_rule',
+    name: `Bench offer ${i}`,
+    rule: rules[i % rules.length],
+    ...window,
+    ...(i % 3 === 0 ? { budgetPoints: 1_000_000_000 } : {}),
+    ...(i % 5 === 0 ? { usesPerMember: 10 } : {}),
+  });
+}
+
+async function main(): Promise<void> {
+  console.log(`laurel bench:offers — ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), node ${process.version}`);
+  console.log(`events ${EVENTS} per run, concurrency ${CONCURRENCY}, members ${MEMBERS}, offers ${OFFERS}\n`);
+  const stack = await startBenchStack();
+  const postgresPid = stack.services.find((s) => s.name === 'postgres')?.pid;
+  const readCpu = (): CpuReading => ({ bench: ownCpuSeconds(), postgres: processTreeCpuSeconds(postgresPid) });
+  const config = loadConfig({ DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl, TEMPORAL_ADDRESS: stack.temporalAddress, SMTP_URL: stack.smtpUrl, LOG_LEVEL: 'error', PORT: '0' });
+  const ctx = await openAppContext(config, { databaseUrl: stack.databaseUrl, redisUrl: stack.redisUrl, temporalAddress: stack.temporalAddress, smtpUrl: stack.smtpUrl }, createLogger('error'));
+  try {
+    const db = ctx.pool;
+    const program = await publishProgram(db, await loadProgramFile(join(PROJECT_ROOT, 'examples', 'reference.yaml')), 'bench');
+    const key = (await createApiKey(db, { role: 'ingest', name: 'bench' })).key;
+    let t0 = performance.now();
+    await db.query(`INSERT INTO members (id, tier_id, next_review_at) SELECT 'm' || g, 'bronze', now() + interval '1 year' FROM generate_series(0, $1 - 1) g`, [MEMBERS]);
+    await db.query(`INSERT INTO member_balances (member_id) SELECT 'm' || g FROM generate_series(0, $1 - 1) g`, [MEMBERS]);
+    await db.query('ANALYZE');
+    console.log(`seeded ${MEMBERS} members in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${load()})`);
+    const api = await startApiRole(ctx);
+    const client = new JsonPoster(api.url, { authorization: `Bearer ${key}` }, CONCURRENCY);
+
+    // Each run buys for its own members (a first event each, as in production), spread over the table.
+    let nextMember = 0;
+    const run = async (name: string, count: number): Promise<{ rate: number; bonus: number }> => {
+      const first = nextMember;
+      nextMember += count;
+      const latencies: number[] = new Array(count);
+      let next = 0;
+      let bonus = 0;
+      const c0 = readCpu();
+      const l0 = load();
+      const s0 = performance.now();
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < count) {
+            const i = next++;
+            const m = ((first + i) * 7919) % MEMBERS;
+            const s = performance.now();
+            const res = await client.post('/v1/events', {
+              memberId: `m${m}`,
+              type: 'purchase',
+              amount: 1_250_000 + (i % 8) * 500_000,
+              orderId: `${name}-${i}`,
+              properties: { category: i % 3 === 0 ? 'shoes' : 'books' },
+            });
+            latencies[i] = performance.now() - s;
+            if (res.status !== 201) throw new Error(`${name} event ${i}: ${res.status} ${res.text}`);
+            if (res.text.includes('"component":"offer"')) bonus += 1;
+          }
+        }),
+      );
+      const ms = performance.now() - s0;
+      const c1 = readCpu();
+      const rate = (count / ms) * 1000;
+      latencies.sort((a, b) => a - b);
+      const perEvent = (s: number) => ((s * 1000) / count).toFixed(3);
+      console.log(
+        `  ${name.padEnd(36)} ${String(count).padStart(7)} in ${(ms / 1000).toFixed(2).padStart(7)} s  ${rate.toFixed(0).padStart(6)} events/s  p50 ${percentile(latencies, 50).toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+      );
+      console.log(
+        `  ${''.padEnd(36)} CPU per event: bench process ${perEvent(c1.bench - c0.bench)} ms + PostgreSQL ${perEvent(c1.postgres - c0.postgres)} ms; events with a bonus ${bonus}; load ${l0} → ${load()}`,
+      );
+      return { rate, bonus };
+    };
+
+    console.log('\npurchases over HTTP, one event per member');
+    await run('warm-up (no offers)', WARMUP);
+    const without = await run('without offers', EVENTS);
+
+    t0 = performance.now();
+    const now = Date.now();
+    for (let i = 0; i < OFFERS; i++) await putOffer(db, { id: `bench-${i}`, definition: offerDefinition(i, now), program: program.definition, actor: 'bench' });
+    // Every member holds one of the offers (a twentieth each), as a segment issue would leave it.
+    await db.query(
+      `INSERT INTO offer_grants (offer_id, member_id, source, max_uses)
+       SELECT 'bench-' || (g % $2), 'm' || g, 'issue', CASE WHEN (g % $2) % 5 = 0 THEN 10 END FROM generate_series(0, $1 - 1) g`,
+      [MEMBERS, OFFERS],
+    );
+    await db.query('ANALYZE');
+    console.log(`  ${OFFERS} offers granted to ${MEMBERS} members in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const withOffers = await run(`with ${OFFERS} active offers`, EVENTS);
+    await db.query(`UPDATE offers SET status = 'archived'`);
+    const after = await run('without again (offers archived)', EVENTS);
+
+    const ratio = withOffers.rate / without.rate;
+    console.log(`\n  ratio with / without ${ratio.toFixed(2)} (goal ≥ 0.85: offers cost ≤ 15 % of throughput); with / without-again ${(withOffers.rate / after.rate).toFixed(2)}`);
+    console.log(`  events that earned an offer bonus: ${withOffers.bonus} of ${EVENTS}`);
+    console.log(`peak RSS ${peakRssMb()} MB`);
+    client.close();
+    await api.stop();
+  } finally {
+    await ctx.close();
+    await stack.cleanup();
+  }
+}
+
+await main();
