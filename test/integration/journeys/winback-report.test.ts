@@ -119,15 +119,15 @@ describe('GET /v1/reports/winback', () => {
     expect(reversed.statusCode).toBe(400);
   });
 
-  it("the expiry sweep's points_expired lookup can use its index (migration 0011)", async () => {
+  it("the expiry sweep's points_expired lookup can use its index (migration 0014: a sweep's entries by created_at)", async () => {
     const client = await env.ctx.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL enable_seqscan = off');
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN SELECT e.member_id FROM ledger_entries e WHERE e.kind = 'expire' AND e.at = now() AND e.member_id > '' GROUP BY e.member_id ORDER BY e.member_id LIMIT 500`,
+        `EXPLAIN SELECT e.member_id FROM ledger_entries e WHERE e.kind = 'expire' AND e.created_at = now() AND e.member_id > '' GROUP BY e.member_id ORDER BY e.member_id LIMIT 500`,
       );
-      expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('ledger_expired_at_member_idx');
+      expect(rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('ledger_expired_sweep_member_idx');
       await client.query('ROLLBACK');
     } finally {
       client.release();
