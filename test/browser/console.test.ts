@@ -67,6 +67,8 @@ describe('marketer console /console', () => {
     await expectAccessible(page, 'console sign-in');
     await signIn(page, marketer);
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    // The points report (reports API): the 750 points adjusted in are the outstanding liability.
+    await expect.poll(() => page.getByTestId('liability').innerText(), { timeout: 15_000 }).toBe('750');
     await expectAccessible(page, 'dashboard');
     await screenshot(page, 'console-dashboard-en');
 

@@ -3,6 +3,7 @@ import { useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { Link } from '../components/Link.js';
+import { PointsReportCard } from '../components/PointsReportCard.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { useConsole } from '../session.js';
 
@@ -20,7 +21,7 @@ export function DashboardPage() {
       <div class="page-head">
         <h1>{t('nav.dashboard')}</h1>
       </div>
-      <p class="muted">{t('dashboard.reportsPending')}</p>
+      <PointsReportCard />
       <section class="card" aria-labelledby="msg-h">
         <h2 id="msg-h">{t('dashboard.messages')}</h2>
         <ProblemNotice error={stats.error} />

@@ -3,6 +3,7 @@ import { withQuery } from '../../shared/api/client.js';
 import { useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
+import { PointsReportCard } from '../components/PointsReportCard.js';
 import { useConsole } from '../session.js';
 
 /** Reports available today: win-back outcomes by review date (the reports API adds more). */
@@ -15,7 +16,7 @@ export function ReportsPage() {
       <div class="page-head">
         <h1>{t('nav.reports')}</h1>
       </div>
-      <p class="muted">{t('dashboard.reportsPending')}</p>
+      <PointsReportCard />
       <ProblemNotice error={report.error} onRetry={report.reload} />
       <section class="card" aria-labelledby="wb-h">
         <h2 id="wb-h">{t('dashboard.winback')}</h2>
