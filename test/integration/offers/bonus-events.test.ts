@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedgerInvariant } from '../../../src/ledger/index.js';
 import { Api, apiKey, publishExample } from '../../support/ledger-fixture.js';
@@ -90,5 +91,38 @@ describe('bonus-rule offers in the event path: holders only, own limits, budget 
       { member_id: 'seq-a', points: 1160, bonus: 4 },
     ]);
     expect(await checkLedgerInvariant(env.ctx.pool, ['ref-a', 'bat-a', 'seq-a'])).toEqual([]);
+  });
+  it('property: a member outside the audience never gets a bonus, whatever events it sends (types, properties naming the offer, batches)', async () => {
+    await seedMembers(env.ctx.pool, [{ id: 'aud-in' }, { id: 'aud-out' }]);
+    // An offer on every trigger the program knows, held only by aud-in.
+    for (const trigger of ['purchase', 'login', 'review', 'referral']) {
+      await offer(`every-${trigger}`, { rule: { trigger, effect: { type: 'fixed', points: 7 } } }, ['aud-in']);
+    }
+    let n = 0;
+    const event = fc.record({
+      type: fc.constantFrom('purchase', 'login', 'review', 'referral'),
+      amount: fc.integer({ min: 1, max: 9_000_000 }),
+      props: fc.constantFrom({}, { offerId: 'every-purchase' }, { campaignId: 'any', offer: 'every-login' }, { category: 'shoes' }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 6 }), fc.boolean(), async (events, asBatch) => {
+        const bodies = events.map((e) => {
+          n += 1;
+          return { memberId: 'aud-out', type: e.type, idempotencyKey: `out-${n}`, properties: e.props, ...(e.type === 'purchase' ? { amount: e.amount, orderId: `out-${n}` } : {}) };
+        });
+        const answers = asBatch
+          ? ((await api.call('POST', '/v1/events/batch', ingest, { events: bodies })).body.results as Record<string, unknown>[])
+          : await Promise.all(bodies.map(async (b) => (await api.call('POST', '/v1/events', ingest, b)).body));
+        for (const a of answers) {
+          expect(a.offers ?? []).toEqual([]);
+          expect((a.entries as { component: string }[]).some((e) => e.component === 'offer')).toBe(false);
+        }
+      }),
+      { numRuns: 12 },
+    );
+    expect((await env.ctx.pool.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE member_id = 'aud-out' AND (offer_id IS NOT NULL OR rule_id LIKE 'offer:%')`)).rows[0]).toEqual({ n: 0 });
+    expect((await env.ctx.pool.query(`SELECT count(*)::int AS n FROM offer_uses WHERE member_id = 'aud-out'`)).rows[0]).toEqual({ n: 0 });
+    // The holder, for contrast, gets each.
+    expect((await api.call('POST', '/v1/events', ingest, { memberId: 'aud-in', type: 'login', idempotencyKey: 'in-1' })).body.offers).toEqual([{ offerId: 'every-login', status: 'applied', points: 7 }]);
   });
 });
