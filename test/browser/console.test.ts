@@ -117,6 +117,12 @@ describe('marketer console /console', () => {
     await goldFa.waitFor();
     expect(await goldFa.locator('.subject').getAttribute('dir')).toBe('rtl');
     expect(await goldFa.locator('header').innerText()).toContain('winback_offer/email');
+    // Every card renders its body (4 tiers × en/fa × 2 variants), not just the first few frames.
+    const frames = page.locator('[data-testid="template-preview"] iframe');
+    expect(await frames.count()).toBe(16);
+    for (let i = 0; i < 16; i++) {
+      await expect.poll(async () => (await frames.nth(i).contentFrame().locator('body').innerText()).trim().length, { timeout: 10_000 }).toBeGreaterThan(40);
+    }
     await expectAccessible(page, 'campaign preview');
     await screenshot(page, 'console-campaign-preview-en');
 

@@ -125,6 +125,9 @@ describe('member widget /widget', () => {
     await screenshot(page, 'widget-settings-fa');
     await openTab(page, /امتیاز/);
     await expect.poll(() => page.getByTestId('balance').innerText()).toBe('۹۶۰');
+    // Tier names in Persian text are the Persian names (the templates' names), never 'Bronze'.
+    expect(await page.getByTestId('tier-name').innerText()).toBe('برنزی');
+    expect(await page.locator('main').innerText()).not.toMatch(/Bronze|Silver|Gold|Diamond/);
     await expectAccessible(page, 'widget home fa');
     await screenshot(page, 'widget-home-fa');
     await openTab(page, /جوایز/);

@@ -8,7 +8,7 @@ export function TierProgressTable(props: { tier: MemberSummaryView['tier'] }) {
   const tier = props.tier;
   return (
     <>
-      {tier.nextTier ? <p>{t('member.next', { tier: tier.nextTier.name })}</p> : null}
+      {tier.nextTier ? <p>{t('member.next', { tier: fmt.tierName(tier.nextTier) })}</p> : null}
       {tier.toNextTier ? (
         <table>
           <thead>

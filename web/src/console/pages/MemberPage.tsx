@@ -29,7 +29,7 @@ export function MemberPage(props: { id: string }) {
           {m.firstName ? `${m.firstName} · ` : ''}
           <bdi>{m.id}</bdi>
         </h1>
-        <span class="badge">{s.tier.currentTier.name}</span>
+        <span class="badge">{fmt.tierName(s.tier.currentTier)}</span>
       </div>
       <section class="card" aria-labelledby="sum-h">
         <h2 id="sum-h">{t('member.summary')}</h2>

@@ -1,3 +1,4 @@
+import { localizedTierName } from '../../../../src/messaging/templates/tier-names.js';
 import type { Locale } from './catalogue.js';
 
 /**
@@ -16,6 +17,11 @@ export interface Formatter {
   /** A YYYY-MM-DD calendar day (no time zone shift) in the reader's calendar. */
   day(isoDay: string): string;
   money(minor: number | string, currency: string): string;
+  /**
+   * A tier's name in the reader's language: the program's own name in en (when known), the templates'
+   * localized name in fa (the same names the member's messages use), so Persian text never carries 'Bronze'.
+   */
+  tierName(tier: { id: string; name?: string }): string;
 }
 
 const cache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
@@ -68,6 +74,9 @@ export function createFormatter(locale: Locale): Formatter {
       if (!m) return isoDay;
       const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12));
       return dateFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+    },
+    tierName(tier) {
+      return localizedTierName(tier.id, locale, locale === 'en' && tier.name ? { [tier.id]: tier.name } : undefined);
     },
     money(minor, currency) {
       const value = typeof minor === 'string' ? Number(minor) : minor;

@@ -21,19 +21,19 @@ export function TierProgressCard(props: { tier: Tier }) {
         {t('widget.tier')}
       </h2>
       <p class="tier-name" data-testid="tier-name">
-        {tier.currentTier.name}
+        {fmt.tierName(tier.currentTier)}
       </p>
       {tier.currentTier.earnBonusPercent > 0 ? <p class="small">{t('widget.tier.bonus', { n: fmt.number(tier.currentTier.earnBonusPercent) })}</p> : null}
       {!next ? (
         <p>{t('widget.tier.top')}</p>
       ) : lead ? (
         <div class="stack">
-          <ProgressBar value={lead.current} max={lead.required} label={t('widget.tier.progressLabel', { tier: next.name })} valueText={`${fmt.number(lead.current)} / ${fmt.number(lead.required)}`} />
-          {tier.metricType === 'any_of' && gaps.length > 1 ? <p>{t('widget.tier.toNextAny', { tier: next.name })}</p> : null}
+          <ProgressBar value={lead.current} max={lead.required} label={t('widget.tier.progressLabel', { tier: fmt.tierName(next) })} valueText={`${fmt.number(lead.current)} / ${fmt.number(lead.required)}`} />
+          {tier.metricType === 'any_of' && gaps.length > 1 ? <p>{t('widget.tier.toNextAny', { tier: fmt.tierName(next) })}</p> : null}
           <ul class="list">
             {gaps.map((g) => (
               <li key={g.key} data-testid="tier-gap">
-                {t('widget.tier.toNext', { gap: fmt.number(g.gap), metric: metric(g), tier: next.name })}
+                {t('widget.tier.toNext', { gap: fmt.number(g.gap), metric: metric(g), tier: fmt.tierName(next) })}
               </li>
             ))}
           </ul>
@@ -43,8 +43,8 @@ export function TierProgressCard(props: { tier: Tier }) {
         {tier.validUntil === null
           ? t('widget.tier.permanent')
           : keepGap
-            ? t('widget.tier.keep', { tier: tier.currentTier.name, date: fmt.date(tier.validUntil), gap: fmt.number(keepGap.gap), metric: metric(keepGap) })
-            : t('widget.tier.kept', { tier: tier.currentTier.name, date: fmt.date(tier.validUntil) })}
+            ? t('widget.tier.keep', { tier: fmt.tierName(tier.currentTier), date: fmt.date(tier.validUntil), gap: fmt.number(keepGap.gap), metric: metric(keepGap) })
+            : t('widget.tier.kept', { tier: fmt.tierName(tier.currentTier), date: fmt.date(tier.validUntil) })}
         {tier.inGrace && tier.graceUntil ? ` ${t('widget.tier.grace', { date: fmt.date(tier.graceUntil) })}` : ''}
       </p>
     </section>
