@@ -1,6 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { MissionActivities } from '../src/journeys/missions/activities.js';
-import { MISSION_EVENT_SIGNAL, MISSION_PROGRESS_QUERY, type MissionEventSignal, type MissionNudge, type MissionProgressView } from '../src/journeys/missions/contract.js';
+import { MISSION_EVENT_SIGNAL, MISSION_PROGRESS_QUERY, type MissionEventSignal, type MissionNudge, type MissionPlan, type MissionProgressView } from '../src/journeys/missions/contract.js';
+import { evaluateStreak, streakWatchPeriod } from '../src/journeys/missions/streak-run.js';
 
 const activities = proxyActivities<MissionActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 20 } });
 // The reward is written by the award worker; the announcement waits for it by retrying.
@@ -17,6 +18,8 @@ export interface MissionWorkflowState {
   counted?: [string, number][];
   withdrawn?: string[];
   nudged?: MissionNudge[];
+  /** Streak missions: the local period of each counted event. */
+  periods?: [string, number][];
 }
 
 const HISTORY_LIMIT = 5000;
@@ -35,18 +38,26 @@ export async function missionWorkflow(state: MissionWorkflowState = {}): Promise
   const withdrawn = new Set<string>(state.withdrawn ?? []);
   const nudged = new Set<MissionNudge>(state.nudged ?? []);
   const inbox: MissionEventSignal[] = [];
-  const progressOf = () => [...counted.values()].reduce((s, d) => s + d, 0);
+  const periods = new Map<string, number>(state.periods ?? []);
+  let streak = false;
+  const progressOf = () => (streak ? evaluateStreak(periods.values(), target).current : [...counted.values()].reduce((s, d) => s + d, 0));
   let target = Number.MAX_SAFE_INTEGER;
   let completed = false;
 
   setHandler(missionEventSignal, (signal) => {
     inbox.push(signal);
   });
-  setHandler(missionProgressQuery, () => ({ progress: progressOf(), target, counted: counted.size, completed }));
+  setHandler(missionProgressQuery, () => ({ progress: progressOf(), target, counted: streak ? periods.size : counted.size, completed }));
 
   const plan = await activities.loadMissionPlan(workflowId);
   target = plan.target;
   if (plan.status !== 'active') return { outcome: plan.status === 'completed' ? 'completed' : 'expired', progress: progressOf() };
+  if (plan.goalType === 'streak') {
+    streak = true;
+    const outcome = await streakLoop(workflowId, plan, inbox, periods, withdrawn, nudged);
+    completed = outcome.outcome === 'completed';
+    return outcome;
+  }
   const closesAtMs = plan.endsAtMs + plan.lateEventGraceMs;
 
   for (;;) {
@@ -93,4 +104,72 @@ export async function missionWorkflow(state: MissionWorkflowState = {}): Promise
   const progress = progressOf();
   await activities.closeMission({ workflowId, progress });
   return { outcome: 'expired', progress };
+}
+
+/**
+ * A streak attempt (goal `streak`): each counted event brings the member's local period number;
+ * the streak is the run of consecutive periods ending at the latest one. It completes when a run
+ * reaches the target; it breaks when the period after the latest one ends (plus the late-event
+ * grace) without an event — then the attempt closes its window at that period's end, and the
+ * member's next event starts a new attempt. An event after a gap that arrives before the break is
+ * decided restarts the run inside the attempt.
+ */
+async function streakLoop(
+  workflowId: string,
+  plan: MissionPlan,
+  inbox: MissionEventSignal[],
+  periods: Map<string, number>,
+  withdrawn: Set<string>,
+  nudged: Set<MissionNudge>,
+): Promise<{ outcome: 'completed' | 'expired'; progress: number }> {
+  const ends = new Map<number, number>();
+  const endOf = async (period: number): Promise<number> => {
+    if (!ends.has(period)) {
+      const [end] = await activities.streakPeriodEnds({ workflowId, periods: [period] });
+      ends.set(period, end!);
+    }
+    return ends.get(period)!;
+  };
+  let recorded = -1;
+  for (;;) {
+    for (const signal of inbox.splice(0)) {
+      if (signal.uncount) {
+        periods.delete(signal.eventId);
+        withdrawn.add(signal.eventId);
+        continue;
+      }
+      if (signal.period === undefined || periods.has(signal.eventId) || withdrawn.has(signal.eventId)) continue;
+      periods.set(signal.eventId, signal.period);
+    }
+    const state = evaluateStreak(periods.values(), plan.target);
+    if (state.completedAt !== null) {
+      await activities.completeMission({ workflowId, progress: plan.target, endsAtMs: await endOf(state.completedAt) });
+      await announce.announceMissionCompleted(workflowId);
+      return { outcome: 'completed', progress: plan.target };
+    }
+    if (state.current !== recorded) {
+      let nudge: MissionNudge | null = null;
+      if (state.current > recorded && plan.nudgeOneAway && !nudged.has('one_away') && plan.target - state.current <= 1) nudge = 'one_away';
+      else if (state.current > recorded && plan.nudgeHalfway && !nudged.has('halfway') && !nudged.has('one_away') && state.current * 2 >= plan.target) nudge = 'halfway';
+      if (nudge) nudged.add(nudge);
+      if (recorded !== -1 || state.current > 0 || nudge) await activities.recordMissionProgress({ workflowId, progress: state.current, nudge });
+      recorded = state.current;
+    }
+    if (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (inbox.length > 0) continue;
+      await continueAsNew<typeof missionWorkflow>({ periods: [...periods], withdrawn: [...withdrawn], nudged: [...nudged] });
+    }
+    const watch = streakWatchPeriod(state, plan.firstPeriod ?? 0);
+    const decidedAtMs = (await endOf(watch)) + plan.lateEventGraceMs;
+    if (inbox.length === 0 && decidedAtMs > Date.now()) await condition(() => inbox.length > 0, decidedAtMs - Date.now());
+    if (inbox.length === 0) {
+      // The watched period passed without an event: the streak is broken; this attempt ends there.
+      await activities.closeMission({ workflowId, progress: state.current, endsAtMs: await endOf(watch) });
+      // Events that came in while it closed belong to the next attempt: route them again.
+      const late = inbox.splice(0).filter((s) => !s.uncount).map((s) => s.eventId);
+      if (late.length > 0) await activities.rerouteMissionEvents({ memberId: plan.memberId, eventIds: late });
+      return { outcome: 'expired', progress: state.current };
+    }
+  }
 }

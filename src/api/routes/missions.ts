@@ -93,8 +93,10 @@ export function registerMissionRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const member = await getMember(ctx.pool, memberId);
     if (mission.status !== 'active') throw new LaurelError('mission_inactive', `mission ${id} is not active`, { status: 409 });
     if (!inAudience(mission.definition.audience, member) || !(await inSegment(ctx.pool, mission.definition.segment, memberId, new Date()))) throw new LaurelError('not_in_audience', `member ${memberId} is not in the audience of mission ${id}`, { status: 422 });
-    const timeZone = (await currentProgram(ctx.pool)).definition.timeZone;
-    const decision = await withTransaction(ctx.pool, (client) => enrollmentAt(client, mission, memberId, new Date(), timeZone, 'opt_in'));
+    const program = (await currentProgram(ctx.pool)).definition;
+    // A streak's days are the member's own (its time zone, else the program's).
+    const timeZone = mission.definition.period.type === 'streak' ? (member.timeZone ?? program.timeZone) : program.timeZone;
+    const decision = await withTransaction(ctx.pool, (client) => enrollmentAt(client, mission, memberId, new Date(), timeZone, 'opt_in', program.weekStartsOn));
     if (!decision.enrollment) throw new LaurelError('mission_already_taken', `member ${memberId} already took part in mission ${id}`, { status: 409 });
     if (decision.enrollment.status === 'active') {
       await signalMission({ pool: ctx.pool, temporal: ctx.temporal, taskQueue: ctx.config.taskQueue }, decision.enrollment.workflowId, null);

@@ -9,6 +9,8 @@ export interface MissionEventSignal {
   delta: number;
   occurredAtMs: number;
   uncount: boolean;
+  /** Streak missions: the member's local period (day or week number) the event occurred in. */
+  period?: number;
 }
 
 /** What the workflow needs to run one enrollment (loaded by id, never passed as a payload). */
@@ -16,7 +18,9 @@ export interface MissionPlan {
   missionId: string;
   memberId: string;
   missionName: string;
-  goalType: 'count' | 'sum';
+  goalType: 'count' | 'sum' | 'streak';
+  /** Streak missions: the local period the attempt started in. */
+  firstPeriod?: number;
   target: number;
   rewardPoints: number;
   startsAtMs: number;

@@ -10,6 +10,8 @@ export const MissionGoalSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('count'), target: positiveInt() }),
   /** Sum of a numeric field of matching events (integers; a non-integer value counts 0). */
   z.strictObject({ type: z.literal('sum'), target: positiveInt(), field: FieldPathSchema.default('event.amount') }),
+  /** `target` consecutive periods (period `streak`: local days or weeks) each with a matching event. */
+  z.strictObject({ type: z.literal('streak'), target: positiveInt().min(2, 'a streak needs at least 2 periods').max(366) }),
 ]);
 
 export const MissionPeriodSchema = z.discriminatedUnion('type', [
@@ -19,6 +21,12 @@ export const MissionPeriodSchema = z.discriminatedUnion('type', [
   z
     .strictObject({ type: z.literal('from_enrollment'), days: positiveInt().max(3650).optional(), seconds: positiveInt().max(315_360_000).optional() })
     .refine((p) => (p.days === undefined) !== (p.seconds === undefined), 'expected exactly one of days or seconds'),
+  /**
+   * A streak attempt: from the local day (or week) of the first counted event until the streak
+   * completes or breaks; days and weeks are the member's (its time zone, else the program's;
+   * weeks start on the program's weekStartsOn). Goes with a `streak` goal.
+   */
+  z.strictObject({ type: z.literal('streak'), unit: z.enum(['day', 'week']) }),
 ]);
 
 export const MissionInputSchema = z.strictObject({
@@ -49,7 +57,7 @@ export const MissionInputSchema = z.strictObject({
    * but arrive late through the fan-out, then closes.
    */
   lateEventGraceSeconds: z.int().min(0).max(86_400).default(60),
-});
+}).refine((m) => (m.goal.type === 'streak') === (m.period.type === 'streak'), { message: 'a streak goal goes with a streak period ({type: streak, unit: day|week}) and only with it', path: ['period'] });
 
 export type MissionInput = z.input<typeof MissionInputSchema>;
 export type MissionDefinition = z.output<typeof MissionInputSchema>;

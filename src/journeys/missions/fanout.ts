@@ -3,13 +3,15 @@ import { withTransaction, type Pool } from '../../db/index.js';
 import type { FanoutHandler, MemberEventJob } from '../../fanout/index.js';
 import type { Member } from '../../members/index.js';
 import type { StoredEvent } from '../../ledger/index.js';
-import { currentProgram } from '../../program/store.js';
+import type { Weekday } from '../../program/index.js';
+import { currentProgram, latestKnownProgram } from '../../program/store.js';
 import { evaluatePredicate, resolveField } from '../../rules/index.js';
 import { inAudience, inSegment, memberFacts } from './audience.js';
 import { MISSION_EVENT_SIGNAL, type MissionEventSignal } from './contract.js';
 import type { MissionDefinition } from './definition.js';
 import { readMissionEventView, type TriggeredMission } from './fanout-read.js';
-import { enrollmentAt, openEnrollmentByPeriodKey, opensByPeriodKey } from './store.js';
+import { enrollmentAt, openEnrollmentByPeriodKey, opensByPeriodKey, type EnrollmentRecord } from './store.js';
+import { streakPeriodIndex, type StreakCalendar } from './streak.js';
 
 export interface MissionFanoutDeps {
   pool: Pool;
@@ -25,7 +27,7 @@ export function missionContribution(definition: MissionDefinition, event: Stored
     member: memberFacts(member),
   };
   if (definition.conditions && !evaluatePredicate(definition.conditions, context)) return 0;
-  if (definition.goal.type === 'count') return 1;
+  if (definition.goal.type === 'count' || definition.goal.type === 'streak') return 1;
   const value = resolveField(context, definition.goal.field);
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   return Number.isSafeInteger(n) && n > 0 ? n : 0;
@@ -94,6 +96,10 @@ async function countTowardMission(deps: MissionFanoutDeps, triggered: TriggeredM
   const delta = missionContribution(definition, event, member);
   if (delta <= 0) return;
   if (!(await inSegment(deps.pool, definition.segment, member.id, event.occurred_at))) return;
+  if (definition.period.type === 'streak') {
+    await countTowardStreak(deps, triggered, event, member, delta);
+    return;
+  }
   // The enrollment came with the read when the period's exists; the locked transaction only to create it.
   let enrollment = triggered.enrollment;
   if (!enrollment) {
@@ -104,6 +110,32 @@ async function countTowardMission(deps: MissionFanoutDeps, triggered: TriggeredM
   }
   if (!enrollment || enrollment.status !== 'active') return;
   await signalMission(deps, enrollment.workflowId, { eventId: event.id, delta, occurredAtMs: event.occurred_at.getTime(), uncount: false });
+}
+
+/** The member's days (or weeks) for a streak mission: its own time zone, else the program's. */
+export async function streakCalendar(db: Pool, definition: MissionDefinition, memberTimeZone: string | null): Promise<StreakCalendar> {
+  if (definition.period.type !== 'streak') throw new Error('not a streak mission');
+  const program = (await latestKnownProgram(db)).definition;
+  return { unit: definition.period.unit, timeZone: memberTimeZone ?? program.timeZone, weekStartsOn: program.weekStartsOn as Weekday };
+}
+
+/**
+ * A streak event goes to the member's running attempt with its local period number. An attempt's
+ * workflow that closed (the streak broke) between the read and the signal has already closed its
+ * window, so the locked lookup then finds or opens the attempt the event belongs to now.
+ */
+async function countTowardStreak(deps: MissionFanoutDeps, triggered: TriggeredMission, event: StoredEvent, member: Member, delta: number): Promise<void> {
+  const { mission } = triggered;
+  const cal = await streakCalendar(deps.pool, mission.definition, member.timeZone);
+  const signal = { eventId: event.id, delta, occurredAtMs: event.occurred_at.getTime(), uncount: false, period: streakPeriodIndex(event.occurred_at, cal) };
+  const locked = async () => (await withTransaction(deps.pool, (client) => enrollmentAt(client, mission, member.id, event.occurred_at, cal.timeZone, 'event', cal.weekStartsOn))).enrollment;
+  let enrollment: EnrollmentRecord | undefined = triggered.enrollment ?? (await locked());
+  for (let attempt = 0; enrollment && enrollment.status === 'active' && attempt < 3; attempt++) {
+    if (await signalMission(deps, enrollment.workflowId, signal)) return;
+    const again = await locked();
+    if (again?.workflowId === enrollment.workflowId) return;
+    enrollment = again;
+  }
 }
 
 async function withdrawRefundedPurchases(deps: MissionFanoutDeps, refund: StoredEvent): Promise<void> {

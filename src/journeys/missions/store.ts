@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from '../../db/index.js';
 import { ConflictError, NotFoundError } from '../../errors/index.js';
 import { MissionInputSchema, type MissionDefinition } from './definition.js';
+import type { Weekday } from '../../program/index.js';
 import { missionPeriodFor, missionWorkflowId } from './period.js';
 
 export interface MissionRecord {
@@ -159,6 +160,7 @@ export async function enrollmentAt(
   at: Date,
   timeZone: string,
   by: 'event' | 'opt_in',
+  weekStartsOn: Weekday = 'monday',
 ): Promise<EnrollmentDecision> {
   await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`mission:${mission.id}:${memberId}`]);
   const { rows } = await client.query<EnrollmentRow>(
@@ -169,10 +171,26 @@ export async function enrollmentAt(
   const current = existing.find((e) => e.startsAt.getTime() <= at.getTime() && at.getTime() < e.endsAt.getTime());
   if (current) return { enrollment: current, created: false };
   const definition = mission.definition;
-  if (definition.recurrence === 'once' && existing.length > 0) return { enrollment: undefined, reason: 'once_used' };
+  if (definition.period.type === 'streak') {
+    // An event older than the running attempt's start (arrived out of order) but after every
+    // closed attempt belongs to the running one: its start moves back to the event's period.
+    const running = existing.find((e) => e.status === 'active');
+    if (running && at.getTime() < running.startsAt.getTime() && existing.every((e) => e === running || e.endsAt.getTime() <= at.getTime())) {
+      const closedEnd = Math.max(0, ...existing.filter((e) => e !== running).map((e) => e.endsAt.getTime()));
+      const startsAt = new Date(Math.max(closedEnd, missionPeriodFor(definition, at, timeZone, weekStartsOn).startsAt.getTime()));
+      await client.query(`UPDATE mission_enrollments SET starts_at = $2 WHERE workflow_id = $1`, [running.workflowId, startsAt]);
+      return { enrollment: { ...running, startsAt }, created: false };
+    }
+  }
+  // A broken streak does not use up a mission that is taken once: only a completed one does.
+  const taken = definition.period.type === 'streak' ? existing.some((e) => e.status !== 'expired') : existing.length > 0;
+  if (definition.recurrence === 'once' && taken) return { enrollment: undefined, reason: 'once_used' };
   // Opting in once covers the mission's later periods too.
   if (by === 'event' && definition.enrollment === 'opt_in' && !existing.some((e) => e.enrolledBy === 'opt_in')) return { enrollment: undefined, reason: 'opt_in_required' };
-  const period = missionPeriodFor(definition, at, timeZone);
+  const period = missionPeriodFor(definition, at, timeZone, weekStartsOn);
+  // A new streak attempt never reaches back into a closed one's window.
+  const closedEnd = Math.max(0, ...existing.map((e) => e.endsAt.getTime()).filter((t) => t <= at.getTime()));
+  if (definition.period.type === 'streak' && period.startsAt.getTime() < closedEnd) period.startsAt = new Date(closedEnd);
   const workflowId = missionWorkflowId(mission.id, memberId, period.key);
   const inserted = await client.query<EnrollmentRow>(
     `INSERT INTO mission_enrollments (mission_id, member_id, period_key, workflow_id, starts_at, ends_at, enrolled_by, target)
