@@ -19,7 +19,8 @@ export function MissionRow(props: { mission: MissionItem; busy: boolean; onJoin(
           <ProgressBar value={current.progress} max={current.target} label={m.name} valueText={t('widget.missions.progress', { progress: fmt.number(current.progress), target: fmt.number(current.target) })} />
           <p class="small">
             {current.status === 'completed' ? t('widget.missions.completed') : `${t('widget.missions.progress', { progress: fmt.number(current.progress), target: fmt.number(current.target) })} · ${t('widget.missions.remaining', { n: fmt.number(current.remaining) })}`}
-            <span class="muted"> · {t('widget.missions.ends', { date: fmt.date(current.endsAt) })}</span>
+            {/* A running streak has no end date: it lasts while the member keeps it up. */}
+            {m.goal.type === 'streak' ? null : <span class="muted"> · {t('widget.missions.ends', { date: fmt.date(current.endsAt) })}</span>}
           </p>
         </div>
       ) : m.enrollment === 'opt_in' ? (
