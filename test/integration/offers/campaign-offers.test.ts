@@ -193,5 +193,12 @@ describe('a campaign gives an offer: A/B split, 10 % holdout, "2× points until 
     expect(before).toHaveLength(first.queued);
     const { rows: vars } = await env.ctx.pool.query<{ member_id: string; code: string }>(`SELECT member_id, vars ->> 'offerCode' AS code FROM messages WHERE campaign_id = 'coupon-step' ORDER BY 1`);
     expect(vars).toEqual(before);
+    // A use of the coupon at checkout is a conversion of the campaign (it has no goal event).
+    const [user] = before as { member_id: string; code: string }[];
+    const used = await api.call('POST', `/v1/coupons/${user!.code}/redeem`, ingest, { memberId: user!.member_id, orderId: 'cp-order-1', amount: 1_500_000 });
+    expect(used.status, JSON.stringify(used.body)).toBe(201);
+    const stats = await campaignStats(env.ctx.pool, 'coupon-step');
+    expect(stats.variants.find((v) => v.variant === 'a')).toMatchObject({ converted: 1, offer: { grants: before.length, holdersUsed: 1, uses: 1, revenue: 1_500_000 } });
+    expect(stats.holdout.converted).toBe(0);
   });
 });
