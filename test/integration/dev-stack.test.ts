@@ -91,7 +91,7 @@ describe('laurel dev: the embedded stack', () => {
     expect(mailbox.status).toBe(200);
 
     dev.child.kill('SIGTERM');
-    expect(await dev.exited).toEqual({ code: 0, signal: null });
+    expect(await dev.exited, dev.output.slice(-4000)).toEqual({ code: 0, signal: null });
     expect(await allGone(pids)).toBe(true);
   });
 
@@ -102,7 +102,8 @@ describe('laurel dev: the embedded stack', () => {
     expect(dev.output).not.toContain('initdb');
     const pids = dev.servicePids();
     dev.child.kill('SIGINT');
-    expect((await dev.exited).code).toBe(0);
+    // The output's tail names what went wrong if the stop is not clean (seen once under load 20: code null).
+    expect(await dev.exited, dev.output.slice(-4000)).toEqual({ code: 0, signal: null });
     expect(await allGone(pids)).toBe(true);
   });
 
