@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { groupCommitStats } from '../ledger/index.js';
 
 /** Prometheus metrics at /metrics: process defaults plus request counts and latencies by route. */
 export function registerMetrics(app: FastifyInstance): Registry {
@@ -17,6 +18,23 @@ export function registerMetrics(app: FastifyInstance): Registry {
     labelNames: ['method', 'route'] as const,
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
+  });
+  // Group commit of single events: events per group = events_total / groups_total.
+  new Gauge({
+    name: 'laurel_event_groups_total',
+    help: 'Groups of single events written together since the process started',
+    registers: [registry],
+    collect() {
+      this.set(groupCommitStats.groups);
+    },
+  });
+  new Gauge({
+    name: 'laurel_event_group_events_total',
+    help: 'Single events written in groups since the process started',
+    registers: [registry],
+    collect() {
+      this.set(groupCommitStats.events);
+    },
   });
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL: member ids must not become label values.

@@ -1,5 +1,5 @@
 // The Postgres ledger. The pure rules it applies live in ./core (no I/O).
-export { ingestEvent, ingestBatch, type IngestOptions } from './ingest.js';
+export { ingestEvent, ingestBatch, groupCommitStats, type IngestOptions } from './ingest.js';
 export { BUILT_IN_EVENT_TYPES, type EventResult } from './core/index.js';
 export { EventInputSchema, MAX_BATCH, eventIdOf, type EventInput } from './event-input.js';
 export { adjustPoints, type AdjustmentResult } from './adjust.js';

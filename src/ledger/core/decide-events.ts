@@ -238,7 +238,8 @@ export function decideEvents(input: DecisionInput): Decision {
     }
   });
 
-  for (const state of working.values()) {
+  // Members in id order: concurrent writers then take row locks in the same order.
+  for (const state of [...working.values()].sort((x, y) => (x.member.id < y.member.id ? -1 : x.member.id > y.member.id ? 1 : 0))) {
     if (!state.touched) continue;
     write.members.push(state.write);
     state.ledger.collect(write);

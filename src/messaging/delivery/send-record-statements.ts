@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from '../../db/index.js';
 import type { Consent } from '../../members/index.js';
 import type { MessageCategory, MessageStatus } from '../store/send-records.js';
 import type { Channel } from '../templates/index.js';
-import { createCoalescer } from './coalesce.js';
+import { createCoalescer } from '../../db/index.js';
 
 export interface SendRecordRow {
   id: string;

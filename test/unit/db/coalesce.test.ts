@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createCoalescer } from '../../../../src/messaging/delivery/coalesce.js';
+import { createCoalescer } from '../../../src/db/index.js';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;
