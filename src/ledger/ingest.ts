@@ -32,6 +32,8 @@ export interface IngestOptions {
   /** The Idempotency-Key header, when the body carries none. */
   headerKey?: string | undefined;
   now?: Date;
+  /** Historic events (an import): announced to no one, and a tier they earn is a `historic_…` change. */
+  historic?: boolean;
 }
 
 /** How often a member's write may lose its optimistic guard before the event path gives up. */
@@ -123,6 +125,16 @@ function isRetryable(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/**
+ * Historic events, for the import: each decided as of `now` exactly like a live one and failing on
+ * its own, but announced to no one — no member-event job, so no mission, contest, notification or
+ * other message follows — and a tier they earn is recorded as `historic_upgrade`, which the tier
+ * notifier does not announce either. `dryRun` checks without writing.
+ */
+export async function ingestHistoric(pool: Pool, events: readonly { input: EventInput; key: string }[], opts: { now: Date; dryRun?: boolean }): Promise<EventOutcome[]> {
+  return await ingestEvents(pool, events.map((e) => toDecide(e.input, e.key)), { source: 'import', now: opts.now, dryRun: Boolean(opts.dryRun), historic: true }, 'each');
+}
+
 function toDecide(input: EventInput, key: string): EventToDecide {
   return { input, key, eventId: eventIdOf(key), fingerprint: eventFingerprint(input) };
 }
@@ -202,7 +214,8 @@ async function decideAndWrite(
   if (atomic === 'all' && decision.outcomes.some((o) => !o.ok)) return { outcomes, retry: [] };
   const write = decision.write;
   if (opts.dryRun || write.members.length === 0) return { outcomes, retry: [] };
-  announce(write);
+  if (opts.historic) for (const change of write.tierChanges) change.reason = `historic_${change.reason}`;
+  else announce(write);
   let written: Set<string>;
   try {
     written = await writeLedger(db, write);

@@ -15,6 +15,7 @@ import { registerDrawRoutes } from './draws.js';
 import { registerAuditLogRoutes } from './audit-log.js';
 import { registerReportRoutes } from './reports.js';
 import { registerMeRoutes } from './me.js';
+import { registerImportRoutes } from './imports.js';
 
 /** Every route group registers here; one file per concern in this folder. */
 export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -33,4 +34,5 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerAuditLogRoutes(app, ctx);
   registerReportRoutes(app, ctx);
   registerMeRoutes(app);
+  registerImportRoutes(app, ctx);
 }

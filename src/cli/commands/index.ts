@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
 import { registerDevCommand } from './dev.js';
 import { registerDrawCommands } from './draw.js';
+import { registerImportCommands } from './import.js';
 import { registerRoleCommands } from './roles.js';
 
 /** Every subcommand group registers itself here; keep one file per concern in this folder. */
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerRoleCommands(program);
   registerAdminCommands(program);
   registerDrawCommands(program);
+  registerImportCommands(program);
 }

@@ -141,7 +141,7 @@ export class TierChangeNotifier {
     const { rows } = await this.deps.pool.query<TierChangeRow>(
       `SELECT tc.id, tc.member_id, tc.from_tier, tc.to_tier, tc.at, m.joined_at, m.tier_started_at
          FROM tier_changes tc JOIN members m ON m.id = tc.member_id
-        WHERE tc.id > $1 AND tc.from_tier IS NOT NULL AND tc.from_tier <> tc.to_tier
+        WHERE tc.id > $1 AND tc.from_tier IS NOT NULL AND tc.from_tier <> tc.to_tier AND tc.reason NOT LIKE 'historic\\_%'
           AND (tc.id > $2 OR NOT EXISTS (
                 SELECT 1 FROM messages m WHERE m.id IN ('tier_change.' || tc.id || '.email', 'tier_change.' || tc.id || '.sms', 'tier_change.' || tc.id || '.inbox')))
         ORDER BY tc.id LIMIT 1000`,

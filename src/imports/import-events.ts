@@ -1,0 +1,134 @@
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { Pool } from '../db/index.js';
+import { LaurelError } from '../errors/index.js';
+import { EventInputSchema, eventFingerprint, idempotencyKeyOf, ingestHistoric, type EventInput } from '../ledger/index.js';
+import { readRecords, type ImportFormat } from './read-records.js';
+import { addBad, emptyReport, type BadLine, type ImportProgress, type ImportReport } from './report.js';
+
+/** Events decided and written together: one read, one decision, one statement per chunk. */
+export const IMPORT_CHUNK = 1000;
+
+export interface ImportOptions {
+  format: ImportFormat;
+  /** Import the good lines and report the bad ones; without it, a file with a bad line imports nothing. */
+  skipBad?: boolean;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Every bad line as it is found (the report keeps the first 1,000). */
+  onBad?: (bad: BadLine) => void;
+  /** The instant the import decides as of (default: when it starts); fixed for the whole run. */
+  now?: Date;
+  chunk?: number;
+}
+
+/** A CSV cell is text: amounts become integers here, and the rest is checked by the event schema. */
+const CsvEventSchema = z.preprocess((raw) => {
+  const fields = { ...(raw as Record<string, unknown>) };
+  if (typeof fields.amount === 'string' && /^-?\d+$/.test(fields.amount)) fields.amount = Number(fields.amount);
+  return fields;
+}, EventInputSchema);
+
+/**
+ * Historic events from a file, streamed: nothing is held beyond one chunk, so memory stays flat
+ * for any number of lines. Each event goes through the same decision as a live one, as of the
+ * import's instant, with its `occurredAt` (required here) deciding its rules, limits, return window
+ * and expiry. Historic events announce nothing: no member-event job, so no mission, contest or
+ * message follows from them, and a tier they earn is recorded as `historic_upgrade`.
+ *
+ * Idempotent: an event's key is its `idempotencyKey`, else the natural key (purchase: member and
+ * order; refund: member, order and refund id), else `import:<fingerprint of the event>`; a second
+ * run finds every key taken and writes nothing.
+ *
+ * Without `skipBad`, `open()` is read twice: first to check every line (fields, member, event
+ * type) without writing, then — only when all are good — to import. A line that only the decision
+ * can refuse (a refund of an order the member never bought) stops the import there: the chunks
+ * before it are written, and a rerun after the fix carries on where it stopped.
+ */
+export async function importEvents(pool: Pool, open: () => Readable, options: ImportOptions): Promise<ImportReport> {
+  const now = options.now ?? new Date();
+  const chunkSize = options.chunk ?? IMPORT_CHUNK;
+  if (!options.skipBad) {
+    const check = await eventPass(pool, open(), options, chunkSize, now, 'checking');
+    if (check.badCount > 0) return { ...check, imported: 0, unchanged: 0, stopped: true, stoppedAtLine: check.bad[0]!.line };
+  }
+  return await eventPass(pool, open(), options, chunkSize, now, options.skipBad ? 'importing' : 'importing-strict');
+}
+
+type Pass = 'checking' | 'importing' | 'importing-strict';
+
+/** Refusals the checking pass cannot judge: it writes nothing, so a refund does not see its purchase a chunk earlier. */
+const DEPENDS_ON_EARLIER_LINES = new Set(['unknown_order', 'refund_exceeds_order']);
+
+async function eventPass(pool: Pool, input: Readable, options: ImportOptions, chunkSize: number, now: Date, pass: Pass): Promise<ImportReport> {
+  const { format, onProgress } = options;
+  const report = emptyReport('events');
+  const bad = (line: BadLine) => addBad(report, line, options.onBad);
+  let chunk: { line: number; event: EventInput; key: string }[] = [];
+  const progress = () => onProgress?.({ lines: report.lines, imported: report.imported, unchanged: report.unchanged, badCount: report.badCount, phase: pass === 'checking' ? 'checking' : 'importing' });
+
+  const flush = async (): Promise<boolean> => {
+    if (chunk.length === 0) return true;
+    const outcomes = await ingestHistoric(
+      pool,
+      chunk.map((c) => ({ input: c.event, key: c.key })),
+      { now, dryRun: pass === 'checking' },
+    );
+    const failed = outcomes.flatMap((o, i) => (o.ok ? [] : [{ line: chunk[i]!.line, error: o.error }]));
+    if (pass === 'importing-strict' && failed.length > 0) {
+      // Nothing of this chunk was written: report its bad lines and stop here.
+      for (const f of failed) bad(badLine(f.line, f.error));
+      report.stopped = true;
+      report.stoppedAtLine = failed[0]!.line;
+      return false;
+    }
+    outcomes.forEach((o, i) => {
+      // What an earlier line of the file may make right (its purchase) is judged by the import pass.
+      if (!o.ok && pass === 'checking' && o.error instanceof LaurelError && DEPENDS_ON_EARLIER_LINES.has(o.error.code)) return;
+      if (!o.ok) bad(badLine(chunk[i]!.line, o.error));
+      else if (pass !== 'checking' && o.result.replayed) report.unchanged += 1;
+      else if (pass !== 'checking') report.imported += 1;
+    });
+    chunk = [];
+    progress();
+    return true;
+  };
+
+  try {
+    for await (const record of readRecords(input, format)) {
+      report.lines += 1;
+      if ('error' in record) {
+        bad({ line: record.line, code: 'unreadable_line', message: record.error });
+        continue;
+      }
+      const parsed = (format === 'csv' ? CsvEventSchema : EventInputSchema).safeParse(record.fields);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        bad({ line: record.line, code: 'invalid_event', message: `${issue.path.join('.') || 'line'}: ${issue.message}` });
+        continue;
+      }
+      const event = parsed.data;
+      if (!event.occurredAt) {
+        bad({ line: record.line, code: 'occurred_at_required', message: 'an imported event needs occurredAt (when it happened)' });
+        continue;
+      }
+      let key: string;
+      try {
+        key = idempotencyKeyOf(event);
+      } catch (err) {
+        if (!(err instanceof LaurelError) || err.code !== 'idempotency_key_required') throw err;
+        key = `import:${eventFingerprint(event)}`;
+      }
+      chunk.push({ line: record.line, event, key });
+      if (chunk.length >= chunkSize && !(await flush())) return report;
+    }
+    await flush();
+    return report;
+  } finally {
+    input.destroy();
+  }
+}
+
+function badLine(line: number, error: unknown): { line: number; code: string; message: string } {
+  if (error instanceof LaurelError) return { line, code: error.code, message: error.message };
+  throw error;
+}

@@ -1,0 +1,77 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+
+export type ImportFormat = 'csv' | 'ndjson';
+
+/** One line of an import file: its fields, or why it could not be read. Line numbers start at 1. */
+export type SourceRecord = { line: number; fields: Record<string, unknown> } | { line: number; error: string };
+
+/** The format a file's name says (`.csv`, `.ndjson`, `.jsonl`, each optionally `.gz`). */
+export function formatOfFileName(name: string): ImportFormat | undefined {
+  const base = name.toLowerCase().replace(/\.gz$/, '');
+  if (base.endsWith('.csv')) return 'csv';
+  if (base.endsWith('.ndjson') || base.endsWith('.jsonl')) return 'ndjson';
+  return undefined;
+}
+
+/**
+ * The records of a CSV (header row first) or NDJSON stream, one at a time, with their line
+ * numbers: nothing is held beyond the line being read, so memory stays flat however long the file.
+ * CSV cells become strings (an empty cell is absent); `a.b` headers become nested objects
+ * (`properties.sku` → `{ properties: { sku } }`). A line that cannot be read becomes an error
+ * record, and reading goes on.
+ */
+export async function* readRecords(input: Readable, format: ImportFormat): AsyncGenerator<SourceRecord> {
+  if (format === 'ndjson') {
+    let line = 0;
+    for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+      line += 1;
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        yield { line, error: `not JSON: ${(err as Error).message}` };
+        continue;
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) yield { line, error: 'expected a JSON object' };
+      else yield { line, fields: value as Record<string, unknown> };
+    }
+    return;
+  }
+  const skipped: SourceRecord[] = [];
+  const parser = input.pipe(
+    parse({
+      columns: (header: string[]) => header.map((h) => h.trim()),
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      skip_records_with_error: true,
+      on_skip: (err) => {
+        if (err) skipped.push({ line: (err as { lines?: number }).lines ?? 0, error: err.message.replace(/ on line \d+$/, '') });
+      },
+    }),
+  );
+  for await (const row of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    while (skipped.length > 0) yield skipped.shift()!;
+    yield { line: row.info.lines, fields: nest(row.record) };
+  }
+  while (skipped.length > 0) yield skipped.shift()!;
+}
+
+function nest(record: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [header, value] of Object.entries(record)) {
+    if (value === '') continue;
+    const path = header.split('.');
+    let target = out;
+    for (const part of path.slice(0, -1)) {
+      const next = target[part];
+      target = (next && typeof next === 'object' ? next : (target[part] = {})) as Record<string, unknown>;
+    }
+    target[path[path.length - 1]!] = value;
+  }
+  return out;
+}
