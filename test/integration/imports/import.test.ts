@@ -21,7 +21,8 @@ describe('bulk import of members and historic events', () => {
   let dir: string;
   let api: Api;
   let admin: string;
-  const run = (args: string[]) => laurel(['import', ...args], { DATABASE_URL: env.urls.databaseUrl, LOG_LEVEL: 'warn' });
+  // An import is long work: on a loaded CI machine one run of the events file can take a minute.
+  const run = (args: string[]) => laurel(['import', ...args], { DATABASE_URL: env.urls.databaseUrl, LOG_LEVEL: 'warn' }, 240_000);
 
   beforeAll(async () => {
     env = await createTestEnv();
@@ -102,7 +103,7 @@ describe('bulk import of members and historic events', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ imported: 0, unchanged: EVENTS, badCount: 0 });
     expect(await counts()).toEqual(after);
-  });
+  }, 600_000);
 
   it('bad lines are reported with their line numbers; the rest is imported only with --skip-bad', async () => {
     const at = new Date(Date.now() - 10 * DAY).toISOString();
