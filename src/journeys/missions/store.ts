@@ -191,6 +191,9 @@ export async function enrollmentAt(
   // A new streak attempt never reaches back into a closed one's window.
   const closedEnd = Math.max(0, ...existing.map((e) => e.endsAt.getTime()).filter((t) => t <= at.getTime()));
   if (definition.period.type === 'streak' && period.startsAt.getTime() < closedEnd) period.startsAt = new Date(closedEnd);
+  // An attempt whose start moved back may have left its key's date behind: a later attempt on that
+  // date is numbered (under the lock, so the number is the same for every process).
+  if (definition.period.type === 'streak' && existing.some((e) => e.periodKey === period.key)) period.key = `${period.key}-${existing.length + 1}`;
   const workflowId = missionWorkflowId(mission.id, memberId, period.key);
   const inserted = await client.query<EnrollmentRow>(
     `INSERT INTO mission_enrollments (mission_id, member_id, period_key, workflow_id, starts_at, ends_at, enrolled_by, target)

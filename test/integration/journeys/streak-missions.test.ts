@@ -54,11 +54,12 @@ describe('streak missions through the real path: fan-out → one workflow per at
     roles.push(await startJourneysRole(env.ctx, env.workflowBundle));
     api = await Api.start(env);
     marketer = await apiKey(env, 'marketer');
-    for (const id of ['ana', 'bob', 'cyd']) await upsertMember(env.ctx.pool, id, { firstName: 'Sara', timeZone: zone }, program, 'test');
+    for (const id of ['ana', 'bob', 'cyd', 'dee']) await upsertMember(env.ctx.pool, id, { firstName: 'Sara', timeZone: zone }, program, 'test');
     // Both take every login: a 3-day streak with a day of grace for late events, and a strict one.
     for (const mission of [
       { id: 'login-3', name: 'Three days in a row', trigger: 'login', goal: { type: 'streak', target: 3 }, period: { type: 'streak', unit: 'day' }, rewardPoints: 50, lateEventGraceSeconds: 86_400 },
       { id: 'login-3-strict', name: 'Three days in a row, no grace', trigger: 'login', goal: { type: 'streak', target: 3 }, period: { type: 'streak', unit: 'day' }, rewardPoints: 5, lateEventGraceSeconds: 0 },
+      { id: 'login-2-once', name: 'Two days in a row, once, opt in', trigger: 'login', goal: { type: 'streak', target: 2 }, period: { type: 'streak', unit: 'day' }, rewardPoints: 5, lateEventGraceSeconds: 0, enrollment: 'opt_in', recurrence: 'once' },
     ] satisfies MissionInput[]) {
       const res = await api.call('POST', '/v1/missions', marketer, MissionInputSchema.parse(mission));
       expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -126,5 +127,19 @@ describe('streak missions through the real path: fan-out → one workflow per at
     const listed = await api.call('GET', '/v1/members/cyd/missions', marketer);
     const missions = listed.body.missions as { id: string; current: { status: string; progress: number; target: number } | null }[];
     expect(missions.find((m) => m.id === 'login-3-strict')?.current).toMatchObject({ status: 'active', progress: 1, target: 3 });
+  });
+  it('opt-in: the attempt starts today; an earlier login moves its start back; a broken attempt does not use up a once-mission', async () => {
+    const joined = await api.call('POST', '/v1/missions/login-2-once/enrollments', marketer, { memberId: 'dee' });
+    expect(joined.status, JSON.stringify(joined.body)).toBe(201);
+    expect(joined.body).toMatchObject({ status: 'active', progress: 0, target: 2, startsAt: streakPeriodStart(today(), day).toISOString() });
+    // A login of two days ago, arriving now, belongs to the running attempt: its start moves back; the day after had none.
+    await login('dee', localAt(2, '09:00'));
+    const [broken] = await until(() => attempts('login-2-once', 'dee'), (a) => a[0]?.status === 'expired');
+    expect(broken).toMatchObject({ status: 'expired', progress: 1, starts_at: streakPeriodStart(today() - 2, day), ends_at: streakPeriodStart(today(), day) });
+    // Today's login starts a second attempt (the first, broken, did not use the mission up).
+    await login('dee', new Date());
+    const both = await until(() => attempts('login-2-once', 'dee'), (a) => a.length === 2 && a[1]!.progress === 1);
+    expect(both.map((a) => a.status)).toEqual(['expired', 'active']);
+    expect(new Set(both.map((a) => a.workflow_id)).size).toBe(2);
   });
 });
