@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adjustPoints } from '../../src/ledger/index.js';
@@ -69,6 +70,10 @@ describe('marketer console /console', () => {
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     // The points report (reports API): the 750 points adjusted in are the outstanding liability.
     await expect.poll(() => page.getByTestId('liability').innerText(), { timeout: 15_000 }).toBe('750');
+    // Members by tier (members report): the six seeded members at the range's end.
+    await expect.poll(() => page.getByTestId('members-total').innerText(), { timeout: 15_000 }).toBe('6');
+    await page.getByTestId('members-chart').waitFor();
+    await page.getByTestId('tiers-chart').waitFor();
     await expectAccessible(page, 'dashboard');
     await screenshot(page, 'console-dashboard-en');
 
@@ -143,7 +148,7 @@ describe('marketer console /console', () => {
       .toBe(6);
     await page.getByTestId('funnel-chart').waitFor();
     await page.getByText('Chart data as a table').click();
-    expect(await page.getByTestId('funnel-table').innerText()).toMatch(/Variant a/);
+    expect(await page.getByTestId('funnel-chart-table').innerText()).toMatch(/Variant a/);
     await expectAccessible(page, 'campaign results');
     await screenshot(page, 'console-campaign-en');
 
@@ -153,6 +158,10 @@ describe('marketer console /console', () => {
     await expectAccessible(page, 'campaign results fa');
     await screenshot(page, 'console-campaign-fa');
     await page.getByRole('link', { name: 'داشبورد' }).click();
+    // Top campaigns (campaigns report) lists the launched campaign; tier names are Persian.
+    await page.getByTestId('top-campaign').filter({ hasText: 'Yalda A/B' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('campaigns-chart').waitFor();
+    expect(await page.locator('.console-main').innerText()).not.toMatch(/Bronze|Silver|Gold|Diamond/);
     await expectAccessible(page, 'dashboard fa');
     await screenshot(page, 'console-dashboard-fa');
     await page.getByRole('link', { name: 'بخش‌بندی مخاطبان' }).click();
@@ -179,6 +188,24 @@ describe('marketer console /console', () => {
       await page.locator('h1').first().waitFor();
       await expectAccessible(page, `console ${path}`);
     }
+    // Reports: every report downloads its CSV (key in the header, not the URL) and shows the same table.
+    await page.goto(`${web.baseUrl}/console/reports`);
+    for (const name of ['points', 'members', 'tiers', 'campaigns', 'missions', 'contests']) {
+      const card = page.locator(`[data-testid="report"][data-report="${name}"]`);
+      const [download] = await Promise.all([page.waitForEvent('download'), card.getByTestId('report-csv').click()]);
+      expect(download.suggestedFilename()).toMatch(new RegExp(`^${name}-[a-z]+_\\d{4}-\\d{2}-\\d{2}_\\d{4}-\\d{2}-\\d{2}_day\\.csv$`));
+      const csv = await readFile(await download.path(), 'utf8');
+      const header = csv.split('\r\n')[0]!;
+      // A table with no rows (no contest here; no campaign when this test runs alone) is written without a header line.
+      if (name !== 'contests' && name !== 'campaigns') expect(header.length, name).toBeGreaterThan(0);
+      if (name === 'points') {
+        await card.getByText('Show the table').click();
+        await card.getByTestId('report-table').waitFor();
+        expect((await card.locator('thead th').allInnerTexts()).join(',')).toBe(header);
+      }
+    }
+    await expectAccessible(page, 'reports with a table open');
+    await screenshot(page, 'console-reports-en');
     await page.close();
   });
 });

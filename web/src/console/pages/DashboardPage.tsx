@@ -1,18 +1,29 @@
+import { useState } from 'preact/hooks';
 import type { CampaignView, MessageCounts, WinbackReportView } from '../../shared/api/types.js';
 import { useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { Link } from '../components/Link.js';
+import { MembersByTierCard } from '../components/MembersByTierCard.js';
 import { PointsReportCard } from '../components/PointsReportCard.js';
 import { StatusBadge } from '../components/StatusBadge.js';
+import { TierMovementCard } from '../components/TierMovementCard.js';
+import { TopCampaignsCard } from '../components/TopCampaignsCard.js';
+import { defaultReportRange } from '../reports/report-range.js';
+import { ReportRangePicker } from '../reports/ReportRangePicker.js';
 import { useConsole } from '../session.js';
 
 const STATUSES = ['sent', 'queued', 'held', 'capped', 'suppressed', 'failed', 'dead'] as const;
 
-/** What the program is doing now, from the APIs that exist today (reports add charts when they land). */
+/**
+ * The program at a glance over a date range (the reports API): points issued, redeemed and
+ * expired with the liability, members by tier, tier movement, top campaigns; then live message
+ * counts, recent campaigns and the win-back rate.
+ */
 export function DashboardPage() {
   const { api } = useConsole();
   const { t, fmt } = useI18n();
+  const [range, setRange] = useState(defaultReportRange);
   const stats = useLoad((signal) => api.get<MessageCounts>('/v1/messages/stats', undefined, { signal }), [], { refreshMs: 30_000 });
   const campaigns = useLoad((signal) => api.get<{ items: CampaignView[] }>('/v1/campaigns', undefined, { signal }), []);
   const winback = useLoad((signal) => api.get<WinbackReportView>('/v1/reports/winback', { limit: 1 }, { signal }), []);
@@ -21,7 +32,13 @@ export function DashboardPage() {
       <div class="page-head">
         <h1>{t('nav.dashboard')}</h1>
       </div>
-      <PointsReportCard />
+      <ReportRangePicker range={range} onChange={setRange} />
+      <PointsReportCard range={range} />
+      <div class="grid-2">
+        <MembersByTierCard range={range} />
+        <TierMovementCard range={range} />
+      </div>
+      <TopCampaignsCard range={range} />
       <section class="card" aria-labelledby="msg-h">
         <h2 id="msg-h">{t('dashboard.messages')}</h2>
         <ProblemNotice error={stats.error} />

@@ -1,22 +1,33 @@
+import { useState } from 'preact/hooks';
 import type { WinbackReportView } from '../../shared/api/types.js';
 import { withQuery } from '../../shared/api/client.js';
 import { useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
-import { PointsReportCard } from '../components/PointsReportCard.js';
+import { ReportTableCard } from '../components/ReportTableCard.js';
+import { REPORT_CATALOGUE } from '../reports/report-catalogue.js';
+import { defaultReportRange } from '../reports/report-range.js';
+import { ReportRangePicker } from '../reports/ReportRangePicker.js';
 import { useConsole } from '../session.js';
 
-/** Reports available today: win-back outcomes by review date (the reports API adds more). */
+/**
+ * Every report of the reports API over one date range, each with its CSV tables to open here or
+ * download; then the win-back outcomes by review date.
+ */
 export function ReportsPage() {
   const { api } = useConsole();
   const { t, fmt } = useI18n();
+  const [range, setRange] = useState(defaultReportRange);
   const report = useLoad((signal) => api.get<WinbackReportView>(withQuery('/v1/reports/winback', { limit: 50 }), undefined, { signal }), []);
   return (
     <>
       <div class="page-head">
         <h1>{t('nav.reports')}</h1>
       </div>
-      <PointsReportCard />
+      <ReportRangePicker range={range} onChange={setRange} />
+      {REPORT_CATALOGUE.map((r) => (
+        <ReportTableCard key={r.name} name={r.name} tables={r.tables} range={range} />
+      ))}
       <ProblemNotice error={report.error} onRetry={report.reload} />
       <section class="card" aria-labelledby="wb-h">
         <h2 id="wb-h">{t('dashboard.winback')}</h2>

@@ -91,4 +91,4 @@ export type LeaderboardRow = LeaderboardEntry;
 export type HeldOfferView = HeldOffer;
 export type OfferView = Json<Omit<Offer, 'codeSalt'>> & { counts?: Record<string, number> };
 export type { OfferDefinitionInput };
-export type { PointsReport } from '../../../../src/reports/schemas.js';
+export type { CampaignsReport, ContestsReport, MembersReport, MissionsReport, PointsReport, TiersReport } from '../../../../src/reports/schemas.js';

@@ -22,6 +22,11 @@ export interface Formatter {
    * localized name in fa (the same names the member's messages use), so Persian text never carries 'Bronze'.
    */
   tierName(tier: { id: string; name?: string }): string;
+  /**
+   * A report interval on a chart axis from its first local day (YYYY-MM-DD): day and month for
+   * days and weeks, month and year for months — in fa the Persian calendar's, in Persian digits.
+   */
+  intervalLabel(firstDay: string, interval: 'day' | 'week' | 'month'): string;
 }
 
 const cache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
@@ -74,6 +79,13 @@ export function createFormatter(locale: Locale): Formatter {
       if (!m) return isoDay;
       const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12));
       return dateFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+    },
+    intervalLabel(firstDay, interval) {
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(firstDay);
+      if (!m) return firstDay;
+      const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12));
+      const options: Intl.DateTimeFormatOptions = interval === 'month' ? { month: 'short', year: 'numeric', timeZone: 'UTC' } : { day: 'numeric', month: 'short', timeZone: 'UTC' };
+      return dateFormat(locale, options).format(d);
     },
     tierName(tier) {
       return localizedTierName(tier.id, locale, locale === 'en' && tier.name ? { [tier.id]: tier.name } : undefined);
