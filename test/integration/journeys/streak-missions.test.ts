@@ -54,11 +54,12 @@ describe('streak missions through the real path: fan-out → one workflow per at
     roles.push(await startJourneysRole(env.ctx, env.workflowBundle));
     api = await Api.start(env);
     marketer = await apiKey(env, 'marketer');
-    for (const id of ['ana', 'bob', 'cyd', 'dee']) await upsertMember(env.ctx.pool, id, { firstName: 'Sara', timeZone: zone }, program, 'test');
+    for (const id of ['ana', 'bob', 'cyd', 'dee', 'eve']) await upsertMember(env.ctx.pool, id, { firstName: 'Sara', timeZone: zone }, program, 'test');
     // Both take every login: a 3-day streak with a day of grace for late events, and a strict one.
     for (const mission of [
       { id: 'login-3', name: 'Three days in a row', trigger: 'login', goal: { type: 'streak', target: 3 }, period: { type: 'streak', unit: 'day' }, rewardPoints: 50, lateEventGraceSeconds: 86_400 },
       { id: 'login-3-strict', name: 'Three days in a row, no grace', trigger: 'login', goal: { type: 'streak', target: 3 }, period: { type: 'streak', unit: 'day' }, rewardPoints: 5, lateEventGraceSeconds: 0 },
+      { id: 'buy-3-weeks', name: 'A purchase in each of 3 weeks', trigger: 'purchase', goal: { type: 'streak', target: 3 }, period: { type: 'streak', unit: 'week' }, rewardPoints: 30, lateEventGraceSeconds: 86_400 },
       { id: 'login-2-once', name: 'Two days in a row, once, opt in', trigger: 'login', goal: { type: 'streak', target: 2 }, period: { type: 'streak', unit: 'day' }, rewardPoints: 5, lateEventGraceSeconds: 0, enrollment: 'opt_in', recurrence: 'once' },
     ] satisfies MissionInput[]) {
       const res = await api.call('POST', '/v1/missions', marketer, MissionInputSchema.parse(mission));
@@ -141,5 +142,16 @@ describe('streak missions through the real path: fan-out → one workflow per at
     const both = await until(() => attempts('login-2-once', 'dee'), (a) => a.length === 2 && a[1]!.progress === 1);
     expect(both.map((a) => a.status)).toEqual(['expired', 'active']);
     expect(new Set(both.map((a) => a.workflow_id)).size).toBe(2);
+  });
+  it('weeks: a purchase last week and this week is a run of two; refunding last week’s takes it back to one', async () => {
+    const buy = (orderId: string, at: Date) => ingestEvent(env.ctx.pool, { memberId: 'eve', type: 'purchase', amount: 500_000, orderId, occurredAt: at.toISOString() }, { source: 'api' });
+    await buy('w-1', localAt(7, '12:00'));
+    await until(() => attempts('buy-3-weeks', 'eve'), (a) => a[0]?.progress === 1);
+    await buy('w-0', new Date());
+    const [running] = await until(() => attempts('buy-3-weeks', 'eve'), (a) => a[0]?.progress === 2);
+    const week: StreakCalendar = { ...day, unit: 'week', weekStartsOn: program.weekStartsOn };
+    expect(running!.starts_at).toEqual(streakPeriodStart(streakPeriodIndex(localAt(7, '12:00'), week), week));
+    await ingestEvent(env.ctx.pool, { memberId: 'eve', type: 'refund', amount: 500_000, orderId: 'w-1', refundId: 'r-w-1' }, { source: 'api' });
+    expect(await until(() => attempts('buy-3-weeks', 'eve'), (a) => a[0]?.progress === 1)).toMatchObject([{ status: 'active', progress: 1 }]);
   });
 });
