@@ -17,6 +17,7 @@ import {
   type EventToDecide,
   type LedgerWrite,
   type MemberState,
+  type PurchaseLine,
 } from './core/index.js';
 import { eventFingerprint, eventIdOf, idempotencyKeyOf, type EventInput } from './event-input.js';
 import { writeLedger } from './ledger-write.js';
@@ -252,6 +253,20 @@ interface LoadedRead {
   purchases: { member_id: string; order_id: string; amount: number; occurred_at: string }[];
   order_earnings: { member_id: string; idempotency_key: string; qualifying_points: number }[];
   offers: HeldOfferRow[];
+  order_items: {
+    member_id: string;
+    order_id: string;
+    line: number;
+    sku: string;
+    name: string | null;
+    category: string | null;
+    brand: string | null;
+    quantity: number;
+    unit_price: number;
+    amount: number;
+    lots: Record<string, number>;
+    refunded: number;
+  }[];
   partner_today: number;
 }
 
@@ -309,6 +324,12 @@ async function readForEvents(
                            o.budget_points, o.points_given AS budget_given
                       FROM offer_grants g JOIN offers o ON o.id = g.offer_id
                      WHERE g.member_id = ANY($1::text[]) AND g.revoked_at IS NULL AND o.kind = 'bonus_rule' AND o.status = 'active' AND o.trigger = ANY($10::text[])`)} AS offers,
+            ${json(`SELECT p.member_id, p.order_id, p.line, p.sku, p.name, p.category, p.brand, p.quantity, p.unit_price, p.amount, p.lots,
+                           (SELECT coalesce(sum(r.quantity), 0) FROM event_items r
+                             WHERE r.member_id = p.member_id AND r.order_id = p.order_id AND r.type = 'refund' AND r.purchase_line = p.line)::bigint AS refunded
+                      FROM event_items p
+                     WHERE cardinality($3::text[]) > 0 AND p.member_id = ANY($1::text[]) AND p.order_id = ANY($3::text[]) AND p.type = 'purchase'
+                     ORDER BY p.order_id, p.line`)} AS order_items,
             CASE WHEN $8::text IS NULL THEN 0 ELSE
               (SELECT coalesce(sum(amount), 0)::bigint FROM ledger_entries
                 WHERE source = $8 AND kind = 'earn' AND created_at >= date_trunc('day', $9::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
@@ -350,6 +371,7 @@ function memberStates(read: LoadedRead): Map<string, ReadState> {
   const purchases = byMember(read.purchases);
   const earnings = byMember(read.order_earnings);
   const offers = byMember(read.offers);
+  const orderItems = byMember(read.order_items);
   const states = new Map<string, ReadState>();
   for (const row of read.members) {
     const member = memberFromJson(row);
@@ -361,6 +383,7 @@ function memberStates(read: LoadedRead): Map<string, ReadState> {
       refundedByOrder: new Map((refunds.get(member.id) ?? []).map((r) => [r.order_id, r.refunded_total])),
       purchases: new Map((purchases.get(member.id) ?? []).map((p) => [p.order_id, { amount: p.amount, occurredAt: new Date(p.occurred_at) }])),
       qualifyingByLot: new Map((earnings.get(member.id) ?? []).map((e) => [e.idempotency_key, e.qualifying_points])),
+      orderItems: purchaseLines(orderItems.get(member.id) ?? []),
       ruleUsage: new Map(),
       heldOffers: (offers.get(member.id) ?? []).map(heldOffer),
     });
@@ -385,6 +408,17 @@ function heldOffer(r: HeldOfferRow): HeldBonusOffer {
     budgetPoints: r.budget_points,
     budgetGiven: r.budget_given,
   };
+}
+
+/** The item lines of each refunded order's purchase (an order bought twice with items is not refunded by items). */
+function purchaseLines(rows: LoadedRead['order_items']): Map<string, PurchaseLine[]> {
+  const out = new Map<string, PurchaseLine[]>();
+  for (const r of rows) {
+    const lines = out.get(r.order_id) ?? [];
+    lines.push({ line: r.line, sku: r.sku, name: r.name, category: r.category, brand: r.brand, quantity: r.quantity, unitPrice: r.unit_price, amount: r.amount, lots: r.lots, refunded: r.refunded });
+    out.set(r.order_id, lines);
+  }
+  return out;
 }
 
 function byMember<T extends { member_id: string }>(rows: readonly T[]): Map<string, T[]> {

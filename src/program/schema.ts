@@ -143,6 +143,26 @@ export const TierSchema = z.strictObject({
 
 // ---- earning rules ----
 
+const ItemKeySchema = z.string().min(1).max(128);
+const ItemMatchFields = {
+  skus: z.array(ItemKeySchema).min(1).optional(),
+  categories: z.array(ItemKeySchema).min(1).optional(),
+  brands: z.array(ItemKeySchema).min(1).optional(),
+};
+const someItemKey = (m: { skus?: unknown; categories?: unknown; brands?: unknown }) => m.skus !== undefined || m.categories !== undefined || m.brands !== undefined;
+/** Purchase items a rule singles out: by SKU, category or brand (any of them matches). */
+export const ItemMatchSchema = z.strictObject(ItemMatchFields).refine(someItemKey, { error: 'expected skus, categories or brands' });
+
+/** How a rule treats the items of a purchase (see src/rules/items.ts). */
+export const RuleItemsSchema = z.strictObject({
+  /** The first that matches a line multiplies its money (300 = 3× points on it; 0 = none). */
+  multipliers: z
+    .array(z.strictObject({ ...ItemMatchFields, factorPercent: boundedInt(0, 100_000) }).refine(someItemKey, { error: 'expected skus, categories or brands' }))
+    .default([]),
+  /** Lines that earn nothing under this rule (gift cards, tobacco). */
+  exclude: ItemMatchSchema.optional(),
+});
+
 export const EffectSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('fixed'), points: positiveInt() }),
   z.strictObject({
@@ -157,6 +177,12 @@ export const EffectSchema = z.discriminatedUnion('type', [
     /** floor(amount x basisPoints / 10000); 500 = 5 % of the amount in minor units. */
     basisPoints: boundedInt(1, 1_000_000),
     amountField: FieldPathSchema.default('event.amount'),
+  }),
+  z.strictObject({
+    type: z.literal('per_item'),
+    /** Points per unit of each matching line of the purchase (every line when `match` is absent). */
+    points: positiveInt(),
+    match: ItemMatchSchema.optional(),
   }),
 ]);
 
@@ -176,6 +202,8 @@ export const EarningRuleSchema = z.strictObject({
   trigger: EventTypeSchema,
   conditions: PredicateSchema.optional(),
   effect: EffectSchema,
+  /** Item multipliers and exclusions for purchases that list their items. */
+  items: RuleItemsSchema.optional(),
   limits: z.array(LimitSchema).default([]),
   stacking: z.enum(STACKING_MODES, { error: `expected one of ${STACKING_MODES.join(', ')}` }).default('stack'),
   /** Breaks ties between exclusive / highest rules: higher wins, then declaration order. */
@@ -269,6 +297,7 @@ export type DowngradePolicy = Qualification['downgrade'];
 export type EarningRule = ProgramDefinition['earningRules'][number];
 export type EarningEffect = EarningRule['effect'];
 export type EarningLimit = EarningRule['limits'][number];
+export type ItemMatch = z.output<typeof ItemMatchSchema>;
 export type LimitPeriod = (typeof LIMIT_PERIODS)[number];
 export type StackingMode = (typeof STACKING_MODES)[number];
 export type ExpiryPolicy = ProgramDefinition['expiry'];

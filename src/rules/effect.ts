@@ -1,17 +1,27 @@
 import { mulDivFloor, toSafeNumber } from '../ledger/core/integer-math.js';
-import type { EarningEffect } from '../program/schema.js';
+import type { EarningEffect, EarningRule } from '../program/schema.js';
+import { eligibleAmount, perItemPoints, type ItemLine } from './items.js';
 import type { PredicateContext } from './predicate.js';
 import { resolveField } from './predicate.js';
 
-export type EffectResult = { readonly ok: true; readonly points: number } | { readonly ok: false; readonly reason: 'missing_amount'; readonly detail: string };
+export type EffectResult =
+  | { readonly ok: true; readonly points: number }
+  | { readonly ok: false; readonly reason: 'missing_amount' | 'no_items'; readonly detail: string };
 
 /*
  * Rounding, all integer: per-step awards count whole steps only (floor(amount / step) x points);
- * percent awards are floor(amount x basisPoints / 10000). A negative amount earns nothing.
+ * percent awards are floor(amount x basisPoints / 10000). A negative amount earns nothing. With
+ * purchase items, a rule's `items` block turns the event amount into the eligible amount (see
+ * ./items.ts), and a per_item effect counts the matching units.
  */
-export function basePointsForEffect(effect: EarningEffect, context: PredicateContext): EffectResult {
+export function basePointsForEffect(effect: EarningEffect, context: PredicateContext, lines: readonly ItemLine[] = [], items?: EarningRule['items']): EffectResult {
+  const rule = { effect, items };
   if (effect.type === 'fixed') return { ok: true, points: effect.points };
-  const amount = resolveField(context, effect.amountField);
+  if (effect.type === 'per_item') {
+    if (lines.length === 0) return { ok: false, reason: 'no_items', detail: 'the rule gives points per item and the event lists no items' };
+    return { ok: true, points: perItemPoints(rule, lines).reduce((s, p) => s + p, 0) };
+  }
+  const amount = rule.items && lines.length > 0 && effect.amountField === 'event.amount' ? eligibleAmount(rule, lines) : resolveField(context, effect.amountField);
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) {
     return { ok: false, reason: 'missing_amount', detail: `${effect.amountField} is not an integer amount in minor units` };
   }

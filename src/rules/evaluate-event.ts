@@ -4,6 +4,7 @@ import { addDays } from '../program/calendar.js';
 import { findTier } from '../program/program-lookup.js';
 import type { EarningRule, LimitPeriod, ProgramDefinition } from '../program/schema.js';
 import { basePointsForEffect, tierBonusPoints } from './effect.js';
+import { allocate, lineFactorPercent, lineMoney, lineWeights } from './items.js';
 import { limitPeriodBounds, memberTimeZone } from './limit-windows.js';
 import type { PredicateContext } from './predicate.js';
 import { evaluatePredicate } from './predicate.js';
@@ -11,6 +12,7 @@ import type {
   EarnDecision,
   EarningHistory,
   EvaluateEventInput,
+  ItemBreakdown,
   MemberEvent,
   MemberSnapshot,
   PlannedEarnEntry,
@@ -49,7 +51,7 @@ export function evaluateEvent(input: EvaluateEventInput): EarnDecision {
 
     if (!isActive(rule, event.occurredAt)) return skip('inactive', 'the rule is not active at the event time');
     if (rule.conditions && !evaluatePredicate(rule.conditions, context)) return skip('condition_false', 'conditions not met');
-    const effect = basePointsForEffect(rule.effect, context);
+    const effect = basePointsForEffect(rule.effect, context, event.items, rule.items);
     if (!effect.ok) return skip(effect.reason, effect.detail);
     if (effect.points === 0) return skip('zero_points', 'the effect awards 0 points for this event');
 
@@ -74,20 +76,35 @@ export function evaluateEvent(input: EvaluateEventInput): EarnDecision {
   const expiresAt = lotExpiresAt(program.expiry, event.occurredAt, program.timeZone);
   const orderId = event.orderId ?? null;
   const orderAmount = typeof event.amount === 'number' && Number.isSafeInteger(event.amount) ? event.amount : null;
+  const lines = event.items ?? [];
+  const byLine = lines.map(() => [] as { ruleId: string; factorPercent: number; base: number; bonus: number }[]);
   for (const winner of winners) {
     const { rule } = winner;
     const bonusPoints = rule.applyTierBonus ? tierBonusPoints(winner.points, tier.benefits.earnBonusPercent) : 0;
     const pendingUntil = rule.pendingDays > 0 ? addDays(event.occurredAt, rule.pendingDays) : null;
     const common = { ruleId: rule.id, earnedAt: event.occurredAt, pendingUntil, expiresAt, orderId, orderAmount };
+    // With items, every point is attributed to a line: the base by the lines' weight under the
+    // rule, the bonus in proportion to each line's base.
+    const baseLines = lines.length > 0 ? allocate(winner.points, lineWeights(rule, lines)) : undefined;
+    const bonusLines = baseLines ? allocate(bonusPoints, baseLines) : undefined;
+    baseLines?.forEach((base, i) => byLine[i]!.push({ ruleId: rule.id, factorPercent: lineFactorPercent(rule, lines[i]!), base, bonus: bonusLines![i]! }));
     entries.push({
       ...common,
       idempotencyKey: `${event.id}:${rule.id}:base`,
       component: 'base',
       points: winner.points,
       qualifyingPoints: rule.qualifying ? winner.points : 0,
+      ...(baseLines ? { linePoints: baseLines } : {}),
     });
     if (bonusPoints > 0) {
-      entries.push({ ...common, idempotencyKey: `${event.id}:${rule.id}:tier_bonus`, component: 'tier_bonus', points: bonusPoints, qualifyingPoints: 0 });
+      entries.push({
+        ...common,
+        idempotencyKey: `${event.id}:${rule.id}:tier_bonus`,
+        component: 'tier_bonus',
+        points: bonusPoints,
+        qualifyingPoints: 0,
+        ...(bonusLines ? { linePoints: bonusLines } : {}),
+      });
     }
     outcomes.set(rule.id, {
       ruleId: rule.id,
@@ -127,6 +144,25 @@ export function evaluateEvent(input: EvaluateEventInput): EarnDecision {
     earnBonusPercent: tier.benefits.earnBonusPercent,
     timeZone,
     entries,
+    ...(lines.length > 0
+      ? {
+          items: lines.map(
+            (l, i): ItemBreakdown => ({
+              line: i,
+              sku: l.sku,
+              name: l.name ?? null,
+              category: l.category ?? null,
+              brand: l.brand ?? null,
+              quantity: l.quantity,
+              unitPrice: l.unitPrice,
+              discount: l.discount ?? 0,
+              amount: lineMoney(l),
+              points: byLine[i]!.reduce((sum, r) => sum + r.base + r.bonus, 0),
+              byRule: byLine[i]!,
+            }),
+          ),
+        }
+      : {}),
     rules,
     totals: { basePoints, bonusPoints, points, pendingPoints, availablePoints: points - pendingPoints, qualifyingPoints },
   };

@@ -10,6 +10,7 @@ export type {
   RuleOutcome,
   EarnDecision,
   EvaluateEventInput,
+  ItemBreakdown,
 } from './types.js';
 export { evaluateEvent, predicateContext } from './evaluate-event.js';
 export type { PredicateContext } from './predicate.js';
@@ -17,3 +18,4 @@ export { evaluatePredicate, resolveField } from './predicate.js';
 export type { EffectResult } from './effect.js';
 export { basePointsForEffect, tierBonusPoints } from './effect.js';
 export { limitWindowsForEvent, limitPeriodBounds, memberTimeZone, LIFETIME_START } from './limit-windows.js';
+export { checkPurchaseItems, lineMoney, allocate, type ItemLine } from './items.js';

@@ -1,4 +1,5 @@
 import type { LimitPeriod, ProgramDefinition } from '../program/schema.js';
+import type { ItemLine } from './items.js';
 
 /** An incoming member event, as the API hands it to the rules (money in integer minor units). */
 export interface MemberEvent {
@@ -9,6 +10,8 @@ export interface MemberEvent {
   readonly amount?: number | null;
   readonly orderId?: string | null;
   readonly properties?: Readonly<Record<string, unknown>>;
+  /** A purchase's items, when it lists them (their money adds up to `amount`). */
+  readonly items?: readonly ItemLine[];
 }
 
 export interface MemberSnapshot {
@@ -65,12 +68,15 @@ export interface PlannedEarnEntry {
   readonly orderId: string | null;
   /** The event amount the points were computed from, for proportional refunds. */
   readonly orderAmount: number | null;
+  /** With items: this entry's points attributed to each line (they add up to `points`). */
+  readonly linePoints?: readonly number[];
 }
 
 export type RuleSkipReason =
   | 'inactive'
   | 'condition_false'
   | 'missing_amount'
+  | 'no_items'
   | 'zero_points'
   | 'limit_reached'
   | 'exclusive_rule_won'
@@ -91,6 +97,23 @@ export interface RuleOutcome {
   readonly cappedBy?: LimitPeriod;
 }
 
+/** One line of a purchase as the decision saw it: its money, and the points each rule gave it. */
+export interface ItemBreakdown {
+  readonly line: number;
+  readonly sku: string;
+  readonly name: string | null;
+  readonly category: string | null;
+  readonly brand: string | null;
+  readonly quantity: number;
+  readonly unitPrice: number;
+  readonly discount: number;
+  /** quantity × unitPrice − discount. */
+  readonly amount: number;
+  /** Base and bonus points of every rule that fired, attributed to this line. */
+  readonly points: number;
+  readonly byRule: readonly { readonly ruleId: string; readonly factorPercent: number; readonly base: number; readonly bonus: number }[];
+}
+
 export interface EarnDecision {
   readonly programId: string;
   readonly programVersion: number;
@@ -103,6 +126,8 @@ export interface EarnDecision {
   /** Zone the limits were counted in. */
   readonly timeZone: string;
   readonly entries: readonly PlannedEarnEntry[];
+  /** With items: the per-line breakdown (the dry run shows it; refunds of items take back exactly these points). */
+  readonly items?: readonly ItemBreakdown[];
   /** Every rule triggered by this event type, in declaration order. */
   readonly rules: readonly RuleOutcome[];
   readonly totals: {

@@ -1,12 +1,13 @@
 import { ConflictError, LaurelError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Member } from '../../members/index.js';
 import type { ProgramDefinition } from '../../program/index.js';
-import { evaluateEvent, limitWindowsForEvent, type LimitWindow, type RuleOutcome, type RuleUsage } from '../../rules/index.js';
+import { checkPurchaseItems, evaluateEvent, limitWindowsForEvent, type ItemLine, type LimitWindow, type RuleOutcome, type RuleUsage } from '../../rules/index.js';
 import { currentQualificationWindow, decideTier, nextReviewAt, type ActivitySummary, type TimeWindow } from '../../tiers/index.js';
 import type { EventInput } from '../event-input.js';
 import { activityWithEvent } from './activity.js';
 import { decideBonusOffers, offerRuleId, type HeldBonusOffer, type OfferOutcome } from '../../offers/bonus.js';
 import { MemberLedger } from './member-ledger.js';
+import { mulDivFloor } from './integer-math.js';
 import { emptyLedgerWrite, type LedgerWrite, type MemberWrite, type TierChangeWrite, type WrittenEntry } from './rows.js';
 import type { Lot } from './types.js';
 
@@ -48,6 +49,48 @@ export interface MemberState {
   ruleUsage: ReadonlyMap<string, { fired: number; points: number }>;
   /** Bonus-rule offers the member holds whose trigger is one of these events' types (src/offers/bonus.ts); absent = none. */
   heldOffers?: readonly HeldBonusOffer[];
+  /** The item lines of the purchases of the orders these events refund (absent: none listed items). */
+  orderItems?: ReadonlyMap<string, readonly PurchaseLine[]>;
+}
+
+/** A purchase line as a refund of items needs it: what it cost, what it earned by lot, what was returned. */
+export interface PurchaseLine {
+  line: number;
+  sku: string;
+  name: string | null;
+  category: string | null;
+  brand: string | null;
+  quantity: number;
+  unitPrice: number;
+  /** The line's money (quantity × unitPrice − discount). */
+  amount: number;
+  /** Points the line earned, by lot (= earn entry key). */
+  lots: Readonly<Record<string, number>>;
+  /** Units of the line refunded so far. */
+  refunded: number;
+}
+
+/**
+ * One item line of a purchase or a refund in the event's result (and, exploded by the database, a
+ * row of event_items): a purchase line with the points it earned; a refunded line with the money
+ * returned and the points taken back (negative), attributed to the purchase line it returns.
+ */
+export interface ResultItem {
+  sku: string;
+  name: string | null;
+  category: string | null;
+  brand: string | null;
+  quantity: number;
+  unitPrice: number;
+  discount: number;
+  amount: number;
+  points: number;
+  /** Points by lot (= earn entry key). */
+  lots: Record<string, number>;
+  /** Purchases: each fired rule's share of the line (factor, base, bonus). */
+  byRule?: readonly { ruleId: string; factorPercent: number; base: number; bonus: number }[];
+  /** Refunds: the purchase line returned. */
+  purchaseLine?: number;
 }
 
 export interface OrderPurchase {
@@ -95,6 +138,8 @@ export interface EventResult {
   /** The member's bonus-rule offers this event triggered: applied (points) or skipped (why). */
   offers?: readonly OfferOutcome[];
   refund?: RefundOutcome;
+  /** Purchases and refunds that list items: the per-line breakdown. */
+  items?: ResultItem[];
   tier: TierOutcome;
   balance: { available: number; pending: number };
   fingerprint: string;
@@ -261,6 +306,7 @@ class WorkingMember {
   readonly qualifyingByLot: Map<string, number>;
   readonly ruleUsage: ReadonlyMap<string, { fired: number; points: number }>;
   readonly heldOffers: readonly HeldBonusOffer[];
+  readonly orderItems: Map<string, PurchaseLine[]>;
   tierChanges: TierChangeWrite[] = [];
   touched = false;
 
@@ -284,6 +330,7 @@ class WorkingMember {
     this.qualifyingByLot = new Map(read.qualifyingByLot);
     this.ruleUsage = read.ruleUsage;
     this.heldOffers = read.heldOffers ?? [];
+    this.orderItems = new Map([...(read.orderItems ?? new Map<string, readonly PurchaseLine[]>())].map(([order, lines]) => [order, lines.map((l) => ({ ...l }))]));
   }
 
   /** Undo everything after this call (see MemberLedger.mark). */
@@ -296,6 +343,7 @@ class WorkingMember {
     const refundedOrders = new Set(this.refundedOrders);
     const purchases = new Map(this.purchases);
     const qualifyingByLot = new Map(this.qualifyingByLot);
+    const orderItems = new Map([...this.orderItems].map(([order, lines]) => [order, lines.map((l) => ({ ...l }))]));
     const tierChanges = this.tierChanges.length;
     return () => {
       undoLedger();
@@ -306,6 +354,7 @@ class WorkingMember {
       replace(this.refundedOrders, refundedOrders);
       replace(this.purchases, purchases);
       replace(this.qualifyingByLot, qualifyingByLot);
+      replace(this.orderItems, orderItems);
       this.tierChanges.length = tierChanges;
     };
   }
@@ -327,10 +376,11 @@ function decideEvent(program: ProgramInForce, state: WorkingMember, event: Event
   let rules: readonly RuleOutcome[] = [];
   let offers: readonly OfferOutcome[] = [];
   let refund: RefundOutcome | undefined;
+  let items: ResultItem[] | undefined;
   if (input.type === 'refund') {
-    refund = applyRefund(state, input, eventId, occurredAt, now);
+    ({ refund, items } = applyRefund(state, input, eventId, occurredAt, now));
   } else {
-    ({ rules, offers } = applyEarningRules(program, state, input, eventId, occurredAt, now));
+    ({ rules, offers, items } = applyEarningRules(program, state, input, eventId, occurredAt, now));
   }
   const entries = ledger.entries.slice(first);
   const balance = ledger.balance();
@@ -367,6 +417,7 @@ function decideEvent(program: ProgramInForce, state: WorkingMember, event: Event
     rules,
     ...(offers.length > 0 ? { offers } : {}),
     ...(refund ? { refund } : {}),
+    ...(items ? { items } : {}),
     tier,
     balance: { available: balance.available, pending: balance.pending },
     fingerprint: event.fingerprint,
@@ -380,8 +431,10 @@ function applyEarningRules(
   eventId: string,
   occurredAt: Date,
   now: Date,
-): { rules: readonly RuleOutcome[]; offers: readonly OfferOutcome[] } {
+): { rules: readonly RuleOutcome[]; offers: readonly OfferOutcome[]; items: ResultItem[] | undefined } {
   const { member, ledger } = state;
+  const lines: ItemLine[] | undefined = input.type === 'purchase' && input.items ? input.items.map((i) => ({ ...i, unitPrice: i.unitPrice! })) : undefined;
+  if (lines) checkPurchaseItems(input.amount!, lines);
   const snapshot = { id: member.id, tierId: member.tierId, timeZone: member.timeZone, joinedAt: member.joinedAt, attributes: member.attributes };
   const windows = limitWindowsForEvent({ program: program.definition, member: snapshot, eventType: input.type, at: occurredAt });
   const usage: RuleUsage[] = windows.map((w) => {
@@ -409,6 +462,7 @@ function applyEarningRules(
       amount: input.amount ?? null,
       orderId: input.orderId ?? null,
       properties: input.properties ?? {},
+      ...(lines ? { items: lines } : {}),
     },
     history: { usage },
     now,
@@ -436,7 +490,24 @@ function applyEarningRules(
       occurredAt: before && before.occurredAt < occurredAt ? before.occurredAt : occurredAt,
     });
   }
-  return { rules: decision.rules, offers };
+  if (!decision.items) return { rules: decision.rules, offers, items: undefined };
+  // Each line's points by lot: what a refund of the line takes back.
+  const items = decision.items.map((line): ResultItem => {
+    const lots: Record<string, number> = {};
+    for (const entry of decision.entries) {
+      const points = entry.linePoints?.[line.line] ?? 0;
+      if (points !== 0) lots[entry.idempotencyKey] = points;
+    }
+    const { line: _line, ...rest } = line;
+    return { ...rest, lots };
+  });
+  if (input.orderId) {
+    state.orderItems.set(
+      input.orderId,
+      items.map((item, line) => ({ line, sku: item.sku, name: item.name, category: item.category, brand: item.brand, quantity: item.quantity, unitPrice: item.unitPrice, amount: item.amount, lots: item.lots, refunded: 0 })),
+    );
+  }
+  return { rules: decision.rules, offers, items };
 }
 
 /**
@@ -485,12 +556,73 @@ function applyBonusOffers(
 }
 
 /**
+ * A refund that names its items: each is matched to the purchase's lines (by SKU, and `line` when
+ * one SKU has several), must not return more units than are left, and the refund amount must be
+ * what those units cost — a line's money returned so far is floor(money × units returned ÷
+ * quantity), so a line returned unit by unit gives back exactly its money. The points to take
+ * back from each lot are the same share of the line's points, so a partial refund reverses
+ * exactly the points of the items it returns. 422 `refund_items_unknown` when the order listed
+ * no items, `refund_item_unknown`, `refund_quantity_exceeded`, `refund_items_mismatch`.
+ */
+function refundItems(state: WorkingMember, input: EventInput, orderId: string): { items: ResultItem[]; clawback: Map<string, number> } {
+  const lines = state.orderItems.get(orderId);
+  const fail = (code: string, message: string, details: Record<string, unknown> = {}) => new LaurelError(code, message, { status: 422, details: { orderId, ...details } });
+  if (!lines || lines.length === 0) throw fail('refund_items_unknown', `order ${orderId} was bought without items: refund it by amount alone`);
+  const taken = new Map<number, number>();
+  const returned: { line: PurchaseLine; units: number }[] = [];
+  input.items!.forEach((item, i) => {
+    const candidates = lines.filter((l) => l.sku === item.sku && (item.line === undefined || l.line === item.line));
+    if (candidates.length === 0) throw fail('refund_item_unknown', `items[${i}]: order ${orderId} has no line ${item.line ?? ''} with SKU ${item.sku}`.replace('  ', ' '), { sku: item.sku });
+    let left = item.quantity;
+    for (const line of candidates) {
+      const available = line.quantity - line.refunded - (taken.get(line.line) ?? 0);
+      const units = Math.min(left, available);
+      if (units <= 0) continue;
+      taken.set(line.line, (taken.get(line.line) ?? 0) + units);
+      returned.push({ line, units });
+      left -= units;
+      if (left === 0) break;
+    }
+    if (left > 0) throw fail('refund_quantity_exceeded', `items[${i}]: ${item.quantity} × ${item.sku} is more than order ${orderId} has left to return`, { sku: item.sku });
+  });
+  // Every lot the order's lines earned is named (0 = nothing back from it); a lot no line earned
+  // (an offer's bonus on the whole order) gives back the refunded amount's share, as without items.
+  const clawback = new Map<string, number>(lines.flatMap((l) => Object.keys(l.lots).map((lot): [string, number] => [lot, 0])));
+  const items: ResultItem[] = [];
+  let money = 0;
+  // Per line, what is returned now is the difference of the cumulative shares after and before.
+  const progress = new Map<number, number>();
+  for (const { line, units } of returned) {
+    const before = line.refunded + (progress.get(line.line) ?? 0);
+    const after = before + units;
+    progress.set(line.line, after - line.refunded);
+    const amount = mulDivFloor(line.amount, after, line.quantity) - mulDivFloor(line.amount, before, line.quantity);
+    money += amount;
+    const lots: Record<string, number> = {};
+    let points = 0;
+    for (const [lotId, earned] of Object.entries(line.lots)) {
+      const back = mulDivFloor(earned, after, line.quantity) - mulDivFloor(earned, before, line.quantity);
+      if (back === 0) continue;
+      lots[lotId] = -back;
+      points -= back;
+      clawback.set(lotId, (clawback.get(lotId) ?? 0) + back);
+    }
+    items.push({ sku: line.sku, name: line.name, category: line.category, brand: line.brand, quantity: units, unitPrice: line.unitPrice, discount: 0, amount, points, lots, purchaseLine: line.line });
+  }
+  if (money !== input.amount) {
+    throw fail('refund_items_mismatch', `the returned items are worth ${money}, but amount is ${input.amount}`, { itemsTotal: money, amount: input.amount });
+  }
+  for (const [lineNo, units] of progress) lines.find((l) => l.line === lineNo)!.refunded += units;
+  return { items, clawback };
+}
+
+/**
  * A refund names an order of the member's and takes back points in proportion to the money
  * returned. It may not return more money than what remains of the order (422
  * `refund_exceeds_order`), nor happen before the purchase (422 `refund_before_purchase`). Whether it
  * falls inside the return window is judged by when it happened (`occurredAt`), not when it arrived.
  */
-function applyRefund(state: WorkingMember, input: EventInput, eventId: string, occurredAt: Date, now: Date): RefundOutcome {
+function applyRefund(state: WorkingMember, input: EventInput, eventId: string, occurredAt: Date, now: Date): { refund: RefundOutcome; items: ResultItem[] | undefined } {
   const { member, ledger } = state;
   const orderId = input.orderId!;
   const purchase = state.purchases.get(orderId);
@@ -509,6 +641,7 @@ function applyRefund(state: WorkingMember, input: EventInput, eventId: string, o
       details: { orderId, purchasedAt: purchase.occurredAt.toISOString(), occurredAt: occurredAt.toISOString() },
     });
   }
+  const returned = input.items ? refundItems(state, input, orderId) : undefined;
   const plan = ledger.refund({
     key: `${eventId}:reverse`,
     orderId,
@@ -518,17 +651,21 @@ function applyRefund(state: WorkingMember, input: EventInput, eventId: string, o
     returnedAt: occurredAt < now ? occurredAt : now,
     eventId,
     qualifyingByLot: state.qualifyingByLot,
+    ...(returned ? { clawback: returned.clawback } : {}),
   });
   state.refundedByOrder.set(orderId, plan.refundedTotal);
   state.refundedOrders.add(orderId);
   return {
-    orderId,
-    refundedTotal: plan.refundedTotal,
-    clawback: plan.totals.clawback,
-    cancelledPending: plan.totals.cancelledPending,
-    reversed: plan.totals.reversed,
-    toDebt: plan.totals.toDebt,
-    forgiven: plan.totals.forgiven,
+    refund: {
+      orderId,
+      refundedTotal: plan.refundedTotal,
+      clawback: plan.totals.clawback,
+      cancelledPending: plan.totals.cancelledPending,
+      reversed: plan.totals.reversed,
+      toDebt: plan.totals.toDebt,
+      forgiven: plan.totals.forgiven,
+    },
+    items: returned?.items,
   };
 }
 

@@ -32,5 +32,7 @@ export type {
   DecisionInput,
   EventOutcome,
   Decision,
+  PurchaseLine,
+  ResultItem,
 } from './decide-events.js';
 export { decideEvents, usageKey, limitWindowsOf, knownEventTypes, assertKnownType, BUILT_IN_EVENT_TYPES } from './decide-events.js';

@@ -128,6 +128,8 @@ export class MemberLedger {
     returnedAt?: Date;
     eventId: string;
     qualifyingByLot: ReadonlyMap<string, number>;
+    /** A refund of items: the points to take back from each lot (instead of the amount's share). */
+    clawback?: ReadonlyMap<string, number>;
   }): RefundPlan {
     const plan = planRefund({
       policy: this.returnPolicy,
@@ -137,6 +139,7 @@ export class MemberLedger {
       refundAmount: input.amount,
       refundedBefore: input.refundedBefore,
       ...(input.returnedAt ? { returnedAt: input.returnedAt } : {}),
+      ...(input.clawback ? { clawback: input.clawback } : {}),
       lots: this.lotList(),
     });
     for (const outcome of plan.lots) {

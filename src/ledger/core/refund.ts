@@ -41,6 +41,12 @@ export interface RefundPlanInput {
   readonly orderAmount?: number | null;
   /** All the member's lots (activate due pending lots first). */
   readonly lots: readonly Lot[];
+  /**
+   * A refund of items: the points to take back now from each lot the order's lines earned (the
+   * refunded lines' points; 0 for a lot none of them earned), instead of the refunded amount's
+   * share. Lots of the order not named (an offer's bonus on the whole order) give the amount's share.
+   */
+  readonly clawback?: ReadonlyMap<string, number>;
 }
 
 export interface RefundLotOutcome {
@@ -98,7 +104,12 @@ export function planRefund(input: RefundPlanInput): RefundPlan {
   const outcomes: RefundLotOutcome[] = [];
   const totals = { clawback: 0, cancelledPending: 0, reversed: 0, toDebt: 0, forgiven: 0 };
   for (const lot of orderLots) {
-    const target = orderAmount !== null && orderAmount > 0 ? mulDivFloor(lot.originalPoints, refundedTotal, orderAmount) : lot.originalPoints;
+    const named = input.clawback?.get(lot.id);
+    const target = named !== undefined
+      ? Math.min(lot.originalPoints, lot.clawedBackPoints + named)
+      : orderAmount !== null && orderAmount > 0
+        ? mulDivFloor(lot.originalPoints, refundedTotal, orderAmount)
+        : lot.originalPoints;
     const clawback = Math.max(0, target - lot.clawedBackPoints);
     if (clawback === 0) continue;
     const inside = isPendingAt(lot.pendingUntil, returnedAt);

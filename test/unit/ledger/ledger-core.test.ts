@@ -7,6 +7,7 @@ import {
   mulDivFloor,
   planActivation,
   planRedemption,
+  planRefund,
 } from '../../../src/ledger/core/index.js';
 import type { Lot, ReturnPolicy } from '../../../src/ledger/core/index.js';
 import { CoreLedger } from '../../support/core-ledger.js';
@@ -271,5 +272,29 @@ describe('integer math', () => {
     expect(mulDivFloor(9_000_000_000, 1_000_000_007, 1_000_000_007)).toBe(9_000_000_000);
     expect(mulDivFloor(7, 1, 2)).toBe(3);
     expect(() => mulDivFloor(Number.MAX_SAFE_INTEGER, 3, 1)).toThrow(/safe integer/);
+  });
+});
+
+describe('planRefund with per-lot clawback (a refund of items)', () => {
+  const order = { orderId: 'o1', orderAmount: 1_000 };
+  const lots = [
+    lot({ id: 'base', originalPoints: 100, remainingPoints: 100, ...order }),
+    lot({ id: 'bonus', originalPoints: 40, remainingPoints: 40, ...order }),
+    lot({ id: 'offer', originalPoints: 30, remainingPoints: 30, ...order }),
+  ];
+  const plan = (clawback: Map<string, number>) =>
+    planRefund({ policy: 'within_balance', memberId: 'm', at: t('2025-02-01T00:00:00Z'), orderId: 'o1', refundAmount: 400, refundedBefore: 0, lots, clawback });
+
+  it('named lots give back exactly what is named (0 = nothing); a lot no line earned gives the amount share', () => {
+    const result = plan(new Map([['base', 25], ['bonus', 0]]));
+    const byLot = Object.fromEntries(result.lots.map((l) => [l.lotId, l.clawback]));
+    // offer: floor(30 × 400 / 1000) = 12.
+    expect(byLot).toEqual({ base: 25, offer: 12 });
+    expect(result.totals.clawback).toBe(37);
+  });
+
+  it('never takes back more than a lot earned', () => {
+    const result = plan(new Map([['base', 500], ['bonus', 0], ['offer', 0]]));
+    expect(result.totals.clawback).toBe(100);
   });
 });
