@@ -6,6 +6,7 @@ export { pointsReport } from './points.js';
 export { membersReport } from './members.js';
 export { tiersReport } from './tiers.js';
 export { campaignsReport } from './campaigns.js';
+export { salesReport } from './sales.js';
 export { missionsReport } from './missions.js';
 export { contestsReport } from './contests.js';
 export { rate } from './rate.js';

@@ -1,21 +1,25 @@
 import type { Pool } from '../db/index.js';
 import type { ProgramDefinition } from '../program/index.js';
+import { analyticQuery } from './analytic-query.js';
 import { intervalBase, reportContext, reportHeader, toInt } from './context.js';
 import type { ReportQuery } from './query.js';
 import type { MembersReport, MembersStock } from './schemas.js';
 
 /**
- * A member's tier at an instant `t`: the tier its last change before `t` went to (changes in time
- * order, then id); before any change, the tier it joined in (the first change's `from`, or its
- * current tier if it never changed). Tier history is `tier_changes`: every writer of
- * members.tier_id records one.
+ * Every member's tier history as segments: a member with tier changes is in its first change's
+ * `from` tier until that change, then in each change's `to` tier until the next (changes in time
+ * order, then id). `sg.s < t AND t <= sg.e` finds the segment a member is in at `t` (the tier its
+ * last change before `t` led to); a member without a segment never changed: its current tier.
  */
-const TIER_AT = (member: string, at: string) => `coalesce(
-    (SELECT tc.to_tier FROM tier_changes tc WHERE tc.member_id = ${member}.id AND tc.at < ${at} ORDER BY tc.at DESC, tc.id DESC LIMIT 1),
-    (SELECT tc.from_tier FROM tier_changes tc WHERE tc.member_id = ${member}.id ORDER BY tc.at, tc.id LIMIT 1),
-    ${member}.tier_id)`;
-/** The tier a member joined in: its tier at its joining instant (later changes are counted as they happen). */
-const JOIN_TIER = (member: string) => TIER_AT(member, `${member}.joined_at`);
+const SEGMENTS = `segments AS (
+  SELECT member_id, s, e, tier FROM (
+    SELECT member_id, '-infinity'::timestamptz AS s, at AS e, from_tier AS tier, row_number() OVER w AS rn
+      FROM tier_changes WINDOW w AS (PARTITION BY member_id COLLATE "C" ORDER BY at, id)
+  ) first WHERE rn = 1
+  UNION ALL
+  SELECT member_id, at, coalesce(lead(at) OVER (PARTITION BY member_id COLLATE "C" ORDER BY at, id), 'infinity'), to_tier FROM tier_changes
+)`;
+const TIER_AT = (t: string) => `LEFT JOIN segments sg ON sg.member_id = m.id AND sg.s < ${t} AND ${t} <= sg.e`;
 
 type TierCounts = Map<string, number>;
 
@@ -47,21 +51,29 @@ export async function membersReport(pool: Pool, query: ReportQuery, now = new Da
   const program = ctx.program.definition;
   const bounds = [ctx.boundaries, ctx.range.start, ctx.range.end];
   const [opening, joins, changes, active, activeTotal] = await Promise.all([
-    pool.query<{ tier: string; n: number }>(`SELECT ${TIER_AT('m', '$1')} AS tier, count(*)::bigint AS n FROM members m WHERE m.joined_at < $1 GROUP BY 1`, [ctx.range.start]),
-    pool.query<{ b: number; tier: string; n: number }>(
-      `SELECT width_bucket(m.joined_at, $1::timestamptz[]) AS b, ${JOIN_TIER('m')} AS tier, count(*)::bigint AS n
-         FROM members m WHERE m.joined_at >= $2 AND m.joined_at < $3 GROUP BY 1, 2`,
+    analyticQuery<{ tier: string; n: number }>(
+      pool,
+      `WITH ${SEGMENTS} SELECT coalesce(sg.tier, m.tier_id) AS tier, count(*)::bigint AS n FROM members m ${TIER_AT('$1::timestamptz')} WHERE m.joined_at < $1 GROUP BY 1`,
+      [ctx.range.start],
+    ),
+    // The tier each member joined in: its tier at its joining instant (later changes count as they happen).
+    analyticQuery<{ b: number; tier: string; n: number }>(
+      pool,
+      `WITH ${SEGMENTS}
+       SELECT width_bucket(m.joined_at, $1::timestamptz[]) AS b, coalesce(sg.tier, m.tier_id) AS tier, count(*)::bigint AS n
+         FROM members m ${TIER_AT('m.joined_at')} WHERE m.joined_at >= $2 AND m.joined_at < $3 GROUP BY 1, 2`,
       bounds,
     ),
     // Each change moves its member from the tier it was in (the previous change's `to`, in time
     // order) to its `to`: a review dated at its due instant may be written after a later-dated
     // upgrade, and reading changes in time order keeps every count whole. Changes dated before
     // their member joined are in the tier it joined in.
-    pool.query<{ b: number; from_tier: string; to_tier: string; n: number }>(
+    analyticQuery<{ b: number; from_tier: string; to_tier: string; n: number }>(
+      pool,
       `WITH touched AS (SELECT DISTINCT member_id FROM tier_changes WHERE at >= $2 AND at < $3),
             ordered AS (
               SELECT tc.member_id, tc.at, tc.to_tier,
-                     coalesce(lag(tc.to_tier) OVER (PARTITION BY tc.member_id ORDER BY tc.at, tc.id), tc.from_tier) AS from_tier
+                     coalesce(lag(tc.to_tier) OVER (PARTITION BY tc.member_id COLLATE "C" ORDER BY tc.at, tc.id), tc.from_tier) AS from_tier
                 FROM tier_changes tc JOIN touched t ON t.member_id = tc.member_id
             )
        SELECT width_bucket(o.at, $1::timestamptz[]) AS b, o.from_tier, o.to_tier, count(*)::bigint AS n
@@ -69,15 +81,23 @@ export async function membersReport(pool: Pool, query: ReportQuery, now = new Da
         WHERE o.at >= $2 AND o.at < $3 AND m.joined_at <= o.at GROUP BY 1, 2, 3`,
       bounds,
     ),
-    pool.query<{ b: number; tier: string; n: number }>(
-      `WITH act AS (SELECT DISTINCT width_bucket(occurred_at, $1::timestamptz[]) AS b, member_id FROM events WHERE occurred_at >= $2 AND occurred_at < $3)
-       SELECT a.b, ${TIER_AT('m', '($1::timestamptz[])[a.b + 1]')} AS tier, count(*)::bigint AS n
-         FROM act a JOIN members m ON m.id = a.member_id GROUP BY 1, 2`,
+    // Active members by their tier at the interval's end: a member that never changed tier has the
+    // tier its events were decided in (events.tier_id), so only members with tier changes are
+    // looked up in the segments, and the members table is not read at all.
+    analyticQuery<{ b: number; tier: string; n: number }>(
+      pool,
+      `WITH ${SEGMENTS},
+            act AS (SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, member_id, max(tier_id) AS tier
+                      FROM events WHERE occurred_at >= $2 AND occurred_at < $3 GROUP BY 1, 2)
+       SELECT a.b, coalesce(sg.tier, a.tier) AS tier, count(*)::bigint AS n
+         FROM act a LEFT JOIN segments sg ON sg.member_id = a.member_id AND sg.s < ($1::timestamptz[])[a.b + 1] AND ($1::timestamptz[])[a.b + 1] <= sg.e
+        GROUP BY 1, 2`,
       bounds,
     ),
-    pool.query<{ tier: string; n: number }>(
-      `SELECT ${TIER_AT('m', '$2')} AS tier, count(*)::bigint AS n
-         FROM members m WHERE m.id IN (SELECT member_id FROM events WHERE occurred_at >= $1 AND occurred_at < $2) GROUP BY 1`,
+    analyticQuery<{ tier: string; n: number }>(
+      pool,
+      `WITH ${SEGMENTS}, act AS (SELECT member_id, max(tier_id) AS tier FROM events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1)
+       SELECT coalesce(sg.tier, a.tier) AS tier, count(*)::bigint AS n FROM act a LEFT JOIN segments sg ON sg.member_id = a.member_id AND sg.s < $2 AND $2 <= sg.e GROUP BY 1`,
       [ctx.range.start, ctx.range.end],
     ),
   ]);

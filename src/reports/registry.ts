@@ -4,6 +4,7 @@ import { campaignsReport, CampaignsReportQuerySchema } from './campaigns.js';
 import { contestsReport, ContestsReportQuerySchema } from './contests.js';
 import { membersReport } from './members.js';
 import { missionsReport, MissionsReportQuerySchema } from './missions.js';
+import { salesReport, SalesReportQuerySchema } from './sales.js';
 import { pointsReport } from './points.js';
 import { ReportQuerySchema, type ReportQuery } from './query.js';
 import {
@@ -12,12 +13,14 @@ import {
   MembersReportSchema,
   MissionsReportSchema,
   PointsReportSchema,
+  SalesReportSchema,
   TiersReportSchema,
   type CampaignsReport,
   type ContestsReport,
   type MembersReport,
   type MissionsReport,
   type PointsReport,
+  type SalesReport,
   type TiersReport,
 } from './schemas.js';
 import { tiersReport } from './tiers.js';
@@ -128,4 +131,23 @@ const contests = defineReport<ContestsReport, typeof ContestsReportQuerySchema>(
   tables: { contests: (r) => r.contests, intervals: (r) => r.intervals },
 });
 
-export const REPORTS: ReadonlyMap<string, ReportDefinition> = new Map([points, members, tiers, campaigns, missions, contests].map((r) => [r.name, r]));
+const sales = defineReport<SalesReport, typeof SalesReportQuerySchema>({
+  name: 'sales',
+  summary: 'Orders, refunds and revenue, average basket, items per basket, buyers and repeat purchase rate per interval, by tier and by partner; best and worst SKUs and categories by revenue and quantity (`top`)',
+  query: SalesReportQuerySchema,
+  response: SalesReportSchema,
+  run: (pool, query) => salesReport(pool, query),
+  tables: {
+    intervals: (r) => r.intervals.map(({ byTier: _t, byPartner: _p, ...i }) => i),
+    tiers: (r) => r.intervals.flatMap((i) => i.byTier.map((t) => ({ ...intervalColumns(i), ...t }))),
+    partners: (r) => r.intervals.flatMap((i) => i.byPartner.map((p) => ({ ...intervalColumns(i), ...p }))),
+    sellers: (r) =>
+      (['skus', 'categories'] as const).flatMap((kind) =>
+        (['byRevenue', 'byQuantity'] as const).flatMap((by) =>
+          (['best', 'worst'] as const).flatMap((which) => r.sellers[kind][by][which].map((s, rank) => ({ kind, by, which, rank: rank + 1, ...s }))),
+        ),
+      ),
+  },
+});
+
+export const REPORTS: ReadonlyMap<string, ReportDefinition> = new Map([points, members, tiers, sales, campaigns, missions, contests].map((r) => [r.name, r]));

@@ -285,3 +285,47 @@ export const ContestsReportSchema = ReportHeaderSchema.extend({
 
 export type MissionsReport = z.infer<typeof MissionsReportSchema>;
 export type ContestsReport = z.infer<typeof ContestsReportSchema>;
+
+// ---- sales ----
+
+export const SalesFiguresSchema = z.object({
+  /** Purchases, and refunds (each a refund event). */
+  orders: int(),
+  refunds: int(),
+  /** Money in minor units: purchases, refunds, and their difference. */
+  gross: int(),
+  refunded: int(),
+  revenue: int(),
+  /** gross ÷ orders. */
+  averageBasket: RateSchema,
+  /** Units bought ÷ purchases that listed items. */
+  itemsPerBasket: RateSchema,
+  /** Members who bought, and those of them who bought twice or more in the same period. */
+  buyers: int(),
+  repeatPurchaseRate: RateSchema,
+});
+
+export const SalesGroupSchema = z.object({ orders: int(), refunds: int(), gross: int(), refunded: int(), revenue: int() });
+
+export const SalesIntervalSchema = IntervalBaseSchema.extend(SalesFiguresSchema.shape).extend({
+  /** By the member's tier when each purchase or refund was decided. */
+  byTier: z.array(SalesGroupSchema.extend({ tier: z.string() })),
+  /** By source: `api` (the brand's own backend) or `partner:<id>`. */
+  byPartner: z.array(SalesGroupSchema.extend({ source: z.string() })),
+});
+
+/** A SKU or category over the whole range, net of refunded items. */
+export const SellerSchema = z.object({ key: z.string(), name: z.string().nullable(), quantity: int(), revenue: int(), orders: int() });
+
+export const SalesReportSchema = ReportHeaderSchema.extend({
+  intervals: z.array(SalesIntervalSchema),
+  totals: SalesFiguresSchema.extend({ byTier: SalesIntervalSchema.shape.byTier, byPartner: SalesIntervalSchema.shape.byPartner }),
+  /** Best and worst sellers over the range (N = `top`), among those sold at least once. */
+  sellers: z.object({
+    skus: z.object({ byRevenue: z.object({ best: z.array(SellerSchema), worst: z.array(SellerSchema) }), byQuantity: z.object({ best: z.array(SellerSchema), worst: z.array(SellerSchema) }) }),
+    categories: z.object({ byRevenue: z.object({ best: z.array(SellerSchema), worst: z.array(SellerSchema) }), byQuantity: z.object({ best: z.array(SellerSchema), worst: z.array(SellerSchema) }) }),
+  }),
+});
+
+export type SalesReport = z.infer<typeof SalesReportSchema>;
+export type Seller = z.infer<typeof SellerSchema>;

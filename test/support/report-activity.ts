@@ -12,10 +12,20 @@ import { cancelRedemption, redeemReward, redemptionIdOf } from '../../src/reward
 import { upsertMember } from '../../src/members/index.js';
 import type { ProgramDefinition } from '../../src/program/index.js';
 
+/** The shop's catalogue for purchases with items: SKU, category, unit price. */
+export const CATALOGUE = [
+  { sku: 'ESP-1', category: 'coffee', unitPrice: 250_000 },
+  { sku: 'ESP-2', category: 'coffee', unitPrice: 400_000 },
+  { sku: 'MUG-1', category: 'kitchen', unitPrice: 150_000 },
+  { sku: 'PAN-1', category: 'kitchen', unitPrice: 1_000_000 },
+  { sku: 'GIFT-50', category: 'gift_cards', unitPrice: 500_000 },
+  { sku: 'TEA-1', category: 'tea', unitPrice: 75_000 },
+] as const;
+
 export type ActivityOp =
-  | { kind: 'purchase'; member: number; minute: number; amount: number; partner: boolean }
+  | { kind: 'purchase'; member: number; minute: number; amount: number; partner: boolean; lines: { sku: number; quantity: number }[] | null }
   | { kind: 'action'; member: number; minute: number; type: 'review' | 'referral' }
-  | { kind: 'refund'; member: number; minute: number; order: number; percent: number }
+  | { kind: 'refund'; member: number; minute: number; order: number; percent: number; byItems: boolean }
   | { kind: 'redeem'; member: number; minute: number; reward: 'free-shipping' | 'discount-50k' }
   | { kind: 'cancel'; member: number; minute: number; redemption: number }
   | { kind: 'adjust'; member: number; minute: number; points: number }
@@ -36,9 +46,20 @@ export function activityArbitrary(days: number, maxMembers = 5, maxOps = 60): fc
   const minute = fc.integer({ min: 0, max: days * 1440 - 1 });
   const member = fc.integer({ min: 0, max: maxMembers - 1 });
   const op: fc.Arbitrary<ActivityOp> = fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('purchase' as const), member, minute, amount: fc.integer({ min: 1, max: 40 }).map((n) => n * 250_000), partner: fc.boolean() }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant('purchase' as const),
+        member,
+        minute,
+        amount: fc.integer({ min: 1, max: 40 }).map((n) => n * 250_000),
+        partner: fc.boolean(),
+        // Half the purchases list their items (the amount is then theirs).
+        lines: fc.option(fc.array(fc.record({ sku: fc.nat(CATALOGUE.length - 1), quantity: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 4 }), { nil: null }),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('action' as const), member, minute, type: fc.constantFrom('review' as const, 'referral' as const) }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('refund' as const), member, minute, order: fc.nat(20), percent: fc.integer({ min: 1, max: 100 }) }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('refund' as const), member, minute, order: fc.nat(20), percent: fc.integer({ min: 1, max: 100 }), byItems: fc.boolean() }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('redeem' as const), member, minute, reward: fc.constantFrom('free-shipping' as const, 'discount-50k' as const) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), member, minute, redemption: fc.nat(5) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('adjust' as const), member, minute, points: fc.integer({ min: -60, max: 200 }).filter((n) => n !== 0) }) },
@@ -58,11 +79,13 @@ export function activityArbitrary(days: number, maxMembers = 5, maxOps = 60): fc
 /** Failures a random program runs into by design: too few points, nothing left to refund. */
 const EXPECTED = new Set(['redemption_fulfilled', 'insufficient_balance', 'insufficient_points', 'refund_exceeds_order', 'unknown_order', 'refund_too_large', 'order_fully_refunded']);
 
+type OrderLine = { sku: string; category: string; unitPrice: number; quantity: number; returned: number };
+
 /** Applies the activity in time order from `windowStart`; returns the member ids. */
 export async function applyActivity(pool: Pool, program: ProgramDefinition, windowStart: Date, activity: Activity, tag: string): Promise<string[]> {
   const at = (minute: number) => new Date(windowStart.getTime() + minute * 60_000);
   const members = activity.joins.map((_, i) => `${tag}-m${i}`);
-  const orders = new Map<string, { orderId: string; amount: number; refunds: number }[]>();
+  const orders = new Map<string, { orderId: string; amount: number; refunds: number; lines: OrderLine[] | null }[]>();
   const redemptions = new Map<string, string[]>();
   type Step = { minute: number; run: () => Promise<unknown> };
   const steps: Step[] = activity.joins.map((minute, i) => ({
@@ -80,10 +103,13 @@ export async function applyActivity(pool: Pool, program: ProgramDefinition, wind
       switch (op.kind) {
         case 'purchase': {
           const orderId = `${key}-order`;
+          const lines = op.lines?.map((l): OrderLine => ({ ...CATALOGUE[l.sku]!, quantity: l.quantity, returned: 0 })) ?? null;
+          const amount = lines ? lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0) : op.amount;
           const list = orders.get(memberId) ?? [];
-          list.push({ orderId, amount: op.amount, refunds: 0 });
+          list.push({ orderId, amount, refunds: 0, lines });
           orders.set(memberId, list);
-          return ingestEvent(pool, { memberId, type: 'purchase', amount: op.amount, orderId, occurredAt: when.toISOString() }, { source: op.partner ? 'partner:p1' : 'api', now: when });
+          const items = lines?.map((l) => ({ sku: l.sku, name: `${l.sku} name`, category: l.category, quantity: l.quantity, unitPrice: l.unitPrice }));
+          return ingestEvent(pool, { memberId, type: 'purchase', amount, orderId, occurredAt: when.toISOString(), ...(items ? { items } : {}) }, { source: op.partner ? 'partner:p1' : 'api', now: when });
         }
         case 'action':
           return ingestEvent(pool, { memberId, type: op.type, idempotencyKey: key, occurredAt: when.toISOString() }, { source: 'api', now: when });
@@ -91,6 +117,23 @@ export async function applyActivity(pool: Pool, program: ProgramDefinition, wind
           const list = orders.get(memberId) ?? [];
           const order = list[op.order % Math.max(list.length, 1)];
           if (!order) return undefined;
+          if (op.byItems && order.lines) {
+            // Some units of one line (the first with any left from the chosen one on): no discounts,
+            // so they are worth units × unit price.
+            const n = order.lines.length;
+            const at = [...Array(n).keys()].map((k) => (op.order + k) % n).find((k) => order.lines![k]!.returned < order.lines![k]!.quantity);
+            if (at === undefined) return undefined;
+            const line = order.lines[at]!;
+            const units = Math.max(1, Math.floor(((line.quantity - line.returned) * op.percent) / 100));
+            order.refunds += 1;
+            const result = await ingestEvent(
+              pool,
+              { memberId, type: 'refund', amount: units * line.unitPrice, orderId: order.orderId, refundId: `r${order.refunds}`, occurredAt: when.toISOString(), items: [{ sku: line.sku, quantity: units, line: at }] },
+              { source: 'api', now: when },
+            );
+            line.returned += units;
+            return result;
+          }
           const amount = Math.max(1, Math.floor((order.amount * op.percent) / 100));
           order.refunds += 1;
           return ingestEvent(pool, { memberId, type: 'refund', amount, orderId: order.orderId, refundId: `r${order.refunds}`, occurredAt: when.toISOString() }, { source: 'api', now: when });
@@ -157,7 +200,7 @@ export async function applyActivity(pool: Pool, program: ProgramDefinition, wind
 /** Empties every table a report reads (program versions stay: they are history too). */
 export async function resetActivity(pool: Pool): Promise<void> {
   await pool.query(
-    `TRUNCATE members, member_balances, events, ledger_entries, lots, lot_allocations, order_refunds, tier_changes, tier_reviews, winbacks,
+    `TRUNCATE members, member_balances, events, event_items, ledger_entries, lots, lot_allocations, order_refunds, tier_changes, tier_reviews, winbacks,
               outbox, awards, ledger_rollup, ledger_pending_rollup, ledger_rollup_day, idempotent_requests, messages, suppressions,
               campaigns, campaign_members, missions, mission_enrollments, contests, contest_contributions, contest_standings CASCADE`,
   );

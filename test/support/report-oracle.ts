@@ -310,3 +310,83 @@ export async function oracleContestRows(pool: Pool, start: Date, end: Date) {
   }
   return out;
 }
+
+/**
+ * Every sales figure of one interval, the plain way: purchases and refunds counted and summed
+ * from events (the tier read from each event's stored result), units and baskets from the
+ * purchases' item rows, buyers member by member.
+ */
+export async function oracleSales(pool: Pool, start: Date, end: Date) {
+  const { rows: events } = await pool.query<{ member_id: string; type: string; amount: number; source: string; tier: string | null }>(
+    `SELECT member_id, type, amount, source, result -> 'tier' ->> 'from' AS tier FROM events WHERE type IN ('purchase', 'refund') AND occurred_at >= $1 AND occurred_at < $2`,
+    [start, end],
+  );
+  const { rows: items } = await pool.query<{ units: number; baskets: number }>(
+    `SELECT coalesce(sum(quantity), 0)::bigint AS units, count(DISTINCT event_id)::bigint AS baskets FROM event_items WHERE type = 'purchase' AND occurred_at >= $1 AND occurred_at < $2`,
+    [start, end],
+  );
+  const group = (list: typeof events) => {
+    const orders = list.filter((e) => e.type === 'purchase');
+    const refunds = list.filter((e) => e.type === 'refund');
+    const gross = orders.reduce((s, e) => s + e.amount, 0);
+    const refunded = refunds.reduce((s, e) => s + e.amount, 0);
+    return { orders: orders.length, refunds: refunds.length, gross, refunded, revenue: gross - refunded };
+  };
+  const by = (key: (e: (typeof events)[number]) => string) =>
+    [...new Set(events.map(key))].sort().map((k) => ({ key: k, ...group(events.filter((e) => key(e) === k)) }));
+  const purchasesByMember = new Map<string, number>();
+  for (const e of events) if (e.type === 'purchase') purchasesByMember.set(e.member_id, (purchasesByMember.get(e.member_id) ?? 0) + 1);
+  const all = group(events);
+  const { units, baskets } = items[0]!;
+  const repeat = [...purchasesByMember.values()].filter((n) => n >= 2).length;
+  return {
+    ...all,
+    averageBasket: ratio(all.gross, all.orders),
+    itemsPerBasket: ratio(units, baskets),
+    buyers: purchasesByMember.size,
+    repeatPurchaseRate: ratio(repeat, purchasesByMember.size),
+    byTier: by((e) => e.tier ?? 'unknown').map(({ key, ...g }) => ({ tier: key, ...g })),
+    byPartner: by((e) => e.source).map(({ key, ...g }) => ({ source: key, ...g })),
+  };
+}
+
+/** Best and worst SKUs and categories over a range: net of returned items, ranked here (ties by key). */
+export async function oracleSellers(pool: Pool, start: Date, end: Date, top: number) {
+  const { rows } = await pool.query<{ event_id: string; type: string; sku: string; name: string | null; category: string | null; quantity: number; amount: number }>(
+    `SELECT event_id, type, sku, name, category, quantity, amount FROM event_items WHERE occurred_at >= $1 AND occurred_at < $2`,
+    [start, end],
+  );
+  const rank = (keyOf: (r: (typeof rows)[number]) => string | null, named: boolean) => {
+    const map = new Map<string, { key: string; name: string | null; quantity: number; revenue: number; orders: number }>();
+    for (const r of rows) {
+      const key = keyOf(r);
+      if (key === null) continue;
+      const s = map.get(key) ?? { key, name: null, quantity: 0, revenue: 0, orders: 0 };
+      const sign = r.type === 'purchase' ? 1 : -1;
+      s.quantity += sign * r.quantity;
+      s.revenue += sign * r.amount;
+      if (r.type === 'purchase') {
+        s.orders += 1;
+        if (named && r.name !== null && (s.name === null || r.name > s.name)) s.name = r.name;
+      }
+      map.set(key, s);
+    }
+    const sold = [...map.values()].filter((s) => s.orders > 0);
+    const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    const list = (field: 'revenue' | 'quantity', dir: 1 | -1) => [...sold].sort((a, b) => dir * (a[field] - b[field]) || byKey(a, b)).slice(0, top);
+    return { byRevenue: { best: list('revenue', -1), worst: list('revenue', 1) }, byQuantity: { best: list('quantity', -1), worst: list('quantity', 1) } };
+  };
+  return { skus: rank((r) => r.sku, true), categories: rank((r) => r.category, false) };
+}
+
+/** Each purchase that lists items: its lines' money adds up to its amount, their points to its base and tier-bonus entries. */
+export async function oracleItemMismatches(pool: Pool) {
+  const { rows } = await pool.query(
+    `SELECT e.id, e.amount, i.money, i.points, l.points AS entry_points
+       FROM events e
+       JOIN (SELECT event_id, sum(amount)::bigint AS money, sum(points)::bigint AS points FROM event_items GROUP BY 1) i ON i.event_id = e.id
+       LEFT JOIN (SELECT event_id, sum(amount)::bigint AS points FROM ledger_entries WHERE kind = 'earn' AND component IN ('base', 'tier_bonus') GROUP BY 1) l ON l.event_id = e.id
+      WHERE e.type = 'purchase' AND (i.money <> e.amount OR i.points <> coalesce(l.points, 0))`,
+  );
+  return rows;
+}

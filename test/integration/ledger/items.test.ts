@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedgerInvariant } from '../../../src/ledger/index.js';
+import { SalesReportSchema } from '../../../src/reports/index.js';
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 
@@ -110,4 +111,16 @@ describe('purchases and refunds with items', () => {
     expect((await api.call('POST', '/v1/events', admin, { memberId: 'it-2', type: 'refund', orderId: 'o-2', refundId: 'b', amount: 500_000 })).body.refund).toMatchObject({ clawback: 50 });
   });
 
+  it('the sales report counts the items: units per basket, best sellers net of returns', async () => {
+    const marketer = await apiKey(env, 'marketer');
+    const today = new Date().toISOString().slice(0, 10);
+    const res = await api.call('GET', `/v1/reports/sales?from=${today}&to=${today}&top=2`, marketer);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const report = SalesReportSchema.parse(res.body);
+    expect(report.totals).toMatchObject({ orders: 2, refunds: 4, gross: AMOUNT + 1_000_000, refunded: 1_300_000 + 500_000, itemsPerBasket: { numerator: 4, denominator: 1 } });
+    expect(report.sellers.skus.byQuantity.best.map((s) => [s.key, s.quantity, s.revenue])).toEqual([
+      ['ESP-1', 0, 0],
+      ['GIFT-50', 0, 0],
+    ]);
+  });
 });

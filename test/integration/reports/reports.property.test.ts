@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CampaignsReportSchema, ContestsReportSchema, MembersReportSchema, MissionsReportSchema, PointsReportSchema, TiersReportSchema, type PointsReport } from '../../../src/reports/index.js';
+import {
+  CampaignsReportSchema,
+  ContestsReportSchema,
+  MembersReportSchema,
+  MissionsReportSchema,
+  PointsReportSchema,
+  SalesReportSchema,
+  TiersReportSchema,
+  type PointsReport,
+} from '../../../src/reports/index.js';
 import { activityArbitrary, applyActivity, applyJourneyActivity, journeyArbitrary, resetActivity } from '../../support/report-activity.js';
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
 import {
@@ -9,9 +18,12 @@ import {
   oracleContestRows,
   oracleContests,
   oracleIntervals,
+  oracleItemMismatches,
   oracleMembers,
   oracleMissions,
   oraclePoints,
+  oracleSales,
+  oracleSellers,
   oracleSources,
   oracleStock,
   oracleTiers,
@@ -43,7 +55,7 @@ describe('every report figure equals a direct sum over the raw tables', () => {
     await env?.cleanup();
   });
 
-  it('points, members, tiers, campaigns, missions and contests: every figure of every interval', async () => {
+  it('points, members, tiers, sales, campaigns, missions and contests: every figure of every interval', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -68,7 +80,10 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             ...p,
             timeZone: c.timeZone,
             expiry: { type: 'after_months', months: 1, roundTo: 'none' },
-            earningRules: p.earningRules.map((r) => (r.id === 'purchase' ? { ...r, pendingDays: 3 } : r)),
+            // Item rules too: 2× on coffee, gift cards earn nothing (purchases with items, refunds of items).
+            earningRules: p.earningRules.map((r) =>
+              r.id === 'purchase' ? { ...r, pendingDays: 3, items: { multipliers: [{ categories: ['coffee'], factorPercent: 200 }], exclude: { categories: ['gift_cards'] } } } : r,
+            ),
             // Monthly reviews from the joining date and a short grace: reviews, graces and demotions inside the window.
             qualification: {
               ...p.qualification,
@@ -153,6 +168,17 @@ describe('every report figure equals a direct sum over the raw tables', () => {
               );
             }
             expect(contests.contests.map(({ name: _n, status: _s, startsAt: _a, endsAt: _e, ...c }) => c)).toEqual(await oracleContestRows(env.ctx.pool, rangeStart, rangeEnd));
+
+            const sales = SalesReportSchema.parse((await api.call('GET', `/v1/reports/sales?${query}&top=3`, key)).body);
+            const byKey = <R extends Record<string, unknown>>(list: R[], k: string) => [...list].sort((a, b) => (String(a[k]) < String(b[k]) ? -1 : 1));
+            const groups = <T extends { byTier: { tier: string }[]; byPartner: { source: string }[] }>(f: T) => ({ ...f, byTier: byKey(f.byTier, 'tier'), byPartner: byKey(f.byPartner, 'source') });
+            for (const [n, i] of sales.intervals.entries()) {
+              const { label: _l, firstDay: _f, lastDay: _d, start: _s, end: _e, partial: _p, programVersions: _v, ...figures } = i;
+              expect(groups(figures), `sales ${i.label}`).toEqual(groups(await oracleSales(env.ctx.pool, expected[n]!.start, expected[n]!.end)));
+            }
+            expect(groups(sales.totals), 'sales totals').toEqual(groups(await oracleSales(env.ctx.pool, rangeStart, rangeEnd)));
+            expect(sales.sellers, 'best and worst sellers').toEqual(await oracleSellers(env.ctx.pool, rangeStart, rangeEnd, 3));
+            expect(await oracleItemMismatches(env.ctx.pool), 'item lines add up to their purchase').toEqual([]);
           }
         },
       ),

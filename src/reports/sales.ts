@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import type { Pool } from '../db/index.js';
+import type { ProgramDefinition } from '../program/index.js';
+import { analyticQuery } from './analytic-query.js';
+import { intervalBase, reportContext, reportHeader, toInt } from './context.js';
+import { ReportQuerySchema, type ReportQuery } from './query.js';
+import { rate } from './rate.js';
+import type { SalesReport, Seller } from './schemas.js';
+
+export const SalesReportQuerySchema = ReportQuerySchema.extend({
+  /** How many best and worst sellers to list (SKUs and categories). */
+  top: z.coerce.number({ error: 'expected a whole number from 1 to 100' }).int({ error: 'expected a whole number from 1 to 100' }).min(1).max(100).default(10),
+});
+
+interface Group {
+  orders: number;
+  refunds: number;
+  gross: number;
+  refunded: number;
+}
+
+const emptyGroup = (): Group => ({ orders: 0, refunds: 0, gross: 0, refunded: 0 });
+const withRevenue = (g: Group) => ({ ...g, revenue: g.gross - g.refunded });
+
+function addToGroup(g: Group, type: string, n: number, amount: number): void {
+  if (type === 'purchase') {
+    g.orders += n;
+    g.gross += amount;
+  } else {
+    g.refunds += n;
+    g.refunded += amount;
+  }
+}
+
+function addTo(map: Map<string, Group>, key: string, type: string, n: number, amount: number): void {
+  let g = map.get(key);
+  if (!g) map.set(key, (g = emptyGroup()));
+  addToGroup(g, type, n, amount);
+}
+
+function tierRows(program: ProgramDefinition, map: Map<string, Group>) {
+  const order = (id: string) => {
+    const i = program.tiers.findIndex((t) => t.id === id);
+    return i < 0 ? Infinity : i;
+  };
+  return [...map.entries()].sort(([a], [b]) => order(a) - order(b) || (a < b ? -1 : 1)).map(([tier, g]) => ({ tier, ...withRevenue(g) }));
+}
+
+function sourceRows(map: Map<string, Group>) {
+  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([source, g]) => ({ source, ...withRevenue(g) }));
+}
+
+/**
+ * Every item figure in one pass over the range's items: grouping sets by SKU, by category and by
+ * interval (units and baskets); SKUs and categories are ranked in the same statement, so only the
+ * best and worst N of each come back. Sold = purchased − refunded; a basket is a purchase that
+ * listed items (its line 0).
+ */
+const ITEMS_SQL = `
+WITH grouped AS (
+  SELECT CASE WHEN GROUPING(sku) = 0 THEN 'sku' WHEN GROUPING(category) = 0 THEN 'category' ELSE 'interval' END AS kind,
+         coalesce(sku, category) AS key, width_bucket(occurred_at, $1::timestamptz[]) AS b,
+         CASE WHEN GROUPING(sku) = 0 THEN max(name) END AS name,
+         sum(CASE WHEN type = 'purchase' THEN quantity ELSE -quantity END)::bigint AS quantity,
+         sum(CASE WHEN type = 'purchase' THEN amount ELSE -amount END)::bigint AS revenue,
+         count(*) FILTER (WHERE type = 'purchase')::bigint AS orders,
+         coalesce(sum(quantity) FILTER (WHERE type = 'purchase'), 0)::bigint AS units,
+         count(*) FILTER (WHERE type = 'purchase' AND line = 0)::bigint AS baskets
+    FROM event_items
+   WHERE occurred_at >= $2 AND occurred_at < $3
+   GROUP BY GROUPING SETS ((sku), (category), (width_bucket(occurred_at, $1::timestamptz[])))
+),
+ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY kind ORDER BY revenue DESC, key COLLATE "C") AS best_revenue, row_number() OVER (PARTITION BY kind ORDER BY revenue, key COLLATE "C") AS worst_revenue,
+            row_number() OVER (PARTITION BY kind ORDER BY quantity DESC, key COLLATE "C") AS best_quantity, row_number() OVER (PARTITION BY kind ORDER BY quantity, key COLLATE "C") AS worst_quantity
+    FROM grouped WHERE kind <> 'interval' AND key IS NOT NULL AND orders > 0
+)
+SELECT kind, key, NULL::int AS b, name, quantity, revenue, orders, units, baskets, best_revenue, worst_revenue, best_quantity, worst_quantity
+  FROM ranked WHERE best_revenue <= $4 OR worst_revenue <= $4 OR best_quantity <= $4 OR worst_quantity <= $4
+UNION ALL
+SELECT kind, NULL, b, NULL, quantity, revenue, orders, units, baskets, 0, 0, 0, 0 FROM grouped WHERE kind = 'interval'`;
+
+type ItemRow = {
+  kind: 'sku' | 'category' | 'interval';
+  key: string;
+  b: number;
+  name: string | null;
+  quantity: number;
+  revenue: number;
+  orders: number;
+  units: number;
+  baskets: number;
+  best_revenue: number;
+  worst_revenue: number;
+  best_quantity: number;
+  worst_quantity: number;
+};
+
+function sellers(rows: readonly ItemRow[], top: number) {
+  const list = (rank: 'best_revenue' | 'worst_revenue' | 'best_quantity' | 'worst_quantity') =>
+    rows
+      .filter((r) => toInt(r[rank]) <= top)
+      .sort((a, b) => toInt(a[rank]) - toInt(b[rank]))
+      .map((r): Seller => ({ key: r.key, name: r.name, quantity: toInt(r.quantity), revenue: toInt(r.revenue), orders: toInt(r.orders) }));
+  return { byRevenue: { best: list('best_revenue'), worst: list('worst_revenue') }, byQuantity: { best: list('best_quantity'), worst: list('worst_quantity') } };
+}
+
+/**
+ * The sales report: per interval, orders, refunds and revenue (gross, refunded, net), average
+ * basket, items per basket, buyers and the repeat purchase rate, by tier (the tier each purchase
+ * was decided in) and by partner; over the range, the best and worst SKUs and categories by
+ * revenue and by quantity, net of refunded items. Set-based: purchases and refunds through their
+ * time index, items through theirs.
+ */
+export async function salesReport(pool: Pool, query: ReportQuery & { top: number }, now = new Date()): Promise<SalesReport> {
+  const ctx = await reportContext(pool, query, now);
+  const program = ctx.program.definition;
+  const bounds = [ctx.boundaries, ctx.range.start, ctx.range.end];
+  // Separate statements, each a single hash aggregate over its rows (one sort-based grouping-sets
+  // statement over the orders cost several times more).
+  const [groups, buyers, whole, items] = await Promise.all([
+    analyticQuery<{ b: number; type: string; tier: string; source: string; n: number; amount: number }>(
+      pool,
+      `SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, type, coalesce(tier_id, '') AS tier, source, count(*)::bigint AS n, coalesce(sum(amount), 0)::bigint AS amount
+         FROM events WHERE type IN ('purchase', 'refund') AND occurred_at >= $2 AND occurred_at < $3 GROUP BY 1, 2, 3, 4`,
+      bounds,
+    ),
+    analyticQuery<{ b: number; buyers: number; repeat: number }>(
+      pool,
+      `SELECT b, count(*)::bigint AS buyers, count(*) FILTER (WHERE n >= 2)::bigint AS repeat FROM (
+         SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, member_id, count(*) AS n
+           FROM events WHERE type = 'purchase' AND occurred_at >= $2 AND occurred_at < $3 GROUP BY 1, 2) x
+        GROUP BY b`,
+      bounds,
+    ),
+    analyticQuery<{ buyers: number; repeat: number }>(
+      pool,
+      `SELECT count(*)::bigint AS buyers, count(*) FILTER (WHERE n >= 2)::bigint AS repeat FROM (
+         SELECT member_id, count(*) AS n FROM events WHERE type = 'purchase' AND occurred_at >= $1 AND occurred_at < $2 GROUP BY 1) x`,
+      [ctx.range.start, ctx.range.end],
+    ),
+    analyticQuery<ItemRow>(pool, ITEMS_SQL, [...bounds, query.top]),
+  ]);
+  const skus = items.rows.filter((r) => r.kind === 'sku');
+  const categories = items.rows.filter((r) => r.kind === 'category');
+
+  const n = ctx.range.buckets.length;
+  const perInterval = Array.from({ length: n }, () => ({ all: emptyGroup(), tiers: new Map<string, Group>(), sources: new Map<string, Group>(), buyers: 0, repeat: 0, units: 0, baskets: 0 }));
+  const total = { all: emptyGroup(), tiers: new Map<string, Group>(), sources: new Map<string, Group>(), units: 0, baskets: 0 };
+  for (const r of groups.rows) {
+    const count = toInt(r.n);
+    const amount = toInt(r.amount);
+    const tier = r.tier === '' ? 'unknown' : r.tier;
+    for (const t of [perInterval[r.b - 1]!, total]) {
+      addToGroup(t.all, r.type, count, amount);
+      addTo(t.tiers, tier, r.type, count, amount);
+      addTo(t.sources, r.source, r.type, count, amount);
+    }
+  }
+  for (const r of buyers.rows) Object.assign(perInterval[r.b - 1]!, { buyers: toInt(r.buyers), repeat: toInt(r.repeat) });
+  for (const r of items.rows) {
+    if (r.kind !== 'interval') continue;
+    for (const t of [perInterval[r.b - 1]!, total]) {
+      t.units += toInt(r.units);
+      t.baskets += toInt(r.baskets);
+    }
+  }
+  const figures = (g: Group, units: number, baskets: number, buyerCount: number, repeat: number) => ({
+    ...withRevenue(g),
+    averageBasket: rate(g.gross, g.orders),
+    itemsPerBasket: rate(units, baskets),
+    buyers: buyerCount,
+    repeatPurchaseRate: rate(repeat, buyerCount),
+  });
+  return {
+    ...reportHeader('sales', ctx, 'ledger'),
+    intervals: ctx.range.buckets.map((bucket, i) => {
+      const t = perInterval[i]!;
+      return { ...intervalBase(ctx, bucket), ...figures(t.all, t.units, t.baskets, t.buyers, t.repeat), byTier: tierRows(program, t.tiers), byPartner: sourceRows(t.sources) };
+    }),
+    totals: { ...figures(total.all, total.units, total.baskets, toInt(whole.rows[0]?.buyers), toInt(whole.rows[0]?.repeat)), byTier: tierRows(program, total.tiers), byPartner: sourceRows(total.sources) },
+    sellers: { skus: sellers(skus, query.top), categories: sellers(categories, query.top) },
+  };
+}
