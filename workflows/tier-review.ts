@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { TierReviewActivities } from '../src/journeys/tiers/activities.js';
 
 const activities = proxyActivities<TierReviewActivities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 10 } });
@@ -12,11 +12,17 @@ export interface TierReviewInput {
 
 /**
  * The daily tier review (schedule `laurel-tier-review`): the set-based review of every member
- * due, then a win-back journey `winback:<member>:<review date>` for each demotion.
+ * due, then a win-back journey `winback:<member>:<review date>` for each demotion, and the
+ * `tier.changed` facts of the review (webhooks, journeys; added behind a patch: a review running
+ * when it shipped replays without it).
  */
 export async function tierReviewWorkflow(input: TierReviewInput = {}) {
   const asOf = input.asOf ?? new Date(Date.now()).toISOString();
   const reviewed = await activities.reviewTiersAsOf(asOf);
   const winbacks = await activities.startWinbacks({ asOf, ...(input.winbackDayMs ? { dayMs: input.winbackDayMs } : {}) });
+  if (patched('announce-review-tier-changes')) {
+    const facts = await activities.announceReviewTierChanges(asOf);
+    return { asOf, reviewed, winbacks, facts };
+  }
   return { asOf, reviewed, winbacks };
 }

@@ -1,3 +1,4 @@
 export { API_KEY_ROLES, createApiKey, findApiKey, revokeApiKey, hashApiKey, type ApiKeyRole, type ApiKeyRecord, type CreatedApiKey } from './api-keys.js';
 export { issueMemberToken, verifyMemberToken, type MemberTokenClaims } from './member-tokens.js';
 export { actorOf, principalRole, type Principal, type Role } from './principal.js';
+export { signBody, verifyBodySignature } from './body-signature.js';

@@ -51,6 +51,12 @@ const envSchema = z.object({
   FREQUENCY_CAPS: z.string().optional(),
   NOTIFY_CHANNELS: z.string().regex(/^(email|sms|inbox)(,(email|sms|inbox))*$/, 'expected a comma-separated list of email, sms, inbox').default('email,inbox'),
   POINTS_EARNED_BATCH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Outbound webhooks (src/webhooks).
+  WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(16),
+  WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
+  WEBHOOK_ORDER_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   // Prize draws (src/draws, src/journeys/draws).
   DRAW_KEY: z.string().min(32, 'expected at least 32 characters').optional(),
   DRAND_RELAY_URL: z.string().url().default('https://api.drand.sh'),
@@ -87,6 +93,7 @@ export interface LaurelConfig {
   memberTokenSecret: string;
   memberTokenTtlSeconds: number;
   messaging: MessagingSettings;
+  webhooks: WebhookSettings;
   draws: DrawSettings;
   web: WebSettings;
 }
@@ -97,6 +104,18 @@ export interface WebSettings {
   dir: string;
   /** CSP frame-ancestors of /widget: the sites that may embed it. */
   widgetFrameAncestors: string;
+}
+
+/** Settings of src/webhooks. */
+export interface WebhookSettings {
+  /** Attempts per delivery before it is dead (the first one included). */
+  attempts: number;
+  /** Retry n waits about backoffMs * 2^(n-1), at most 6 hours, shortened by up to a fifth at random. */
+  backoffMs: number;
+  timeoutMs: number;
+  concurrency: number;
+  /** A fact is first sent this long after it was committed, so earlier facts of its member on slower paths go first. */
+  orderWindowMs: number;
 }
 
 /** Settings of the prize draws. */
@@ -188,6 +207,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
       frequencyCaps: e.FREQUENCY_CAPS,
       notifyChannels: e.NOTIFY_CHANNELS.split(',') as ('email' | 'sms' | 'inbox')[],
       pointsEarnedBatchSeconds: e.POINTS_EARNED_BATCH_SECONDS,
+    },
+    webhooks: {
+      attempts: e.WEBHOOK_ATTEMPTS,
+      backoffMs: e.WEBHOOK_BACKOFF_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY ?? e.WORKER_CONCURRENCY,
+      orderWindowMs: e.WEBHOOK_ORDER_WINDOW_MS,
     },
     draws: {
       key: e.DRAW_KEY ?? createHmac('sha256', memberTokenSecret).update('laurel draw key').digest('base64url'),

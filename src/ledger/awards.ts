@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { getMember } from '../members/index.js';
 import { addToOutbox } from '../outbox/index.js';
+import { emitFacts, memberFact } from '../facts/index.js';
 import { currentProgram } from '../program/store.js';
 import { lotExpiresAt } from './core/index.js';
 import type { Logger } from '../log/index.js';
@@ -66,8 +67,17 @@ export async function grantAward(pool: Pool, awardId: string, now = new Date()):
       ruleId: null,
       context: { reason: award.reason },
     });
-    await writeMemberLedger(client, ledger);
+    const balance = await writeMemberLedger(client, ledger);
     await client.query(`UPDATE awards SET granted_at = $2, entry_key = $3 WHERE id = $1`, [awardId, now, key]);
+    await emitFacts(client, [
+      memberFact('points.earned', `points.earned.award.${awardId}`, award.member_id, now, {
+        points: award.points,
+        pending: false,
+        awardId,
+        source: award.source,
+        balance: { available: balance.available, pending: balance.pending },
+      }),
+    ]);
     return { granted: true, points: award.points };
   });
 }

@@ -1,6 +1,7 @@
 import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { appendAudit } from '../audit/index.js';
 import { NotFoundError } from '../errors/index.js';
+import { emitFacts, memberFact } from '../facts/index.js';
 import { requestWelcome } from '../messaging/store/send-records.js';
 import { baseTier } from '../program/index.js';
 import type { ProgramDefinition } from '../program/index.js';
@@ -134,6 +135,7 @@ export async function upsertMember(
       await client.query(`INSERT INTO member_balances (member_id) VALUES ($1)`, [id]);
       // The welcome is written with the member: it exists exactly when the member does.
       await requestWelcome(client, { memberId: id, programName: program.name, balance: 0, channels: row.email ? ['email', 'inbox'] : ['inbox'] });
+      await emitFacts(client, [memberFact('member.created', `member.created.${id}`, id, row.created_at, { tierId: row.tier_id, joinedAt: row.joined_at.toISOString(), locale: row.locale })]);
     }
     const member = memberFromRow(row);
     await appendAudit(client, { actor, action: row.inserted ? 'member.create' : 'member.update', subject: `member:${id}`, before: before ?? null, after: member });

@@ -6,6 +6,10 @@ export const QUEUES = {
   memberEvents: 'member-events',
   /** Point awards from journeys (mission rewards, contest and draw prizes) written to the ledger. */
   awards: 'awards',
+  /** Committed facts announced through the outbox (member created, mission completed, ...): webhooks and journeys consume them (src/facts). */
+  facts: 'facts',
+  /** One job per webhook delivery in flight, the head of its lane (src/webhooks). */
+  webhooks: 'webhooks',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -17,6 +21,7 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
  */
 export const RELAYED_JOB_OPTIONS: Partial<Record<string, { attempts: number; backoff: { type: 'exponential'; delay: number } }>> = {
   [QUEUES.memberEvents]: { attempts: 8, backoff: { type: 'exponential', delay: 500 } },
+  [QUEUES.facts]: { attempts: 8, backoff: { type: 'exponential', delay: 500 } },
 };
 
 /**

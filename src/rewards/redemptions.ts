@@ -1,6 +1,7 @@
 import { appendAudit } from '../audit/index.js';
 import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { ConflictError, LaurelError, NotFoundError } from '../errors/index.js';
+import { emitFacts, memberFact } from '../facts/index.js';
 import { idempotencyKeyReused, requestFingerprint } from '../idempotency/index.js';
 import { lotFromRow, type LotRow } from '../ledger/lot-rows.js';
 import { MemberLedger } from '../ledger/core/member-ledger.js';
@@ -250,6 +251,15 @@ export async function redeemReward(
         discount?.units ?? null,
       ],
     );
+    await emitFacts(client, [
+      memberFact('points.redeemed', `points.redeemed.${id}`, member.id, now, {
+        rewardId: reward.id,
+        quantity: input.quantity,
+        points,
+        redemptionId: id,
+        balance: { available: balance.available, pending: balance.pending },
+      }),
+    ]);
     return { ...view(rows[0]!), balance: { available: balance.available, pending: balance.pending }, replayed: false };
   });
 }

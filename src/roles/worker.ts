@@ -9,10 +9,17 @@ import { createMissionFanoutHandler } from '../journeys/missions/index.js';
 import { createContestFanoutHandler } from '../journeys/contests/index.js';
 import { createWinbackFanoutHandler } from '../journeys/winback/index.js';
 import { RollupCompactor } from '../reports/index.js';
+import { createEventFactsHandler, createFactsWorker, type FactHandler } from '../facts/index.js';
+import { createWebhookFactHandler, startWebhookService } from '../webhooks/index.js';
 import type { Role } from './role.js';
 
+/** The consumers of facts (committed things that happened). Each concern adds its own here. */
+function factHandlers(ctx: AppContext): FactHandler[] {
+  return [createWebhookFactHandler({ pool: ctx.pool })];
+}
+
 /** The handlers every member event fans out to. Each concern adds its own here. */
-function fanoutHandlers(ctx: AppContext): FanoutHandler[] {
+function fanoutHandlers(ctx: AppContext, facts: readonly FactHandler[]): FanoutHandler[] {
   return [
     createPointsEarnedHandler({
       pool: ctx.pool,
@@ -24,6 +31,7 @@ function fanoutHandlers(ctx: AppContext): FanoutHandler[] {
     createMissionFanoutHandler({ pool: ctx.pool, temporal: ctx.temporal, taskQueue: ctx.config.taskQueue }),
     createContestFanoutHandler({ pool: ctx.pool, redis: ctx.redis, prefix: ctx.config.queuePrefix }),
     createWinbackFanoutHandler({ pool: ctx.pool, temporal: ctx.temporal }),
+    createEventFactsHandler({ pool: ctx.pool, handlers: facts }),
   ];
 }
 
@@ -35,11 +43,14 @@ export async function startWorkerRole(ctx: AppContext): Promise<Role> {
   tierNotifier.start();
   const compactor = new RollupCompactor({ pool: ctx.pool, logger: ctx.logger });
   compactor.start();
+  const webhooks = startWebhookService({ pool: ctx.pool, connection, redis: ctx.redis, prefix: ctx.config.queuePrefix, settings: ctx.config.webhooks, logger: ctx.logger });
+  const facts = factHandlers(ctx);
   const workers: Worker[] = [
-    createFanoutWorker({ connection, prefix: ctx.config.queuePrefix, handlers: fanoutHandlers(ctx), logger: ctx.logger, concurrency: ctx.config.workerConcurrency }),
+    createFanoutWorker({ connection, prefix: ctx.config.queuePrefix, handlers: fanoutHandlers(ctx, facts), logger: ctx.logger, concurrency: ctx.config.workerConcurrency }),
+    createFactsWorker({ connection, prefix: ctx.config.queuePrefix, handlers: facts, logger: ctx.logger, concurrency: ctx.config.workerConcurrency }),
     createAwardWorker({ connection, prefix: ctx.config.queuePrefix, pool: ctx.pool, logger: ctx.logger, concurrency: ctx.config.workerConcurrency }),
   ];
-  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  await Promise.all([...workers, webhooks.worker].map((w) => w.waitUntilReady()));
   const relay = new OutboxRelay(ctx.pool, ctx.redis, ctx.config.queuePrefix, ctx.logger);
   await relay.start();
   return {
@@ -48,7 +59,7 @@ export async function startWorkerRole(ctx: AppContext): Promise<Role> {
       await relay.stop();
       await tierNotifier.stop();
       await compactor.stop();
-      await Promise.all([delivery.stop(), ...workers.map((w) => w.close())]); // each waits for its in-flight jobs
+      await Promise.all([delivery.stop(), webhooks.stop(), ...workers.map((w) => w.close())]); // each waits for its in-flight jobs
       connection.disconnect();
     },
   };

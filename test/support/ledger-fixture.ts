@@ -35,7 +35,7 @@ export class Api {
     return new Api(app);
   }
 
-  async call(method: 'GET' | 'POST' | 'PUT', url: string, key: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
+  async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, key: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
     const res = await this.app.inject({
       method,
       url,

@@ -16,6 +16,7 @@ import { registerAuditLogRoutes } from './audit-log.js';
 import { registerReportRoutes } from './reports.js';
 import { registerMeRoutes } from './me.js';
 import { registerImportRoutes } from './imports.js';
+import { registerWebhookRoutes } from './webhooks.js';
 
 /** Every route group registers here; one file per concern in this folder. */
 export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -35,4 +36,5 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerReportRoutes(app, ctx);
   registerMeRoutes(app);
   registerImportRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
 }

@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withTransaction, type Pool } from '../../db/index.js';
+import { emitFacts } from '../../facts/index.js';
 import {
   assertDrandRoundAfter,
   buildCommitRecord,
@@ -193,6 +194,20 @@ export async function executeDraw(pool: Pool, settings: DrawSettings, drawId: st
       ],
     );
     await client.query(`UPDATE draws SET status = 'drawn', audit_record = $2, drawn_at = $3 WHERE id = $1`, [drawId, JSON.stringify(record), now]);
+    const { rows: winners } = await client.query<{ slot: number; kind: string; prize_id: string | null; member_id: string; pid: string }>(
+      `SELECT slot, kind, prize_id, member_id, encode(pid, 'hex') AS pid FROM draw_winners WHERE draw_id = $1 ORDER BY slot`,
+      [drawId],
+    );
+    await emitFacts(client, [
+      {
+        id: `draw.drawn.${drawId}`,
+        type: 'draw.drawn',
+        memberId: null,
+        lane: `draw:${drawId}`,
+        occurredAt: now.toISOString(),
+        data: { drawId, winners: winners.map((w) => ({ slot: w.slot, kind: w.kind, prizeId: w.prize_id, memberId: w.member_id, pid: w.pid })) },
+      },
+    ]);
     return { record, fresh: true, entries };
   });
   if (outcome.fresh && 'entries' in outcome && outcome.entries) {

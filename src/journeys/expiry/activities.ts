@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Pool } from '../../db/index.js';
+import { emitFacts, memberFact, type Fact } from '../../facts/index.js';
 import { activatePendingPoints, expirePoints } from '../../ledger/index.js';
 import { enqueueDeliveries, insertSendRecords, type DeliveryJob, type MessageRequest } from '../../messaging/index.js';
 import type { Channel } from '../../messaging/templates/index.js';
@@ -59,9 +60,17 @@ export function createExpiryActivities({ pool, deliveryQueue, channels }: Expiry
         );
         if (rows.length === 0) break;
         const requests: MessageRequest[] = [];
+        const facts: Fact[] = [];
         for (const row of rows) {
           const stage = reminderStage(row.expires_at, at);
           if (!stage) continue;
+          facts.push(
+            memberFact('points.expiring', `points.expiring.${row.member_id}.${row.expiry_date}.${stage}d`, row.member_id, at, {
+              points: Number(row.points),
+              expiresAt: row.expires_at.toISOString(),
+              daysBefore: stage,
+            }),
+          );
           requests.push(
             ...channelRequests(channels, 'points_expiring', `${row.member_id}.${row.expiry_date}.${stage}d`, row.member_id, {
               points: Number(row.points),
@@ -71,6 +80,7 @@ export function createExpiryActivities({ pool, deliveryQueue, channels }: Expiry
           );
         }
         messages += await requestOnce(pool, deliveryQueue, requests);
+        await emitFacts(pool, facts);
         members += new Set(rows.map((r) => r.member_id)).size;
         after = rows[rows.length - 1]!.member_id;
       }
@@ -104,6 +114,10 @@ export function createExpiryActivities({ pool, deliveryQueue, channels }: Expiry
           pool,
           deliveryQueue,
           rows.flatMap((r) => channelRequests(channels, 'points_expired', `${r.member_id}.${stamp}`, r.member_id, { points: Number(r.points), balance: Number(r.balance) })),
+        );
+        await emitFacts(
+          pool,
+          rows.map((r) => memberFact('points.expired', `points.expired.${r.member_id}.${stamp}`, r.member_id, at, { points: Number(r.points), balance: { available: Number(r.balance) } })),
         );
         after = rows[rows.length - 1]!.member_id;
       }

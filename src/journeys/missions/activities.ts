@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { withTransaction, type Pool } from '../../db/index.js';
+import { emitFacts, memberFact } from '../../facts/index.js';
 import { requestAward } from '../../ledger/index.js';
 import { sendMessages, type DeliveryJob } from '../../messaging/index.js';
 import type { Channel } from '../../messaging/templates/index.js';
@@ -111,6 +112,14 @@ export function createMissionActivities({ pool, deliveryQueue, channels, tempora
           [input.workflowId, input.progress, input.endsAtMs === undefined ? null : new Date(input.endsAtMs)],
         );
         await requestAward(client, { id: input.workflowId, memberId: plan.memberId, points: plan.rewardPoints, source: `mission:${plan.missionId}`, reason: plan.missionName });
+        await emitFacts(client, [
+          memberFact('mission.completed', `mission.completed.${input.workflowId}`, plan.memberId, new Date(), {
+            missionId: plan.missionId,
+            periodKey: input.workflowId.slice(`mission:${plan.missionId}:${plan.memberId}:`.length),
+            rewardPoints: plan.rewardPoints,
+            progress: input.progress,
+          }),
+        ]);
       });
     },
 

@@ -1,6 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Pool } from '../../db/index.js';
+import { emitFacts, memberFact } from '../../facts/index.js';
 import { reviewTiers } from '../../ledger/index.js';
+import { tierRank } from '../../program/index.js';
+import { currentProgram } from '../../program/store.js';
 
 export interface TierReviewActivityDeps {
   pool: Pool;
@@ -17,6 +20,46 @@ export function createTierReviewActivities({ pool, temporal, taskQueue }: TierRe
     async reviewTiersAsOf(asOf: string): Promise<Record<string, number>> {
       const counts = await reviewTiers(pool, new Date(asOf));
       return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]));
+    },
+
+    /**
+     * `tier.changed` facts for the changes the review at `asOf` made (and any earlier review in
+     * the win-back look-back a crashed run left unannounced: fact ids are the review keys).
+     */
+    async announceReviewTierChanges(asOf: string): Promise<{ announced: number }> {
+      const at = new Date(asOf);
+      const program = (await currentProgram(pool)).definition;
+      let after = 0;
+      let announced = 0;
+      for (;;) {
+        const { rows } = await pool.query<{ id: number; member_id: string; from_tier: string; to_tier: string; reason: string; at: Date; review_key: string }>(
+          `SELECT id, member_id, from_tier, to_tier, reason, at, review_key FROM tier_changes
+            WHERE review_key IS NOT NULL AND from_tier IS NOT NULL AND from_tier <> to_tier AND at <= $1 AND at > $2 AND id > $3
+            ORDER BY id LIMIT $4`,
+          [at, new Date(at.getTime() - WINBACK_LOOKBACK_MS), after, PAGE],
+        );
+        if (rows.length === 0) return { announced };
+        const rank = (tier: string) => {
+          try {
+            return tierRank(program, tier);
+          } catch {
+            return 0;
+          }
+        };
+        await emitFacts(
+          pool,
+          rows.map((r) =>
+            memberFact('tier.changed', `tier.changed.${r.review_key}`, r.member_id, r.at, {
+              fromTier: r.from_tier,
+              toTier: r.to_tier,
+              direction: rank(r.to_tier) > rank(r.from_tier) ? 'up' : 'down',
+              reason: r.reason,
+            }),
+          ),
+        );
+        announced += rows.length;
+        after = Number(rows[rows.length - 1]!.id);
+      }
     },
 
     /**

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { signBody } from '../../auth/body-signature.js';
 import { SendError, type ChannelAdapter, type OutgoingMessage, type SendResult } from './types.js';
 
 export interface SmsChannelOptions {
@@ -10,17 +10,7 @@ export interface SmsChannelOptions {
 }
 
 /**
- * `X-Laurel-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`: the provider
- * recomputes it over the raw body and rejects stale timestamps (replays).
- */
-export function signSmsBody(secret: string, body: string, at: Date): string {
-  const t = Math.floor(at.getTime() / 1000);
-  const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
-  return `t=${t},v1=${v1}`;
-}
-
-/**
- * SMS through an HTTP provider: POST JSON `{ id, to, text }`, HMAC-signed, with the message id as
+ * SMS through an HTTP provider: POST JSON `{ id, to, text }`, HMAC-signed (`signBody`), with the message id as
  * `Idempotency-Key` so a provider that honours it turns an ambiguous retry into a no-op.
  * 2xx = accepted; 5xx and network errors are retried; any other status is a permanent failure.
  */
@@ -38,7 +28,7 @@ export function createSmsChannel(options: SmsChannelOptions): ChannelAdapter {
           headers: {
             'content-type': 'application/json',
             'idempotency-key': message.messageId,
-            'x-laurel-signature': signSmsBody(options.secret, body, now()),
+            'x-laurel-signature': signBody([options.secret], body, now()),
           },
           body,
           signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),

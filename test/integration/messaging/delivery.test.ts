@@ -5,11 +5,11 @@ import {
   enqueueDeliveries,
   insertSendRecords,
   sendMessages,
-  signSmsBody,
   startDeliveryService,
   type DeliveryService,
   type MessageRequest,
 } from '../../../src/messaging/index.js';
+import { signBody } from '../../../src/auth/index.js';
 import { createRedis } from '../../../src/queues/index.js';
 import { waitForMail } from '../../support/mailbox.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
@@ -155,7 +155,7 @@ describe('delivery through real Postgres, BullMQ, SMTP and an HTTP SMS provider'
     expect(call.headers['idempotency-key']).toBe('sms.ok');
     const signature = String(call.headers['x-laurel-signature']);
     const t = Number(/t=(\d+)/.exec(signature)![1]);
-    expect(signature).toBe(signSmsBody(SMS_SECRET, call.body, new Date(t * 1000)));
+    expect(signature).toBe(signBody([SMS_SECRET], call.body, new Date(t * 1000)));
     expect(JSON.parse(call.body)).toMatchObject({ id: 'sms.ok', to: '+989121110001' });
   });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifySmtpError, signSmsBody } from '../../../../src/messaging/channels/index.js';
+import { signBody, verifyBodySignature } from '../../../../src/auth/index.js';
+import { classifySmtpError } from '../../../../src/messaging/channels/index.js';
 import { retryDelayMs } from '../../../../src/messaging/delivery/retry.js';
 import { deliveryJobId } from '../../../../src/messaging/delivery/queue.js';
 import { batchWindow, pointsEarnedMessageId } from '../../../../src/messaging/notifications/points-earned.js';
@@ -42,12 +43,25 @@ describe('SMTP error classification', () => {
   });
 });
 
-describe('SMS signature', () => {
+describe('request signature (SMS, webhooks)', () => {
   it('HMAC-SHA256 over "<t>.<body>" (known vector)', () => {
-    const sig = signSmsBody('secret-secret-secret', '{"id":"m1","to":"+989121234567","text":"hi"}', new Date('2026-11-20T08:30:00Z'));
+    const sig = signBody(['secret-secret-secret'], '{"id":"m1","to":"+989121234567","text":"hi"}', new Date('2026-11-20T08:30:00Z'));
     expect(sig).toMatch(/^t=1795163400,v1=[0-9a-f]{64}$/);
-    expect(sig).toBe(signSmsBody('secret-secret-secret', '{"id":"m1","to":"+989121234567","text":"hi"}', new Date('2026-11-20T08:30:00.999Z')));
-    expect(sig).not.toBe(signSmsBody('secret-secret-secret', '{"id":"m1","to":"+989121234567","text":"hI"}', new Date('2026-11-20T08:30:00Z')));
+    expect(sig).toBe(signBody(['secret-secret-secret'], '{"id":"m1","to":"+989121234567","text":"hi"}', new Date('2026-11-20T08:30:00.999Z')));
+    expect(sig).not.toBe(signBody(['secret-secret-secret'], '{"id":"m1","to":"+989121234567","text":"hI"}', new Date('2026-11-20T08:30:00Z')));
+  });
+
+  it('carries one v1 per secret during a rotation; a receiver accepts either, rejects stale or altered requests', () => {
+    const body = '{"id":"points.earned.e1","type":"points.earned"}';
+    const at = new Date('2026-11-20T08:30:00Z');
+    const header = signBody(['new-secret-0123456789', 'old-secret-0123456789'], body, at);
+    expect(header.split(',')).toHaveLength(3);
+    expect(verifyBodySignature('new-secret-0123456789', header, body, at)).toBe(true);
+    expect(verifyBodySignature('old-secret-0123456789', header, body, new Date(at.getTime() + 299_000))).toBe(true);
+    expect(verifyBodySignature('old-secret-0123456789', header, body, new Date(at.getTime() + 301_000))).toBe(false);
+    expect(verifyBodySignature('other-secret-012345678', header, body, at)).toBe(false);
+    expect(verifyBodySignature('new-secret-0123456789', header, body.replace('e1', 'e2'), at)).toBe(false);
+    expect(verifyBodySignature('new-secret-0123456789', 'v1=abc', body, at)).toBe(false);
   });
 });
 

@@ -1,0 +1,48 @@
+/**
+ * A fact: something that happened and was committed (a member was created, points were earned, a
+ * tier changed). Facts are what outbound webhooks send and what journeys are triggered by. The id
+ * is derived from the fact itself (`points.earned.<event id>`), so announcing it twice is once.
+ */
+export interface Fact {
+  id: string;
+  type: FactType;
+  /** The member it is about; null for program-level facts (a draw was drawn). */
+  memberId: string | null;
+  /** Ordering key: facts of one lane are delivered in order (`member:<id>`, `draw:<id>`). */
+  lane: string;
+  /** ISO 8601. */
+  occurredAt: string;
+  /**
+   * When the fact was committed (ISO; the time of its transaction): facts of a lane are delivered
+   * in this order. emitFacts stamps it; facts derived from an event carry the event's.
+   */
+  recordedAt?: string;
+  /** Ids and small values only, never personal data (names, addresses): see FACT_TYPES. */
+  data: Record<string, unknown>;
+}
+
+/** Every fact type, what it means, and what its `data` holds (the webhook documentation). */
+export const FACT_TYPES = {
+  'member.created': 'A member joined: memberId, tierId, joinedAt, locale, referralCode (the code they joined with, if any).',
+  'member.erased': 'A member was erased (their personal data removed): memberId, erasedAt. Erase your copy too.',
+  'points.earned': 'Points were credited: memberId, points, pending (true while in the return window), eventId or awardId, source, balance {available, pending}.',
+  'points.redeemed': 'Points were spent on a reward: memberId, rewardId, quantity, points, redemptionId, balance {available, pending}.',
+  'points.expiring': 'Points will expire soon (sent with the 30/7/1-day reminders): memberId, points, expiresAt, daysBefore.',
+  'points.expired': 'Points expired in a sweep: memberId, points, balance {available}.',
+  'tier.changed': 'A member moved tier: memberId, fromTier, toTier, direction (up|down), reason.',
+  'mission.completed': 'A member completed a mission period: memberId, missionId, periodKey, rewardPoints.',
+  'draw.drawn': 'A prize draw was drawn: drawId, winners [{slot, kind, prizeId, memberId, pid}].',
+  'webhook.test': 'A test delivery requested through the API: subscriptionId, requestedBy.',
+} as const;
+
+export type FactType = keyof typeof FACT_TYPES;
+export const FACT_TYPE_NAMES = Object.keys(FACT_TYPES) as FactType[];
+
+export function memberLane(memberId: string): string {
+  return `member:${memberId}`;
+}
+
+/** A member's fact (the common case): lane by member. */
+export function memberFact(type: FactType, id: string, memberId: string, occurredAt: Date | string, data: Record<string, unknown>): Fact {
+  return { id, type, memberId, lane: memberLane(memberId), occurredAt: typeof occurredAt === 'string' ? occurredAt : occurredAt.toISOString(), data: { memberId, ...data } };
+}
