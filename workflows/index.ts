@@ -8,3 +8,5 @@ export { expirySweepWorkflow } from './expiry.js';
 export { tierReviewWorkflow } from './tier-review.js';
 export { winbackWorkflow } from './winback.js';
 export { drawWorkflow } from './draw.js';
+export { journeyWorkflow } from './journey.js';
+export { dateJourneysWorkflow } from './date-journeys.js';

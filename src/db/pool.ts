@@ -12,6 +12,10 @@ pg.types.setTypeParser(20, (value: string) => {
   return n;
 });
 
+// date columns (a birth date) are calendar dates with no time zone: keep them as YYYY-MM-DD, never
+// as a Date at some zone's midnight.
+pg.types.setTypeParser(1082, (value: string) => value);
+
 export function createPool(databaseUrl: string, max = 20): Pool {
   // Prepared statements still plan every execution: their array parameters range from one member
   // to a thousand, and a generic plan would guess a few rows and scan whole tables instead of

@@ -14,6 +14,7 @@ import { createWinbackActivities } from './winback/activities.js';
 import type { Channel } from '../messaging/templates/index.js';
 import { createCampaignActivities } from './campaigns/activities.js';
 import { createDrawActivities } from './draws/activities.js';
+import { createLifecycleJourneyActivities } from './lifecycle/activities.js';
 import type { DrawSettings } from './draws/lifecycle.js';
 import { installTemporalRuntime } from './runtime.js';
 import type { Logger } from '../log/index.js';
@@ -47,6 +48,7 @@ export function createActivities(deps: JourneyDeps) {
     ...createWinbackActivities(deps),
     ...createCampaignActivities(deps),
     ...createDrawActivities(deps),
+    ...createLifecycleJourneyActivities(deps),
   };
 }
 

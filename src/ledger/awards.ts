@@ -29,11 +29,17 @@ export interface AwardJob {
  * Requesting the same id twice is one award.
  */
 export async function requestAward(client: PoolClient, award: AwardRequest): Promise<void> {
+  await requestAwards(client, [award]);
+}
+
+/** Many awards in the caller's transaction, in two statements (set-based journeys). */
+export async function requestAwards(client: PoolClient, awards: readonly AwardRequest[]): Promise<void> {
+  if (awards.length === 0) return;
   await client.query(
-    `INSERT INTO awards (id, member_id, points, source, reason) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-    [award.id, award.memberId, award.points, award.source, award.reason],
+    `INSERT INTO awards (id, member_id, points, source, reason) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) ON CONFLICT (id) DO NOTHING`,
+    [awards.map((a) => a.id), awards.map((a) => a.memberId), awards.map((a) => a.points), awards.map((a) => a.source), awards.map((a) => a.reason)],
   );
-  await addToOutbox(client, [{ queue: QUEUES.awards, name: 'award', jobId: jobId('award', award.id), payload: { awardId: award.id } }]);
+  await addToOutbox(client, awards.map((a) => ({ queue: QUEUES.awards, name: 'award', jobId: jobId('award', a.id), payload: { awardId: a.id } })));
 }
 
 /** Requests an award in a transaction of its own (activities call this; safe to retry). */

@@ -37,6 +37,12 @@ export const MemberInputSchema = z.strictObject({
   attributes: z.record(z.string().max(64), z.unknown()).optional(),
   consent: ConsentSchema.optional(),
   joinedAt: z.iso.datetime({ offset: true }).optional(),
+  /** A calendar date (no time zone): birthday journeys run on it in the member's own zone. */
+  birthDate: z.iso
+    .date('expected a date such as 1990-03-21')
+    .refine((d) => d >= '1900-01-01' && d <= new Date().toISOString().slice(0, 10), 'expected a birth date between 1900-01-01 and today')
+    .nullable()
+    .optional(),
 });
 
 export type MemberInput = z.infer<typeof MemberInputSchema>;
@@ -57,6 +63,8 @@ export interface Member {
   graceUntil: Date | null;
   nextReviewAt: Date;
   joinedAt: Date;
+  /** YYYY-MM-DD. */
+  birthDate: string | null;
   lastActivityAt: Date | null;
   createdAt: Date;
   updatedAt: Date;

@@ -23,13 +23,14 @@ interface MemberRow {
   grace_until: Date | null;
   next_review_at: Date;
   joined_at: Date;
+  birth_date: string | null;
   last_activity_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
 export const MEMBER_COLUMNS = `id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, tier_started_at,
-  manual_tier_id, grace_until, next_review_at, joined_at, last_activity_at, created_at, updated_at`;
+  manual_tier_id, grace_until, next_review_at, joined_at, birth_date, last_activity_at, created_at, updated_at`;
 
 export function memberFromRow(row: MemberRow): Member {
   return {
@@ -47,6 +48,7 @@ export function memberFromRow(row: MemberRow): Member {
     graceUntil: row.grace_until,
     nextReviewAt: row.next_review_at,
     joinedAt: row.joined_at,
+    birthDate: row.birth_date,
     lastActivityAt: row.last_activity_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -100,10 +102,11 @@ export async function upsertMember(
     const before = await findMember(client, id, true);
     const joinedAt = input.joinedAt ? new Date(input.joinedAt) : new Date();
     const { rows } = await client.query<MemberRow & { inserted: boolean }>(
-      `INSERT INTO members (id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, joined_at, tier_started_at, next_review_at)
-       VALUES ($1, $2, $3, $4, coalesce($5, 'en'), $6, coalesce($7, '{}'::jsonb), coalesce($8, '{}'::jsonb), $9, $10, $10, $15)
+      `INSERT INTO members (id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, joined_at, tier_started_at, next_review_at, birth_date)
+       VALUES ($1, $2, $3, $4, coalesce($5, 'en'), $6, coalesce($7, '{}'::jsonb), coalesce($8, '{}'::jsonb), $9, $10, $10, $15, $16)
        ON CONFLICT (id) DO UPDATE SET
          email      = CASE WHEN $11 THEN EXCLUDED.email ELSE members.email END,
+         birth_date = CASE WHEN $17 THEN EXCLUDED.birth_date ELSE members.birth_date END,
          phone      = CASE WHEN $12 THEN EXCLUDED.phone ELSE members.phone END,
          first_name = CASE WHEN $13 THEN EXCLUDED.first_name ELSE members.first_name END,
          locale     = coalesce($5, members.locale),
@@ -128,6 +131,8 @@ export async function upsertMember(
         input.firstName !== undefined,
         input.timeZone !== undefined,
         nextReviewAt(program, { joinedAt, tierStartedAt: joinedAt }, joinedAt),
+        input.birthDate ?? null,
+        input.birthDate !== undefined,
       ],
     );
     const row = rows[0]!;

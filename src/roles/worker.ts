@@ -11,11 +11,12 @@ import { createWinbackFanoutHandler } from '../journeys/winback/index.js';
 import { RollupCompactor } from '../reports/index.js';
 import { createEventFactsHandler, createFactsWorker, type FactHandler } from '../facts/index.js';
 import { createWebhookFactHandler, startWebhookService } from '../webhooks/index.js';
+import { createJourneyFactHandler, createJourneyFanoutHandler } from '../journeys/lifecycle/index.js';
 import type { Role } from './role.js';
 
 /** The consumers of facts (committed things that happened). Each concern adds its own here. */
 function factHandlers(ctx: AppContext): FactHandler[] {
-  return [createWebhookFactHandler({ pool: ctx.pool })];
+  return [createWebhookFactHandler({ pool: ctx.pool }), createJourneyFactHandler({ pool: ctx.pool, temporal: ctx.temporal, taskQueue: ctx.config.taskQueue })];
 }
 
 /** The handlers every member event fans out to. Each concern adds its own here. */
@@ -31,6 +32,7 @@ function fanoutHandlers(ctx: AppContext, facts: readonly FactHandler[]): FanoutH
     createMissionFanoutHandler({ pool: ctx.pool, temporal: ctx.temporal, taskQueue: ctx.config.taskQueue }),
     createContestFanoutHandler({ pool: ctx.pool, redis: ctx.redis, prefix: ctx.config.queuePrefix }),
     createWinbackFanoutHandler({ pool: ctx.pool, temporal: ctx.temporal }),
+    createJourneyFanoutHandler({ pool: ctx.pool, temporal: ctx.temporal, taskQueue: ctx.config.taskQueue }),
     createEventFactsHandler({ pool: ctx.pool, handlers: facts }),
   ];
 }

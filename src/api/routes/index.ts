@@ -17,6 +17,7 @@ import { registerReportRoutes } from './reports.js';
 import { registerMeRoutes } from './me.js';
 import { registerImportRoutes } from './imports.js';
 import { registerWebhookRoutes } from './webhooks.js';
+import { registerJourneyRoutes } from './journeys.js';
 
 /** Every route group registers here; one file per concern in this folder. */
 export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -37,4 +38,5 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerMeRoutes(app);
   registerImportRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
+  registerJourneyRoutes(app, ctx);
 }

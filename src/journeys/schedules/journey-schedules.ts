@@ -3,16 +3,19 @@ import type { Logger } from '../../log/index.js';
 
 export const EXPIRY_SCHEDULE_ID = 'laurel-points-expiry';
 export const TIER_REVIEW_SCHEDULE_ID = 'laurel-tier-review';
+export const DATE_JOURNEYS_SCHEDULE_ID = 'laurel-date-journeys';
 
 export interface JourneyScheduleOptions {
   taskQueue: string;
   /** Daily run times as cron (UTC). Defaults: expiry 00:15, tier review 00:45. */
   expiryCron?: string;
   tierReviewCron?: string;
+  /** Date journeys (birthdays, anniversaries, inactivity) run hourly: each member is judged in their own zone. */
+  dateJourneysCron?: string;
 }
 
 /**
- * Creates the daily schedules if they do not exist (every journeys process calls this on start;
+ * Creates the schedules (daily sweeps, the hourly date journeys) if they do not exist (every journeys process calls this on start;
  * the second caller sees ScheduleAlreadyRunning and leaves the first one alone). Overlap is
  * SKIP: a sweep that runs long never has a twin; a missed run is caught up within a day.
  */
@@ -20,6 +23,7 @@ export async function ensureJourneySchedules(client: Client, options: JourneySch
   const specs = [
     { scheduleId: EXPIRY_SCHEDULE_ID, workflowType: 'expirySweepWorkflow', workflowId: 'points-expiry', cron: options.expiryCron ?? '15 0 * * *' },
     { scheduleId: TIER_REVIEW_SCHEDULE_ID, workflowType: 'tierReviewWorkflow', workflowId: 'tier-review', cron: options.tierReviewCron ?? '45 0 * * *' },
+    { scheduleId: DATE_JOURNEYS_SCHEDULE_ID, workflowType: 'dateJourneysWorkflow', workflowId: 'date-journeys', cron: options.dateJourneysCron ?? '5 * * * *' },
   ];
   const created: string[] = [];
   for (const spec of specs) {

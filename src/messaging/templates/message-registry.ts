@@ -216,6 +216,87 @@ const definitions: MessageDefinition[] = [
       previousTier: 'gold',
     },
   },
+  {
+    name: 'welcome_how_to_earn',
+    kind: 'marketing',
+    description: 'Welcome series, day 0: how points are earned (a lifecycle journey step).',
+    channels: ['email', 'inbox'],
+    variables: {},
+    sample: {},
+  },
+  {
+    name: 'first_purchase_nudge',
+    kind: 'marketing',
+    description: 'Welcome series: a nudge towards the first purchase (a lifecycle journey step).',
+    channels: ['email', 'inbox'],
+    variables: {},
+    sample: {},
+  },
+  {
+    name: 'bonus_points',
+    kind: 'transactional',
+    description: 'Bonus points were added (a journey award: welcome offer, win-back, referral).',
+    channels: ['email', 'inbox'],
+    variables: {
+      bonusPoints: points('Bonus points added'),
+      reason: text('Why, in a few words', false),
+    },
+    sample: { bonusPoints: 50, reason: 'a welcome gift' },
+  },
+  {
+    name: 'first_purchase_thanks',
+    kind: 'transactional',
+    description: 'Thank-you after the first purchase (a lifecycle journey step).',
+    channels: ['email', 'inbox'],
+    variables: { points: points('Points the purchase earned', false) },
+    sample: { points: 120 },
+  },
+  {
+    name: 'almost_next_tier',
+    kind: 'marketing',
+    description: 'One purchase away from the next tier (a lifecycle journey step).',
+    channels: ['email', 'inbox'],
+    variables: {
+      nextTier: { type: 'tier', required: true, description: 'The tier within reach' },
+      pointsToNextTier: points('Qualifying points still missing'),
+    },
+    sample: { nextTier: 'gold', pointsToNextTier: 80 },
+  },
+  {
+    name: 'birthday',
+    kind: 'marketing',
+    description: 'Birthday greeting (date journey), with the birthday in the member\'s calendar.',
+    channels: ['email', 'inbox'],
+    variables: {
+      birthday: date('The birthday this year (noon, member time zone)'),
+      bonusPoints: points('Birthday bonus points, if any', false),
+      balance: points('Spendable balance', false),
+    },
+    sample: { birthday: '2026-11-21T08:30:00Z', bonusPoints: 100 },
+  },
+  {
+    name: 'membership_anniversary',
+    kind: 'marketing',
+    description: 'Membership anniversary (date journey).',
+    channels: ['email', 'inbox'],
+    variables: {
+      years: points('Whole years since joining'),
+      anniversary: date('The anniversary date', false),
+      bonusPoints: points('Anniversary bonus points, if any', false),
+    },
+    sample: { years: 3, anniversary: '2026-11-21T08:30:00Z', bonusPoints: 150 },
+  },
+  {
+    name: 'inactivity_nudge',
+    kind: 'marketing',
+    description: 'A member who has been quiet for a while (date journey).',
+    channels: ['email', 'inbox'],
+    variables: {
+      days: points('Days since the last activity'),
+      balance: points('Spendable balance', false),
+    },
+    sample: { days: 60, balance: 1_250 },
+  },
 ];
 
 export const MESSAGE_REGISTRY: ReadonlyMap<string, MessageDefinition> = new Map(definitions.map((definition) => [definition.name, definition]));

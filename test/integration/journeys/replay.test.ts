@@ -9,8 +9,24 @@ import { PROJECT_ROOT } from '../../../src/cli/runtime.js';
 // Replaying them against today's workflow code fails on any non-deterministic change: such a
 // change needs `patched()` (or a new workflow type) before it ships.
 const DIR = join(PROJECT_ROOT, 'test/fixtures/histories');
-const OURS = /^(mission|contest|expiry|tier-review|winback)[\w-]*\.json$/;
-const EXPECTED = ['mission-completed', 'mission-deadline', 'mission-expired', 'contest', 'expiry-sweep', 'tier-review', 'winback-regained', 'winback-regained-by-ledger', 'winback-lapsed'];
+const OURS = /^(mission|contest|expiry|tier-review|winback|journey|date-journeys)[\w-]*\.json$/;
+const EXPECTED = [
+  'mission-completed',
+  'mission-deadline',
+  'mission-expired',
+  'contest',
+  'expiry-sweep',
+  'tier-review',
+  // Recorded before the review announced its tier changes (behind patched('announce-review-tier-changes')).
+  'tier-review-before-facts',
+  'winback-regained',
+  'winback-regained-by-ledger',
+  'winback-lapsed',
+  'journey-completed',
+  'journey-converted',
+  'journey-inactive',
+  'date-journeys',
+];
 
 describe('journey workflows replay their recorded histories deterministically', () => {
   const files = readdirSync(DIR).filter((f) => OURS.test(f));

@@ -17,7 +17,7 @@ import {
 const source = new FileTemplateSource();
 
 describe('built-in messages', () => {
-  it('the registry lists the eleven messages of the issue, and the offer message campaigns give offers with', () => {
+  it('the registry lists the eleven messages of the issue, the offer message campaigns give offers with, and the lifecycle journeys\' eight', () => {
     expect([...BUILT_IN_MESSAGES].sort()).toEqual(
       [
         'welcome',
@@ -32,6 +32,14 @@ describe('built-in messages', () => {
         'draw_won',
         'winback_offer',
         'offer',
+        'welcome_how_to_earn',
+        'first_purchase_nudge',
+        'bonus_points',
+        'first_purchase_thanks',
+        'almost_next_tier',
+        'birthday',
+        'membership_anniversary',
+        'inactivity_nudge',
       ].sort(),
     );
   });

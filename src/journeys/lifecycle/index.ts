@@ -1,0 +1,11 @@
+export { JourneyInputSchema, StepSchema, TriggerSchema, isDateTrigger, isImmediate, journeyWorkflowId, durationMs, type JourneyDefinition, type JourneyInput, type JourneyStep, type JourneyTrigger } from './definition.js';
+export { saveJourney, findJourney, getJourney, listJourneys, listEntries, journeyStats, findEntry, type JourneyRecord, type EntryRecord, type EntryStatus } from './store.js';
+export { enterJourney, enterAndStart, startEntryWorkflow, entryKeyOf, type JourneyStarter } from './entry.js';
+export { createJourneyFanoutHandler, createJourneyFactHandler, eventSignalFor } from './fanout.js';
+export { createLifecycleJourneyActivities, finishEntry, type LifecycleJourneyActivities } from './activities.js';
+export { runDateJourneys, runDateJourney, type DateSweepCounts } from './date-sweep.js';
+export { nextStep } from './plan.js';
+export { validateJourney } from './validate.js';
+export { JOURNEY_EVENT_SIGNAL, type JourneyEventSignal, type JourneyAdvance, type JourneyPause } from './contract.js';
+export { journeyMessageId, journeyAwardId } from './actions.js';
+export { loadJourneyFile } from './load-file.js';
