@@ -21,6 +21,8 @@ describe('laurel CLI usage and faults', () => {
     const r = await laurel(['--help']);
     expect(r.code).toBe(0);
     for (const role of ['dev', 'api', 'worker', 'journeys', 'migrate']) expect(r.stdout).toContain(role);
+    // Command groups register beside the roles without clashing (`journey load` vs the `journeys` role).
+    expect(r.stdout).toMatch(/^\s+journey\b/m);
   });
 
   it('a standalone role without its service URL names the variable in one line', async () => {

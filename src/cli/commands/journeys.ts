@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { createPool } from '../../db/index.js';
 
+/** `laurel journey …`: lifecycle journey definitions (`laurel journeys` is the Temporal worker role). */
 export function registerJourneyCommands(program: Command): void {
   program
-    .command('journeys')
-    .description('lifecycle journeys')
+    .command('journey')
+    .description('lifecycle journey definitions')
     .command('load <file>')
     .description('validate a journey file (YAML or JSON; templates render, tiers exist) and store it (a new version if it exists)')
     .option('--id <id>', 'journey id (default: the file name without its extension)')

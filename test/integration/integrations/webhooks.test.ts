@@ -245,6 +245,8 @@ describe('webhooks: a SIGKILL of the worker mid-delivery neither loses nor doubl
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    // A worker that cannot start says why in the test output (LOG_LEVEL error: quiet otherwise).
+    proc.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     return proc;
   }
 
@@ -271,7 +273,8 @@ describe('webhooks: a SIGKILL of the worker mid-delivery neither loses nor doubl
       return 200;
     };
     child = spawnWorker();
-    await until('the victim in flight', async () => hung, (h) => h, 60_000);
+    // The worker process starts cold (module loading takes a minute on a loaded 2-core machine).
+    await until('the victim in flight', async () => hung, (h) => h, 150_000);
     child.kill('SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
     const atKill = receiver.received.length;
