@@ -87,8 +87,11 @@ SELECT en.campaign_id, en.holdout, en.variant, width_bucket(en.entered_at, $1::t
        count(*) FILTER (WHERE EXISTS (
          SELECT 1 FROM suppressions s WHERE s.member_id = en.member_id AND s.reason = 'unsubscribed'
             AND s.created_at >= en.entered_at AND s.created_at < en.entered_at + en.window_length))::bigint AS unsubscribed,
-       0::bigint AS offer_granted,
-       0::bigint AS offer_used,
+       count(*) FILTER (WHERE EXISTS (
+         SELECT 1 FROM offer_grants g WHERE g.member_id = en.member_id AND g.campaign_id = en.campaign_id))::bigint AS offer_granted,
+       count(*) FILTER (WHERE EXISTS (
+         SELECT 1 FROM offer_grants g JOIN offer_uses u ON u.grant_id = g.id
+          WHERE g.member_id = en.member_id AND g.campaign_id = en.campaign_id AND u.cancelled_at IS NULL))::bigint AS offer_used,
        count(*) FILTER (WHERE en.goal_type IS NOT NULL AND EXISTS (
          SELECT 1 FROM events e WHERE e.member_id = en.member_id AND e.type = en.goal_type
             AND e.occurred_at >= en.entered_at AND e.occurred_at < en.entered_at + en.window_length))::bigint AS converted,

@@ -202,7 +202,7 @@ export async function resetActivity(pool: Pool): Promise<void> {
   await pool.query(
     `TRUNCATE members, member_balances, events, event_items, ledger_entries, lots, lot_allocations, order_refunds, tier_changes, tier_reviews, winbacks,
               outbox, awards, ledger_rollup, ledger_pending_rollup, ledger_rollup_day, idempotent_requests, messages, suppressions,
-              campaigns, campaign_members, missions, mission_enrollments, contests, contest_contributions, contest_standings CASCADE`,
+              campaigns, campaign_members, missions, mission_enrollments, contests, contest_contributions, contest_standings, offers, offer_grants, offer_uses CASCADE`,
   );
 }
 
@@ -250,6 +250,14 @@ export async function applyJourneyActivity(pool: Pool, windowStart: Date, member
        ($4, 'Winter', $4, '{"variants": [{"key": "a"}, {"key": "b"}], "goal": {"eventType": "purchase", "withinDays": 2}}', 'completed', 'test')`,
     campaignIds,
   );
+  // Each campaign gives a coupon: a third of its treated members get it, some use it, some of
+  // those uses are cancelled (the funnel's offerGranted and offerUsed).
+  for (const campaignId of campaignIds) {
+    await pool.query(
+      `INSERT INTO offers (id, name, kind, definition, campaign_id, campaign_step, valid_from, code_salt, created_by) VALUES ($1, $1, 'coupon', '{}', $2, 0, $3, 'salt', 'test')`,
+      [`${campaignId}-offer`, campaignId, at(0)],
+    );
+  }
   const seen = new Set<string>();
   for (const e of journeys.campaignMembers) {
     const campaignId = campaignIds[e.campaign]!;
@@ -267,6 +275,18 @@ export async function applyJourneyActivity(pool: Pool, windowStart: Date, member
         campaignId,
         at(e.minute),
       ]);
+      if (e.bucket % 3 === 0) {
+        const { rows: grant } = await pool.query<{ id: number }>(
+          `INSERT INTO offer_grants (offer_id, member_id, campaign_id, variant, source, granted_at) VALUES ($1, $2, $3, $4, 'campaign', $5) RETURNING id`,
+          [`${campaignId}-offer`, memberId, campaignId, variant, at(e.minute)],
+        );
+        if (e.bucket % 2 === 0) {
+          await pool.query(
+            `INSERT INTO offer_uses (grant_id, offer_id, member_id, campaign_id, kind, ref, at, cancelled_at) VALUES ($1, $2, $3, $4, 'coupon', 'use', $5, $6)`,
+            [grant[0]!.id, `${campaignId}-offer`, memberId, campaignId, at(e.minute + 60), e.bucket % 4 === 0 ? at(e.minute + 120) : null],
+          );
+        }
+      }
     }
   }
   for (const [i, u] of journeys.unsubscribes.entries()) {

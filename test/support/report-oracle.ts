@@ -211,6 +211,8 @@ export async function oracleCampaigns(pool: Pool, intervals: OracleInterval[]) {
   const status = new Map(messages.map((m) => [m.id, m.status]));
   const { rows: unsubscribes } = await pool.query<{ member_id: string; created_at: Date }>(`SELECT member_id, created_at FROM suppressions WHERE reason = 'unsubscribed'`);
   const { rows: events } = await pool.query<{ member_id: string; type: string; amount: number | null; occurred_at: Date }>(`SELECT member_id, type, amount, occurred_at FROM events`);
+  const { rows: grants } = await pool.query<{ id: number; member_id: string; campaign_id: string | null }>(`SELECT id, member_id, campaign_id FROM offer_grants`);
+  const { rows: uses } = await pool.query<{ grant_id: number; cancelled_at: Date | null }>(`SELECT grant_id, cancelled_at FROM offer_uses`);
   const funnels = new Map<string, Record<string, number>>();
   const perInterval = intervals.map(() => ({ entered: 0, sent: 0, delivered: 0, converted: 0, revenue: 0 }));
   for (const e of entered) {
@@ -228,8 +230,8 @@ export async function oracleCampaigns(pool: Pool, intervals: OracleInterval[]) {
       suppressed: s === 'suppressed' ? 1 : 0,
       pending: s === 'queued' || s === 'held' ? 1 : 0,
       unsubscribed: unsubscribes.some((u) => u.member_id === e.member_id && inWindow(u.created_at)) ? 1 : 0,
-      offerGranted: 0,
-      offerUsed: 0,
+      offerGranted: grants.some((g) => g.member_id === e.member_id && g.campaign_id === e.campaign_id) ? 1 : 0,
+      offerUsed: grants.some((g) => g.member_id === e.member_id && g.campaign_id === e.campaign_id && uses.some((u) => u.grant_id === g.id && u.cancelled_at === null)) ? 1 : 0,
       converted: e.definition.goal && mine.some((ev) => ev.type === e.definition.goal!.eventType) ? 1 : 0,
       revenue: mine.reduce((sum, ev) => sum + (ev.type === 'purchase' ? ev.amount! : ev.type === 'refund' ? -ev.amount! : 0), 0),
       orders: mine.filter((ev) => ev.type === 'purchase').length,
