@@ -21,7 +21,7 @@ import {
 } from './core/index.js';
 import { eventFingerprint, eventIdOf, idempotencyKeyOf, type EventInput } from './event-input.js';
 import { writeLedger } from './ledger-write.js';
-import { lotFromRow, openLotsSql, type LotRow } from './lot-rows.js';
+import { eventLotsSql, lotFromRow, type LotRow } from './lot-rows.js';
 import type { HeldBonusOffer } from '../offers/bonus.js';
 
 export interface IngestOptions {
@@ -49,6 +49,13 @@ type Lane = (event: EventToDecide) => Promise<EventOutcome>;
 
 /** Since the process started: groups written by the lanes and the events they carried (GET /metrics). */
 export const groupCommitStats = { groups: 0, events: 0 };
+
+/**
+ * Since the process started, over every call of the shell (single events, batches, imports): wall
+ * milliseconds in the read, the pure decision and the write, and the events they served. The
+ * benchmark prints them to say where an event's time goes.
+ */
+export const ingestPhaseStats = { calls: 0, events: 0, readMs: 0, decideMs: 0, writeMs: 0 };
 const lanes = new WeakMap<Pool, Map<string, Lane>>();
 
 /**
@@ -188,7 +195,12 @@ async function decideAndWrite(
   const now = opts.now ?? new Date();
   const program = await latestKnownProgram(db);
   const mine = indices.map((i) => events[i]!);
+  const t0 = performance.now();
   const read = await readForEvents(db, program, mine, opts, now, lock);
+  const t1 = performance.now();
+  ingestPhaseStats.calls += 1;
+  ingestPhaseStats.events += mine.length;
+  ingestPhaseStats.readMs += t1 - t0;
   if (!isProgramInForce(program, read.program)) {
     // Another process published a program since this one last looked: decide with the new one.
     await currentProgram(db);
@@ -211,6 +223,8 @@ async function decideAndWrite(
     dryRun: Boolean(opts.dryRun),
     partnerCap: opts.dailyPointCap ? { cap: opts.dailyPointCap, awardedToday: read.partnerToday } : null,
   });
+  const t2 = performance.now();
+  ingestPhaseStats.decideMs += t2 - t1;
   const outcomes = new Map(indices.map((i, k) => [i, decision.outcomes[k]!]));
   if (atomic === 'all' && decision.outcomes.some((o) => !o.ok)) return { outcomes, retry: [] };
   const write = decision.write;
@@ -220,6 +234,7 @@ async function decideAndWrite(
   let written: Set<string>;
   try {
     written = await writeLedger(db, write);
+    ingestPhaseStats.writeMs += performance.now() - t2;
   } catch (err) {
     // Another member's event took one of these keys in between (only possible with a key reused
     // across members): the next round reads it and answers with a replay or a conflict.
@@ -248,6 +263,7 @@ interface LoadedRead {
   members: (Parameters<typeof memberFromJson>[0] & { ledger_version: number })[];
   previous: { idempotency_key: string; result: EventResult }[];
   lots: LotRow[];
+  balances: { member_id: string; available: number; pending: number }[];
   activity: ActivityRows;
   refunds: { member_id: string; order_id: string; refunded_total: number }[];
   purchases: { member_id: string; order_id: string; amount: number; occurred_at: string }[];
@@ -303,6 +319,7 @@ async function readForEvents(
 ): Promise<{ program: LoadedRead['program']; members: Map<string, MemberState>; previous: Map<string, EventResult>; partnerToday: number }> {
   const memberIds = [...new Set(events.map((e) => e.input.memberId))].sort();
   const refundOrders = [...new Set(events.flatMap((e) => (e.input.type === 'refund' && e.input.orderId ? [e.input.orderId] : [])))];
+  const refunding = [...new Set(events.flatMap((e) => (e.input.type === 'refund' ? [e.input.memberId] : [])))];
   const window = currentQualificationWindow(program.definition, now);
   // The locks come first, in a statement of their own: a statement that waited for a lock still
   // reads the other tables as of its start, which would be stale.
@@ -312,7 +329,8 @@ async function readForEvents(
      SELECT (SELECT json_build_object('version', version, 'createdAt', created_at) FROM program_versions ORDER BY version DESC LIMIT 1) AS program,
             ${json('SELECT * FROM ms')} AS members,
             ${json('SELECT idempotency_key, result FROM events WHERE idempotency_key = ANY($2::text[])')} AS previous,
-            ${json(openLotsSql('$1', '$3'))} AS lots,
+            ${json(eventLotsSql('$1', '$3', '$11', '$9'))} AS lots,
+            ${json('SELECT member_id, available, pending FROM member_balances WHERE member_id = ANY($1::text[])')} AS balances,
             ${activityJsonSql(program.definition, { ids: '$1', start: '$4', end: '$5', sumTypes: '$6', sumProperties: '$7' })} AS activity,
             ${json('SELECT member_id, order_id, refunded_total FROM order_refunds WHERE cardinality($3::text[]) > 0 AND member_id = ANY($1::text[]) AND order_id = ANY($3::text[])')} AS refunds,
             ${json(`SELECT member_id, order_id, coalesce(sum(amount), 0)::bigint AS amount, min(occurred_at) AS occurred_at FROM events
@@ -347,6 +365,7 @@ async function readForEvents(
       opts.dailyPointCap ? opts.source : null,
       now,
       [...new Set(events.map((e) => e.input.type))],
+      refunding,
     ],
   });
   const read = rows[0]!;
@@ -367,6 +386,7 @@ function memberStates(read: LoadedRead): Map<string, ReadState> {
   const summaries = foldActivity(ids, read.activity);
   // Rows by member once: a batch has up to a thousand members, each looking up its own.
   const lots = byMember(read.lots);
+  const balances = new Map(read.balances.map((b) => [b.member_id, { available: b.available, pending: b.pending }]));
   const refunds = byMember(read.refunds);
   const purchases = byMember(read.purchases);
   const earnings = byMember(read.order_earnings);
@@ -379,6 +399,7 @@ function memberStates(read: LoadedRead): Map<string, ReadState> {
       member,
       ledgerVersion: row.ledger_version,
       lots: (lots.get(member.id) ?? []).map(lotFromRow),
+      balance: balances.get(member.id) ?? { available: 0, pending: 0 },
       activity: summaries.get(member.id)!,
       refundedByOrder: new Map((refunds.get(member.id) ?? []).map((r) => [r.order_id, r.refunded_total])),
       purchases: new Map((purchases.get(member.id) ?? []).map((p) => [p.order_id, { amount: p.amount, occurredAt: new Date(p.occurred_at) }])),

@@ -89,7 +89,7 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
        SELECT b.member_id, b.available, b.pending, b.earned, now()
          FROM unnest($45::text[], $46::bigint[], $47::bigint[], $48::bigint[]) AS b(member_id, available, pending, earned)
         WHERE b.member_id IN (SELECT id FROM guard)
-       ON CONFLICT (member_id) DO UPDATE SET available = EXCLUDED.available, pending = EXCLUDED.pending,
+       ON CONFLICT (member_id) DO UPDATE SET available = member_balances.available + EXCLUDED.available, pending = member_balances.pending + EXCLUDED.pending,
          lifetime_earned = member_balances.lifetime_earned + EXCLUDED.lifetime_earned, updated_at = now()
      ),
      tier_changes AS (

@@ -59,14 +59,36 @@ export async function loadMemberLotsReadOnly(pool: Pool, memberId: string): Prom
  * refund names orders, every lot of those orders (refunds need exhausted lots too).
  */
 export function openLotsSql(ids: string, orderIds: string): string {
-  const columns = `id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
-                 order_id, order_amount, clawed_back_points, rule_id`;
-  return `SELECT ${columns} FROM lots WHERE member_id = ANY(${ids}::text[]) AND (remaining_points <> 0 OR status = 'pending')
+  return `SELECT ${LOT_COLUMNS} FROM lots WHERE member_id = ANY(${ids}::text[]) AND (remaining_points <> 0 OR status = 'pending')
           UNION
-          SELECT ${columns} FROM lots WHERE id = ANY(ARRAY(SELECT 'debt:' || m FROM unnest(${ids}::text[]) m))
+          SELECT ${LOT_COLUMNS} FROM lots WHERE id = ANY(ARRAY(SELECT 'debt:' || m FROM unnest(${ids}::text[]) m))
           UNION
-          SELECT ${columns} FROM lots
+          SELECT ${LOT_COLUMNS} FROM lots
            WHERE cardinality(${orderIds}::text[]) > 0 AND member_id = ANY(${ids}::text[]) AND order_id = ANY(${orderIds}::text[])`;
+}
+
+const LOT_COLUMNS = `id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
+                 order_id, order_amount, clawed_back_points, rule_id`;
+
+/**
+ * The lots an event decision may touch (`MemberState.lots`), for members `ids`: the debt lot of
+ * each; the pending lots due by `now` (an earn activates them first); and, for the members in
+ * `full` (they refund) or in debt (repayment may take from any spendable lot), every open lot, plus
+ * every lot of the refunded `orderIds`. An earn never reads its member's other open lots, so its
+ * read costs the same however many the member holds.
+ */
+export function eventLotsSql(ids: string, orderIds: string, full: string, now: string): string {
+  return `SELECT ${LOT_COLUMNS} FROM lots WHERE id = ANY(ARRAY(SELECT 'debt:' || m FROM unnest(${ids}::text[]) m))
+          UNION
+          SELECT ${LOT_COLUMNS} FROM lots WHERE member_id = ANY(${ids}::text[]) AND status = 'pending' AND pending_until <= ${now}::timestamptz
+          UNION
+          SELECT ${LOT_COLUMNS} FROM lots
+           WHERE member_id = ANY(ARRAY(SELECT unnest(${full}::text[])
+                                       UNION SELECT substr(d.id, 6) FROM lots d WHERE d.id = ANY(ARRAY(SELECT 'debt:' || m FROM unnest(${ids}::text[]) m)) AND d.remaining_points < 0))
+             AND (remaining_points <> 0 OR status = 'pending')
+          UNION
+          SELECT ${LOT_COLUMNS} FROM lots
+           WHERE cardinality(${orderIds}::text[]) > 0 AND member_id = ANY(${full}::text[]) AND order_id = ANY(${orderIds}::text[])`;
 }
 
 async function selectLots(db: Pool | PoolClient, memberId: string, orderIds: readonly string[]): Promise<Lot[]> {

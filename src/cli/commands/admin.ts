@@ -76,6 +76,30 @@ export function registerAdminCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify(result)}\n`);
     });
 
+  const ledger = program.command('ledger').description('the points ledger');
+  ledger
+    .command('check')
+    .description('prove, for every member, entries = lots = cached balance (pending apart) and that every ledger reference holds; exit 1 otherwise (run it nightly)')
+    .option('--limit <n>', 'most out-of-balance members listed', positiveInt, 100)
+    .action(async (opts: { limit: number }) => {
+      const { checkLedger } = await import('../../ledger/index.js');
+      const report = await withPool((pool) => checkLedger(pool, { limit: opts.limit }));
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      if (report.ok) {
+        process.stderr.write(`laurel: ledger check: ${report.members.toLocaleString('en-US')} members, every balance = entries = lots, every reference holds\n`);
+        return;
+      }
+      const broken = Object.entries(report.brokenReferences).map(([name, n]) => `${n} rows break ${name}`);
+      const first = report.imbalances[0];
+      process.stderr.write(
+        `laurel: ledger check FAILED: ${report.imbalanced.toLocaleString('en-US')} of ${report.members.toLocaleString('en-US')} members out of balance` +
+          (first ? ` (first: ${first.memberId}: entries ${first.entries}, lots ${first.lots}, cached ${first.available === null ? 'missing' : `${first.available}+${first.pending}`}, pending lots ${first.pendingLots})` : '') +
+          (broken.length > 0 ? `; ${broken.join('; ')}` : '') +
+          '\n',
+      );
+      process.exitCode = 1;
+    });
+
   program
     .command('program')
     .description('program definitions')

@@ -98,7 +98,9 @@ async function runImport(kind: 'members' | 'events', file: string, flags: Import
   if (report.badCount > PRINTED_BAD_LINES) process.stderr.write(`… and ${report.badCount - PRINTED_BAD_LINES} more bad lines${flags.errors ? ` (all in ${flags.errors})` : ' (--errors FILE lists them all)'}\n`);
   const counts = `${report.lines.toLocaleString('en-US')} lines: ${report.imported.toLocaleString('en-US')} imported, ${report.unchanged.toLocaleString('en-US')} unchanged, ${report.badCount.toLocaleString('en-US')} bad`;
   process.stdout.write(`${JSON.stringify({ ...report, bad: undefined })}\n`);
-  process.stderr.write(`laurel: import ${kind} ${file}: ${counts}; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
+  const usage = process.resourceUsage();
+  const cpu = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+  process.stderr.write(`laurel: import ${kind} ${file}: ${counts}; peak RSS ${Math.round(usage.maxRSS / 1024)} MB, CPU ${cpu.toFixed(1)} s\n`);
   if (report.stopped) {
     process.stderr.write(
       report.imported > 0

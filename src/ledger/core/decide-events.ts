@@ -35,8 +35,14 @@ export interface MemberState {
   member: Member;
   /** The optimistic guard: the write lands only if the member row still has this version. */
   ledgerVersion: number;
-  /** Open lots (points left, pending, the debt lot) and every lot of the orders refunded here. */
+  /**
+   * The lots these events may touch. A member whose events only earn: its debt lot and the pending
+   * lots due by `now` (activation and debt repayment touch nothing else). A member with a refund
+   * here, or in debt: every open lot, and every lot of the refunded orders.
+   */
   lots: readonly Lot[];
+  /** The cached balance row (of all open lots): results report it, and the write adds the change. */
+  balance: { available: number; pending: number };
   /** Activity in the qualification window current at `now`. */
   activity: ActivitySummary;
   /** Refunded so far, for each order these events refund. */
@@ -322,6 +328,7 @@ class WorkingMember {
       returnPolicy: program.definition.returnPolicy,
       programVersion: program.version,
       source,
+      balance: read.balance,
     });
     this.summary = read.activity;
     this.write = { id: read.member.id, expectedVersion: read.ledgerVersion, lastActivityAt: null, tier: null, clearGrace: false };

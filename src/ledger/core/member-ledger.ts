@@ -18,12 +18,19 @@ export interface EntryContext {
 }
 
 /**
- * One member's ledger in memory: the member's open lots, changed by the pure planners of this
- * folder. No I/O: the shell loads the lots (`openMemberLedger`) and writes what `collect` gathers
- * (entries, allocations, lots and the cached balance row) in one statement (`writeLedger`).
+ * One member's ledger in memory: the member's lots, changed by the pure planners of this folder.
+ * No I/O: the shell loads the lots (`openMemberLedger`) and writes what `collect` gathers (entries,
+ * allocations, lots and the change of the cached balance row) in one statement (`writeLedger`).
+ *
+ * It may hold only the lots an operation can touch (an earn: the debt lot and the pending lots
+ * that come due; see `readForEvents`), given the cached balance of all of them: the balance is
+ * then that cached balance plus what changed in the lots held, and the write adds the change.
  */
 export class MemberLedger {
   private readonly lots = new Map<string, Lot>();
+  /** The lots as loaded: the balance change is measured against them. */
+  private readonly loaded = new Map<string, Lot>();
+  private base: { available: number; pending: number } = { available: 0, pending: 0 };
   private readonly created = new Set<string>();
   private readonly changed = new Set<string>();
   readonly entries: WrittenEntry[] = [];
@@ -37,10 +44,21 @@ export class MemberLedger {
     readonly source: string,
   ) {}
 
-  /** From lots already loaded (the event path loads many members' lots in one read). */
-  static fromLots(lots: readonly Lot[], opts: { memberId: string; returnPolicy: ReturnPolicy; programVersion: number; source: string }): MemberLedger {
+  /**
+   * From lots already loaded (the event path loads many members' lots in one read). `balance`: the
+   * member's cached balance when `lots` are only some of the open lots; without it the lots are
+   * taken to be all of them.
+   */
+  static fromLots(
+    lots: readonly Lot[],
+    opts: { memberId: string; returnPolicy: ReturnPolicy; programVersion: number; source: string; balance?: { available: number; pending: number } },
+  ): MemberLedger {
     const ledger = new MemberLedger(opts.memberId, opts.returnPolicy, opts.programVersion, opts.source);
-    for (const lot of lots) ledger.lots.set(lot.id, lot);
+    for (const lot of lots) {
+      ledger.lots.set(lot.id, lot);
+      ledger.loaded.set(lot.id, lot);
+    }
+    ledger.base = opts.balance ?? sumBalance(lots);
     return ledger;
   }
 
@@ -169,23 +187,33 @@ export class MemberLedger {
     return total;
   }
 
-  /** The cached balance the lots add up to: available + pending = sum of open lots. */
+  /**
+   * The member's balance now: the cached balance it was opened with plus what changed in the lots
+   * since (available + pending = sum of all open lots).
+   */
   balance(): { available: number; pending: number; total: number } {
-    const lots = this.lotList();
-    const pending = pendingPoints(lots);
-    const total = lots.reduce((sum, lot) => sum + lot.remainingPoints, 0);
-    return { available: total - pending, pending, total };
+    const change = this.change();
+    const available = this.base.available + change.available;
+    const pending = this.base.pending + change.pending;
+    return { available, pending, total: available + pending };
   }
 
-  /** Adds this ledger's entries, lots and balance to `write` (the member row is the caller's). */
+  /** What the lots created or changed since loading add to the balance. */
+  private change(): { available: number; pending: number } {
+    const before = sumBalance([...this.changed, ...this.created].flatMap((id) => (this.loaded.has(id) && !this.created.has(id) ? [this.loaded.get(id)!] : [])));
+    const after = sumBalance([...new Set([...this.changed, ...this.created])].map((id) => this.lots.get(id)!));
+    return { available: after.available - before.available, pending: after.pending - before.pending };
+  }
+
+  /** Adds this ledger's entries, lots and balance change to `write` (the member row is the caller's). */
   collect(write: LedgerWrite): { available: number; pending: number; total: number } {
     write.entries.push(...this.writes);
     write.createdLots.push(...[...this.created].map((id) => this.lots.get(id)!));
     write.changedLots.push(...[...this.changed].filter((id) => !this.created.has(id)).map((id) => this.lots.get(id)!));
-    const balance = this.balance();
+    const change = this.change();
     const earned = this.entries.filter((e) => e.kind === 'earn').reduce((sum, e) => sum + e.amount, 0);
-    write.balances.push({ memberId: this.memberId, available: balance.available, pending: balance.pending, earned });
-    return balance;
+    write.balances.push({ memberId: this.memberId, available: change.available, pending: change.pending, earned });
+    return this.balance();
   }
 
   /**
@@ -276,4 +304,11 @@ export class MemberLedger {
       allocations,
     });
   }
+}
+
+/** What lots hold, as the cached balance counts it: pending points apart, everything else (debt included) available. */
+function sumBalance(lots: readonly Lot[]): { available: number; pending: number } {
+  const pending = pendingPoints(lots);
+  const total = lots.reduce((sum, lot) => sum + lot.remainingPoints, 0);
+  return { available: total - pending, pending };
 }

@@ -68,6 +68,7 @@ export interface TierChangeWrite {
   reviewKey: string;
 }
 
+/** A change of the cached balance row: every field is added to what the row holds. */
 export interface BalanceWrite {
   memberId: string;
   available: number;
