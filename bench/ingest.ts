@@ -1,6 +1,13 @@
-// Ingestion and sweep benchmark: `npm run bench:ingest [-- --events N --concurrency C --members M]`.
-// Every figure is printed beside a raw baseline run in the same process on the same PostgreSQL.
-import { cpus } from 'node:os';
+// Ingestion, import and sweep benchmark:
+//   npm run bench:ingest [-- --events N --concurrency C --import N --members M --skip-import --skip-sweeps]
+// Every figure is printed beside raw baselines run in the same process on the same PostgreSQL:
+// the same rows a purchase writes (event, lot, entry, balance upsert, outbox) with plain
+// parameterised SQL and no decisions — one transaction per event, and multi-row per 1,000 — and a
+// narrow one-row insert.
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBenchStack, argNumber, peakRssMb, percentile } from './support/stack.js';
 import { JsonPoster } from './support/http-client.js';
 import { ownCpuSeconds, processTreeCpuSeconds } from './support/cpu.js';
@@ -11,13 +18,16 @@ import { startApiRole } from '../src/roles/index.js';
 import { createApiKey } from '../src/auth/index.js';
 import { loadProgramFile } from '../src/program/index.js';
 import { publishProgram } from '../src/program/store.js';
-import { expirePoints, reviewTiers } from '../src/ledger/index.js';
+import { checkLedgerInvariant, expirePoints, groupCommitStats, ingestPhaseStats, reviewTiers } from '../src/ledger/index.js';
 import { PROJECT_ROOT } from '../src/cli/runtime.js';
-import { join } from 'node:path';
+import type { Pool } from '../src/db/index.js';
 
 const EVENTS = argNumber('--events', 20_000);
 const CONCURRENCY = argNumber('--concurrency', 16);
+const IMPORT = argNumber('--import', 1_000_000);
 const MEMBERS = argNumber('--members', 1_000_000);
+const SKIP_IMPORT = process.argv.includes('--skip-import');
+const SKIP_SWEEPS = process.argv.includes('--skip-sweeps');
 const BATCH = 1000;
 const HTTP_MEMBERS = 1000;
 
@@ -57,64 +67,236 @@ async function pool(total: number, concurrency: number, one: (i: number) => Prom
  * One result line, and under it the CPU each unit cost this process and PostgreSQL: on a machine
  * of a few cores that, not latency, bounds the rate (cores ÷ CPU per unit).
  */
-function line(name: string, count: number, run: { ms: number; cpu: CpuReading; latencies?: number[] }): { rate: number } {
+function line(name: string, count: number, run: { ms: number; cpu: CpuReading; latencies?: number[] }, extraCpu = 0): { rate: number; p99: number } {
   const rate = (count / run.ms) * 1000;
-  const lat = run.latencies ? `  p50 ${percentile(run.latencies, 50).toFixed(2)} ms  p99 ${percentile(run.latencies, 99).toFixed(2)} ms` : '';
-  console.log(`  ${name.padEnd(44)} ${String(count).padStart(9)} in ${(run.ms / 1000).toFixed(2).padStart(7)} s  ${rate.toFixed(0).padStart(8)} /s${lat}`);
+  const p99 = run.latencies ? percentile(run.latencies, 99) : 0;
+  const lat = run.latencies ? `  p50 ${percentile(run.latencies, 50).toFixed(2)} ms  p99 ${p99.toFixed(2)} ms` : '';
+  console.log(`  ${name.padEnd(52)} ${String(count).padStart(9)} in ${(run.ms / 1000).toFixed(2).padStart(7)} s  ${rate.toFixed(0).padStart(8)} /s${lat}`);
   const perUnit = (seconds: number) => ((seconds * 1000) / count).toFixed(3);
-  const total = run.cpu.bench + run.cpu.postgres;
+  const bench = run.cpu.bench + extraCpu;
+  const total = bench + run.cpu.postgres;
   console.log(
-    `  ${''.padEnd(44)} CPU per unit: bench process ${perUnit(run.cpu.bench)} ms + PostgreSQL ${perUnit(run.cpu.postgres)} ms` +
+    `  ${''.padEnd(52)} CPU per unit: ${extraCpu > 0 ? 'importer' : 'bench process'} ${perUnit(bench)} ms + PostgreSQL ${perUnit(run.cpu.postgres)} ms` +
       (total > 0 ? ` (bound on ${cpus().length} cores: ${((count * cpus().length) / total).toFixed(0)}/s)` : ''),
   );
-  return { rate };
+  return { rate, p99 };
+}
+
+function ratio(label: string, value: number, goal: number): void {
+  console.log(`  ratio ${label}: ${value.toFixed(2)} (goal ≥ ${goal.toFixed(2)})${value >= goal ? '' : '  ← goal missed'}`);
+}
+
+function load(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+}
+
+/** Where the event path's wall time went since `before`: the read, the pure decision, the write. */
+function phases(before: typeof ingestPhaseStats): void {
+  const d = {
+    calls: ingestPhaseStats.calls - before.calls,
+    events: ingestPhaseStats.events - before.events,
+    readMs: ingestPhaseStats.readMs - before.readMs,
+    decideMs: ingestPhaseStats.decideMs - before.decideMs,
+    writeMs: ingestPhaseStats.writeMs - before.writeMs,
+  };
+  if (d.calls === 0) return;
+  const per = (ms: number) => `${(ms / d.calls).toFixed(2)} ms/call, ${((ms / d.events) * 1000).toFixed(0)} µs/event`;
+  console.log(`  where a call's wall time went (${d.calls} calls, ${(d.events / d.calls).toFixed(1)} events each): read ${per(d.readMs)}; decide ${per(d.decideMs)}; write ${per(d.writeMs)}`);
+}
+
+/** A purchase's rows, as the raw baselines write them. */
+interface RawEvent {
+  key: string;
+  member: string;
+  amount: number;
+  at: Date;
+}
+
+const RAW_RESULT = JSON.stringify({
+  eventId: 'evt_000000000000000000000000',
+  idempotencyKey: 'purchase:x:o',
+  memberId: 'x',
+  type: 'purchase',
+  occurredAt: new Date().toISOString(),
+  programVersion: 1,
+  replayed: false,
+  dryRun: false,
+  points: { total: 120, base: 120, bonus: 0, pending: 120, qualifying: 120 },
+  entries: [{ idempotencyKey: 'evt_000000000000000000000000:purchase:base', kind: 'earn', amount: 120, qualifyingPoints: 120, pending: true, at: new Date().toISOString(), ruleId: 'purchase', component: 'base', orderId: 'o', rewardId: null }],
+  rules: [{ ruleId: 'purchase', status: 'fired', computedPoints: 120, basePoints: 120, bonusPoints: 0 }],
+  tier: { from: 'bronze', to: 'bronze', changed: false },
+  balance: { available: 0, pending: 120 },
+  fingerprint: '00000000000000000000000000000000',
+});
+
+/** One transaction per event: BEGIN, five parameterised INSERTs, COMMIT. */
+async function rawSingle(db: Pool, e: RawEvent): Promise<void> {
+  const client = await db.connect();
+  try {
+    const id = `raw_${e.key}`;
+    const pendingUntil = new Date(e.at.getTime() + 14 * 86_400_000);
+    const points = Math.floor(e.amount / 100_000) * 10;
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
+       VALUES ($1, $2, $3, 'purchase', $4, $5, $6, '{}', 'api', 1, $7)`,
+      [id, e.key, e.member, e.at, e.amount, e.key, RAW_RESULT],
+    );
+    await client.query(
+      `INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points, order_id, order_amount, rule_id)
+       VALUES ($1, $2, 'points', 'pending', $3, $4, $5, $6, $6, $7, $8, 'purchase')`,
+      [`${id}:purchase:base`, e.member, e.at, new Date(e.at.getTime() + 400 * 86_400_000), pendingUntil, points, e.key, e.amount],
+    );
+    await client.query(
+      `INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, pending, at, event_id, rule_id, component, order_id, source, program_version)
+       VALUES ($1, $2, 'earn', $3, $3, true, $4, $5, 'purchase', 'base', $6, 'api', 1)`,
+      [`${id}:purchase:base`, e.member, points, e.at, id, e.key],
+    );
+    await client.query(
+      `INSERT INTO member_balances (member_id, pending, lifetime_earned) VALUES ($1, $2, $2)
+       ON CONFLICT (member_id) DO UPDATE SET pending = member_balances.pending + EXCLUDED.pending, lifetime_earned = member_balances.lifetime_earned + EXCLUDED.lifetime_earned, updated_at = now()`,
+      [e.member, points],
+    );
+    await client.query(`INSERT INTO outbox (queue, job_name, job_id, payload) VALUES ('member-events', 'member-event', $1, $2)`, [`evt-${id}`, JSON.stringify({ eventId: id, memberId: e.member })]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** The same rows for many events in one transaction: five multi-row INSERTs (unnest). */
+async function rawBatch(db: Pool, events: readonly RawEvent[]): Promise<void> {
+  const client = await db.connect();
+  try {
+    const ids = events.map((e) => `raw_${e.key}`);
+    const points = events.map((e) => Math.floor(e.amount / 100_000) * 10);
+    const byMember = new Map<string, number>();
+    events.forEach((e, i) => byMember.set(e.member, (byMember.get(e.member) ?? 0) + points[i]!));
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
+       SELECT id, key, member, 'purchase', at, amount, key, '{}', 'api', 1, $6::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[]) AS x(id, key, member, at, amount)`,
+      [ids, events.map((e) => e.key), events.map((e) => e.member), events.map((e) => e.at), events.map((e) => e.amount), RAW_RESULT],
+    );
+    await client.query(
+      `INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points, order_id, order_amount, rule_id)
+       SELECT id || ':purchase:base', member, 'points', 'pending', at, at + interval '400 days', at + interval '14 days', points, points, key, amount, 'purchase'
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::bigint[]) AS x(id, key, member, at, amount, points)`,
+      [ids, events.map((e) => e.key), events.map((e) => e.member), events.map((e) => e.at), events.map((e) => e.amount), points],
+    );
+    await client.query(
+      `INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, pending, at, event_id, rule_id, component, order_id, source, program_version)
+       SELECT id || ':purchase:base', member, 'earn', points, points, true, at, id, 'purchase', 'base', key, 'api', 1
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[]) AS x(id, key, member, at, points)`,
+      [ids, events.map((e) => e.key), events.map((e) => e.member), events.map((e) => e.at), points],
+    );
+    await client.query(
+      `INSERT INTO member_balances (member_id, pending, lifetime_earned) SELECT member, points, points FROM unnest($1::text[], $2::bigint[]) AS x(member, points)
+       ON CONFLICT (member_id) DO UPDATE SET pending = member_balances.pending + EXCLUDED.pending, lifetime_earned = member_balances.lifetime_earned + EXCLUDED.lifetime_earned, updated_at = now()`,
+      [[...byMember.keys()], [...byMember.values()]],
+    );
+    await client.query(
+      `INSERT INTO outbox (queue, job_name, job_id, payload) SELECT 'member-events', 'member-event', 'evt-' || id, json_build_object('eventId', id, 'memberId', member)::jsonb FROM unnest($1::text[], $2::text[]) AS x(id, member)`,
+      [ids, events.map((e) => e.member)],
+    );
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function seedMembers(db: Pool, prefix: string, count: number, joined = `now() - interval '2 years'`): Promise<void> {
+  await db.query(
+    `INSERT INTO members (id, tier_id, joined_at, tier_started_at, next_review_at) SELECT $1 || g, 'bronze', ${joined}, ${joined}, now() + interval '1 year' FROM generate_series(0, $2 - 1) g`,
+    [prefix, count],
+  );
+  await db.query(`INSERT INTO member_balances (member_id) SELECT $1 || g FROM generate_series(0, $2 - 1) g`, [prefix, count]);
+}
+
+/** `laurel import events FILE` in a child process, as a user runs it; its own report gives RSS and CPU. */
+function runImport(databaseUrl: string, file: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/laurel.js'), 'import', 'events', file, '--skip-bad'], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      process.stderr.write(c);
+    });
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
 }
 
 async function main(): Promise<void> {
-  console.log(`laurel bench:ingest — ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), node ${process.version}`);
-  console.log(`events ${EVENTS}, concurrency ${CONCURRENCY}, sweep members ${MEMBERS}\n`);
+  console.log(`laurel bench:ingest — ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), node ${process.version}; load average at start ${load()}`);
+  console.log(`events ${EVENTS}, concurrency ${CONCURRENCY}, import ${SKIP_IMPORT ? 'skipped' : IMPORT}, sweep members ${SKIP_SWEEPS ? 'skipped' : MEMBERS}\n`);
   const stack = await startBenchStack();
   const postgresPid = stack.services.find((s) => s.name === 'postgres')?.pid;
   readCpu = () => ({ bench: ownCpuSeconds(), postgres: processTreeCpuSeconds(postgresPid) });
   const config = loadConfig({ DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl, TEMPORAL_ADDRESS: stack.temporalAddress, SMTP_URL: stack.smtpUrl, LOG_LEVEL: 'error', PORT: '0' });
   const ctx = await openAppContext(config, { databaseUrl: stack.databaseUrl, redisUrl: stack.redisUrl, temporalAddress: stack.temporalAddress, smtpUrl: stack.smtpUrl }, createLogger('error'));
+  const dir = mkdtempSync(join(tmpdir(), 'laurel-bench-ingest-'));
   try {
     const db = ctx.pool;
     await publishProgram(db, await loadProgramFile(join(PROJECT_ROOT, 'examples', 'reference.yaml')), 'bench');
     const key = (await createApiKey(db, { role: 'ingest', name: 'bench' })).key;
-    await db.query(
-      `INSERT INTO members (id, tier_id, next_review_at) SELECT 'h' || g, 'bronze', now() + interval '1 year' FROM generate_series(0, $1 - 1) g`,
-      [HTTP_MEMBERS],
-    );
-    await db.query(`INSERT INTO member_balances (member_id) SELECT id FROM members`);
+    await seedMembers(db, 'h', HTTP_MEMBERS);
+    await seedMembers(db, 'x', HTTP_MEMBERS);
+    await db.query('ANALYZE');
     const api = await startApiRole(ctx);
     const client = new JsonPoster(api.url, { authorization: `Bearer ${key}` }, CONCURRENCY);
+    const now = Date.now();
 
-    console.log('single events');
+    console.log(`single events, concurrency ${CONCURRENCY}`);
     await db.query(`CREATE UNLOGGED TABLE IF NOT EXISTS bench_raw (key text PRIMARY KEY, member_id text, amount bigint, body jsonb)`);
-    const rawSingle = await pool(EVENTS, CONCURRENCY, async (i) => {
+    const narrow = await pool(EVENTS, CONCURRENCY, async (i) => {
       await db.query(`INSERT INTO bench_raw (key, member_id, amount, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [`s${i}`, `h${i % HTTP_MEMBERS}`, 1_250_000, '{}']);
     });
-    const a = line('raw INSERT … ON CONFLICT DO NOTHING', EVENTS, rawSingle);
+    const a = line('raw INSERT of one narrow row', EVENTS, narrow);
+    const sameRows = await pool(EVENTS, CONCURRENCY, (i) => rawSingle(db, { key: `rs${i}`, member: `x${i % HTTP_MEMBERS}`, amount: 1_250_000 + i, at: new Date(now - 3600_000) }));
+    const b = line('raw same rows, one transaction per event', EVENTS, sameRows);
+    const groups0 = { ...groupCommitStats };
+    const phases0 = { ...ingestPhaseStats };
     const http = await pool(EVENTS, CONCURRENCY, async (i) => {
       const res = await client.post('/v1/events', { memberId: `h${i % HTTP_MEMBERS}`, type: 'purchase', amount: 1_250_000 + i, orderId: `o${i}` });
       if (res.status !== 201) throw new Error(`event ${i}: ${res.status} ${res.text}`);
     });
-    const b = line('HTTP POST /v1/events (rules, lots, tier check)', EVENTS, http);
-    console.log(`  ratio ${(b.rate / a.rate).toFixed(2)} (goal ≥ 0.30)\n`);
+    const c = line('HTTP POST /v1/events (group commit)', EVENTS, http);
+    const groups = groupCommitStats.groups - groups0.groups;
+    console.log(`  ${groups} groups, ${((groupCommitStats.events - groups0.events) / Math.max(groups, 1)).toFixed(1)} events per group`);
+    phases(phases0);
+    ratio('HTTP / raw same rows one transaction per event', c.rate / b.rate, 1.0);
+    console.log(`  p99 ${c.p99.toFixed(1)} ms (goal < 50 ms)${c.p99 < 50 ? '' : '  ← goal missed'}`);
+    console.log(`  ratio HTTP / narrow row: ${(c.rate / a.rate).toFixed(2)}\n`);
 
     console.log(`batches of ${BATCH}`);
     const batches = Math.max(1, Math.floor(EVENTS / BATCH));
-    const rawBatch = await timed(async () => {
+    const narrowBatch = await timed(async () => {
       for (let k = 0; k < batches; k++) {
         const keys = Array.from({ length: BATCH }, (_, j) => `b${k}-${j}`);
-        await db.query(
-          `INSERT INTO bench_raw (key, member_id, amount, body) SELECT k, 'h1', 1250000, '{}' FROM unnest($1::text[]) k ON CONFLICT DO NOTHING`,
-          [keys],
-        );
+        await db.query(`INSERT INTO bench_raw (key, member_id, amount, body) SELECT k, 'h1', 1250000, '{}' FROM unnest($1::text[]) k ON CONFLICT DO NOTHING`, [keys]);
       }
     });
-    const c = line('raw batched INSERT (unnest)', batches * BATCH, rawBatch);
+    const d = line('raw batched INSERT of narrow rows (unnest)', batches * BATCH, narrowBatch);
+    const sameBatch = await timed(async () => {
+      for (let k = 0; k < batches; k++) {
+        await rawBatch(db, Array.from({ length: BATCH }, (_, j) => ({ key: `rb${k}-${j}`, member: `x${j % HTTP_MEMBERS}`, amount: 990_000, at: new Date(now - 3600_000) })));
+      }
+    });
+    const e = line('raw same rows, multi-row per 1,000', batches * BATCH, sameBatch);
+    const phases1 = { ...ingestPhaseStats };
     const batchHttp = await timed(async () => {
       for (let k = 0; k < batches; k++) {
         const events = Array.from({ length: BATCH }, (_, j) => ({ memberId: `h${j % HTTP_MEMBERS}`, type: 'purchase', amount: 990_000, orderId: `bo${k}-${j}` }));
@@ -122,50 +304,88 @@ async function main(): Promise<void> {
         if (res.status !== 200) throw new Error(`batch ${k}: ${res.status} ${res.text}`);
       }
     });
-    const d = line('HTTP POST /v1/events/batch', batches * BATCH, batchHttp);
-    console.log(`  ratio ${(d.rate / c.rate).toFixed(2)} (goal ≥ 0.25)\n`);
+    const f = line('HTTP POST /v1/events/batch', batches * BATCH, batchHttp);
+    phases(phases1);
+    ratio('batch / raw same rows multi-row', f.rate / e.rate, 0.5);
+    console.log(`  ratio batch / narrow rows: ${(f.rate / d.rate).toFixed(3)}\n`);
     client.close();
     await api.stop();
 
-    console.log(`sweeps over ${MEMBERS} seeded members`);
-    const seed = await timed(async () => {
-      await db.query(
-        `INSERT INTO members (id, tier_id, tier_started_at, joined_at, next_review_at, last_activity_at)
-         SELECT 's' || g, (ARRAY['bronze','silver','gold','diamond'])[1 + g % 4], now() - interval '2 years', now() - interval '2 years',
-                now() - interval '1 day', now() - interval '1 month'
-           FROM generate_series(1, $1) g`,
-        [MEMBERS],
-      );
-      await db.query(`INSERT INTO member_balances (member_id, available) SELECT 's' || g, 10 FROM generate_series(1, $1) g`, [MEMBERS]);
-      await db.query(
-        `INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, original_points, remaining_points)
-         SELECT 'l' || g, 's' || g, 'points', 'active', now() - interval '13 months', now() - interval '1 hour', 10, 10 FROM generate_series(1, $1) g`,
-        [MEMBERS],
-      );
-      await db.query(
-        `INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, at, source)
-         SELECT 'seed:' || g, 's' || g, 'earn', 10, (g % 1200), now() - interval '200 days', 'seed' FROM generate_series(1, $1) g`,
-        [MEMBERS],
-      );
-      await db.query(`INSERT INTO lot_allocations (entry_seq, lot_id, points) SELECT e.seq, 'l' || substr(e.member_id, 2), 10 FROM ledger_entries e WHERE e.source = 'seed'`);
+    if (!SKIP_IMPORT) {
+      console.log(`import of ${IMPORT} events from a file`);
+      const members = Math.max(1, Math.floor(IMPORT / 10));
+      await seedMembers(db, 'i', members, `now() - interval '3 years'`);
       await db.query('ANALYZE');
-    });
-    console.log(`  seeded in ${(seed.ms / 1000).toFixed(1)} s`);
-    const asOf = new Date();
-    const rawReview = await timed(() => db.query(`UPDATE members SET updated_at = now() WHERE next_review_at <= $1 AND id LIKE 's%'`, [asOf]));
-    const e = line('raw UPDATE of the same members', MEMBERS, rawReview);
-    const review = await timed(() => reviewTiers(db, asOf));
-    const f = line('reviewTiers(asOf)', review.result.reviewed, review);
-    console.log(`  ${JSON.stringify(review.result)}`);
-    console.log(`  ratio ${(f.rate / e.rate).toFixed(2)}\n`);
-    const rawExpire = await timed(() => db.query(`UPDATE lots SET original_points = original_points WHERE expires_at <= $1 AND remaining_points > 0`, [asOf]));
-    const g = line('raw UPDATE of the same lots', MEMBERS, rawExpire);
-    const expiry = await timed(() => expirePoints(db, asOf));
-    const h = line('expirePoints(asOf)', expiry.result.members, expiry);
-    console.log(`  ${JSON.stringify(expiry.result)}`);
-    console.log(`  ratio ${(h.rate / g.rate).toFixed(2)}\n`);
-    console.log(`peak RSS ${peakRssMb()} MB`);
+      const file = join(dir, 'events.ndjson');
+      const out = createWriteStream(file);
+      const start = now - 300 * 86_400_000;
+      const span = 290 * 86_400_000;
+      for (let i = 0; i < IMPORT; i++) {
+        const text = `{"memberId":"i${i % members}","type":"purchase","orderId":"im${i}","amount":${300_000 + (i % 13) * 100_000},"occurredAt":"${new Date(start + Math.floor((i / IMPORT) * span)).toISOString()}"}\n`;
+        if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+      }
+      await new Promise<void>((r) => out.end(() => r()));
+      const rawImport = await timed(async () => {
+        for (let k = 0; k < IMPORT; k += BATCH) {
+          await rawBatch(db, Array.from({ length: Math.min(BATCH, IMPORT - k) }, (_, j) => ({ key: `ri${k + j}`, member: `i${(k + j) % members}`, amount: 300_000 + ((k + j) % 13) * 100_000, at: new Date(start + Math.floor(((k + j) / IMPORT) * span)) })));
+        }
+      });
+      const g = line('raw same rows, multi-row per 1,000', IMPORT, rawImport);
+      const importer = await timed(() => runImport(stack.databaseUrl, file));
+      const report = /peak RSS (\d+) MB, CPU ([\d.]+) s/.exec(importer.result.stderr);
+      if (importer.result.code !== 0) throw new Error(`import failed: ${importer.result.stderr.slice(-500)}`);
+      const h = line('laurel import events FILE (child process)', IMPORT, importer, Number(report?.[2] ?? 0));
+      console.log(`  importer: ${importer.result.stdout.trim()}`);
+      console.log(`  importer peak RSS ${report?.[1] ?? '?'} MB (constant memory: the same at 100,000 and 1,000,000 lines)`);
+      ratio('import / raw same rows multi-row', h.rate / g.rate, 0.5);
+      console.log('');
+    }
+
+    if (!SKIP_SWEEPS) {
+      console.log(`sweeps over ${MEMBERS} seeded members`);
+      const seed = await timed(async () => {
+        await db.query(
+          `INSERT INTO members (id, tier_id, tier_started_at, joined_at, next_review_at, last_activity_at)
+           SELECT 's' || g, (ARRAY['bronze','silver','gold','diamond'])[1 + g % 4], now() - interval '2 years', now() - interval '2 years',
+                  now() - interval '1 day', now() - interval '1 month'
+             FROM generate_series(1, $1) g`,
+          [MEMBERS],
+        );
+        await db.query(`INSERT INTO member_balances (member_id, available) SELECT 's' || g, 10 FROM generate_series(1, $1) g`, [MEMBERS]);
+        await db.query(
+          `INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, original_points, remaining_points)
+           SELECT 'l' || g, 's' || g, 'points', 'active', now() - interval '13 months', now() - interval '1 hour', 10, 10 FROM generate_series(1, $1) g`,
+          [MEMBERS],
+        );
+        await db.query(
+          `INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, at, source)
+           SELECT 'seed:' || g, 's' || g, 'earn', 10, (g % 1200), now() - interval '200 days', 'seed' FROM generate_series(1, $1) g`,
+          [MEMBERS],
+        );
+        await db.query(`INSERT INTO lot_allocations (entry_seq, lot_id, points) SELECT e.seq, 'l' || substr(e.member_id, 2), 10 FROM ledger_entries e WHERE e.source = 'seed'`);
+        await db.query('ANALYZE');
+      });
+      console.log(`  seeded in ${(seed.ms / 1000).toFixed(1)} s`);
+      const asOf = new Date();
+      const rawReview = await timed(() => db.query(`UPDATE members SET updated_at = now() WHERE next_review_at <= $1 AND id LIKE 's%'`, [asOf]));
+      const i = line('raw UPDATE of the same members', MEMBERS, rawReview);
+      const review = await timed(() => reviewTiers(db, asOf));
+      const j = line('reviewTiers(asOf), 2 pages at a time', review.result.reviewed, review);
+      console.log(`  ${JSON.stringify(review.result)}`);
+      ratio('reviewTiers / raw UPDATE', j.rate / i.rate, 0.3);
+      const rawExpire = await timed(() => db.query(`UPDATE lots SET original_points = original_points WHERE expires_at <= $1 AND remaining_points > 0`, [asOf]));
+      const k = line('raw UPDATE of the same lots', MEMBERS, rawExpire);
+      const expiry = await timed(() => expirePoints(db, asOf));
+      const l = line('expirePoints(asOf), 2 pages at a time', expiry.result.members, expiry);
+      console.log(`  ${JSON.stringify(expiry.result)}`);
+      ratio('expirePoints / raw UPDATE', l.rate / k.rate, 0.3);
+      console.log('');
+    }
+    const violations = await checkLedgerInvariant(db, [...Array.from({ length: HTTP_MEMBERS }, (_, n) => `h${n}`)]);
+    console.log(`ledger invariant over the HTTP members: ${violations.length === 0 ? 'holds' : `${violations.length} violations`}`);
+    console.log(`peak RSS of the bench process ${peakRssMb()} MB; load average at end ${load()}`);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
     await ctx.close();
     await stack.cleanup();
   }
