@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { LifecycleJourneyActivities } from '../src/journeys/lifecycle/activities.js';
 
 const activities = proxyActivities<LifecycleJourneyActivities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 10 } });
@@ -12,10 +12,13 @@ export interface DateJourneysInput {
  * The hourly date sweep (schedule `laurel-date-journeys`, ids `date-journeys-<time>`): every
  * active birthday, anniversary and inactivity journey enters the members due at `asOf` in their
  * own time zone, set-based; a journey of sends and awards only is done in the same pass, others
- * start a journey workflow per entry. Never a sleeping workflow per member.
+ * start a journey workflow per entry. Never a sleeping workflow per member. Referrals due at
+ * `asOf` are rewarded (or rejected, or expired) in the same run.
  */
 export async function dateJourneysWorkflow(input: DateJourneysInput = {}) {
   const asOf = input.asOf ?? new Date(Date.now()).toISOString();
   const journeys = await activities.runDateJourneysAsOf(asOf);
-  return { asOf, journeys };
+  // The same hourly run rewards the referrals whose qualifying purchase passed its return window.
+  const referrals = patched('date-sweep-rewards-referrals') ? await activities.rewardDueReferralsAsOf(asOf) : null;
+  return { asOf, journeys, referrals };
 }

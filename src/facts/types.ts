@@ -23,7 +23,7 @@ export interface Fact {
 
 /** Every fact type, what it means, and what its `data` holds (the webhook documentation). */
 export const FACT_TYPES = {
-  'member.created': 'A member joined: memberId, tierId, joinedAt, locale, referralCode (the code they joined with, if any).',
+  'member.created': 'A member joined: memberId, tierId, joinedAt, locale; referralCode and referrerId when they joined with a referral code.',
   'member.erased': 'A member was erased (their personal data removed): memberId, erasedAt. Erase your copy too.',
   'points.earned': 'Points were credited: memberId, points, pending (true while in the return window), eventId or awardId, source, balance {available, pending}.',
   'points.redeemed': 'Points were spent on a reward: memberId, rewardId, quantity, points, redemptionId, balance {available, pending}.',
@@ -32,6 +32,7 @@ export const FACT_TYPES = {
   'tier.changed': 'A member moved tier: memberId, fromTier, toTier, direction (up|down), reason.',
   'mission.completed': 'A member completed a mission period: memberId, missionId, periodKey, rewardPoints.',
   'draw.drawn': 'A prize draw was drawn: drawId, winners [{slot, kind, prizeId, memberId, pid}].',
+  'referral.rewarded': 'A referral was rewarded (the referee\'s qualifying purchase passed its return window): memberId (the referrer), refereeId, referrerPoints, refereePoints.',
   'webhook.test': 'A test delivery requested through the API: subscriptionId, requestedBy.',
 } as const;
 

@@ -37,6 +37,11 @@ export const MemberInputSchema = z.strictObject({
   attributes: z.record(z.string().max(64), z.unknown()).optional(),
   consent: ConsentSchema.optional(),
   joinedAt: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * A referral code (GET /v1/members/:id/referral of the referrer) the member joined with: the
+   * new member becomes that member's referee. Only counts on creation; refused when unknown.
+   */
+  referralCode: z.string().trim().min(4).max(32).regex(/^[A-Za-z0-9-]+$/, 'expected a referral code such as K7QX4M2A').optional(),
   /** A calendar date (no time zone): birthday journeys run on it in the member's own zone. */
   birthDate: z.iso
     .date('expected a date such as 1990-03-21')

@@ -1,10 +1,11 @@
 import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { appendAudit } from '../audit/index.js';
-import { NotFoundError } from '../errors/index.js';
+import { LaurelError, NotFoundError } from '../errors/index.js';
 import { emitFacts, memberFact } from '../facts/index.js';
 import { requestWelcome } from '../messaging/store/send-records.js';
 import { baseTier } from '../program/index.js';
 import type { ProgramDefinition } from '../program/index.js';
+import { attachReferral } from '../referrals/attach.js';
 import { nextReviewAt } from '../tiers/index.js';
 import type { Consent, Member, MemberInput } from './schema.js';
 
@@ -100,6 +101,10 @@ export async function upsertMember(
 ): Promise<{ member: Member; created: boolean }> {
   return await withTransaction(pool, async (client) => {
     const before = await findMember(client, id, true);
+    if (before) {
+      const { rows: erased } = await client.query<{ erased: boolean }>(`SELECT erased_at IS NOT NULL AS erased FROM members WHERE id = $1`, [id]);
+      if (erased[0]?.erased) throw new LaurelError('member_erased', `member ${id} was erased (data rights); its profile is not written again`, { status: 409, details: { memberId: id } });
+    }
     const joinedAt = input.joinedAt ? new Date(input.joinedAt) : new Date();
     const { rows } = await client.query<MemberRow & { inserted: boolean }>(
       `INSERT INTO members (id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, joined_at, tier_started_at, next_review_at, birth_date)
@@ -136,11 +141,13 @@ export async function upsertMember(
       ],
     );
     const row = rows[0]!;
+    // A code on an update is recorded as a rejected attempt (the referee already existed).
+    const referral = input.referralCode === undefined ? null : await attachReferral(client, { refereeId: id, code: input.referralCode, created: row.inserted, program, now: row.updated_at });
     if (row.inserted) {
       await client.query(`INSERT INTO member_balances (member_id) VALUES ($1)`, [id]);
       // The welcome is written with the member: it exists exactly when the member does.
       await requestWelcome(client, { memberId: id, programName: program.name, balance: 0, channels: row.email ? ['email', 'inbox'] : ['inbox'] });
-      await emitFacts(client, [memberFact('member.created', `member.created.${id}`, id, row.created_at, { tierId: row.tier_id, joinedAt: row.joined_at.toISOString(), locale: row.locale })]);
+      await emitFacts(client, [memberFact('member.created', `member.created.${id}`, id, row.created_at, { tierId: row.tier_id, joinedAt: row.joined_at.toISOString(), locale: row.locale, ...(referral ? { referralCode: input.referralCode!.trim().toUpperCase(), referrerId: referral.referrerId } : {}) })]);
     }
     const member = memberFromRow(row);
     await appendAudit(client, { actor, action: row.inserted ? 'member.create' : 'member.update', subject: `member:${id}`, before: before ?? null, after: member });

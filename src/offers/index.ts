@@ -14,6 +14,7 @@ export {
 } from './definition.js';
 export { putOffer, getOffer, findOffer, listOffers, archiveOffer, campaignStepOffers, offerView, offerLive, offerEnded, offerFromRow, type Offer, type OfferRow, type OfferStatus } from './store.js';
 export { grantOffer, generatedCode, type GrantTarget, type GrantResult, type HeldGrant } from './grants.js';
+export { messageOffer, offerVars, type MessageOffer } from './message-vars.js';
 export { issueOffer, type IssueResult } from './issue.js';
 export { redeemCoupon, importOfferCodes, discountAmount, type CouponRedemption } from './coupons.js';
 export { memberOffers, type HeldOffer, type HeldOfferStatus } from './member-offers.js';

@@ -263,6 +263,32 @@ export const WinbackSchema = z.strictObject({
 });
 export const WINBACK_DEFAULTS = { requalifyPercent: 50, days: 90, nudgeDays: [7, 21], bonusPoints: 100 } as const;
 
+/** What each side of a rewarded referral gets: points (award), an offer (granted), or both. */
+export const ReferralRewardSchema = z.strictObject({
+  points: nonNegativeInt().default(0),
+  /** An offer (PUT /v1/offers/:id) granted to that side; a missing or archived offer is skipped. */
+  offerId: IdSchema.optional(),
+});
+
+/**
+ * The referral program: each member has a code; a member created with it (PUT /v1/members/:id
+ * with `referralCode`) is the referrer's referee. Both sides are rewarded once the referee's first
+ * qualifying event (`qualifying.eventType` of at least `qualifying.minAmount`, within
+ * `qualifyWithinDays` of joining) has passed `returnWindowDays` without being refunded below the
+ * minimum; a referrer is rewarded for at most `monthlyCapPerReferrer` referrals a calendar month
+ * (program zone; null = no cap). Absent: no referral program (codes are refused).
+ */
+export const ReferralsSchema = z.strictObject({
+  qualifying: z
+    .strictObject({ eventType: EventTypeSchema.default('purchase'), minAmount: nonNegativeInt().default(0) })
+    .default({ eventType: 'purchase', minAmount: 0 }),
+  returnWindowDays: boundedInt(0, 3650).default(30),
+  qualifyWithinDays: boundedInt(1, 3650).default(90),
+  referrer: ReferralRewardSchema.default({ points: 0 }),
+  referee: ReferralRewardSchema.default({ points: 0 }),
+  monthlyCapPerReferrer: positiveInt().nullable().default(null),
+});
+
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 export const ProgramSchema = z.strictObject({
@@ -281,6 +307,7 @@ export const ProgramSchema = z.strictObject({
   returnPolicy: ReturnPolicySchema.default('within_balance'),
   rewards: z.array(RewardSchema).default([]),
   winback: WinbackSchema.optional(),
+  referrals: ReferralsSchema.optional(),
 });
 
 export type ProgramDefinition = z.output<typeof ProgramSchema>;

@@ -9,6 +9,7 @@ export { campaignsReport } from './campaigns.js';
 export { salesReport } from './sales.js';
 export { missionsReport } from './missions.js';
 export { contestsReport } from './contests.js';
+export { referralsReport, ReferralsReportSchema, type ReferralsReport } from './referrals.js';
 export { rate } from './rate.js';
 export * from './schemas.js';
 export { compactReportRollups, rebuildReportRollups, RollupCompactor } from './rollups.js';

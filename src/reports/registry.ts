@@ -24,6 +24,7 @@ import {
   type TiersReport,
 } from './schemas.js';
 import { tiersReport } from './tiers.js';
+import { referralsReport, ReferralsReportSchema, type ReferralsReport } from './referrals.js';
 
 /** A report as the API serves it: its query, its computation, its response schema and its CSV tables. */
 export interface ReportDefinition<R = unknown, Q extends z.ZodObject = z.ZodObject> {
@@ -150,4 +151,16 @@ const sales = defineReport<SalesReport, typeof SalesReportQuerySchema>({
   },
 });
 
-export const REPORTS: ReadonlyMap<string, ReportDefinition> = new Map([points, members, tiers, sales, campaigns, missions, contests].map((r) => [r.name, r]));
+const referrals = defineReport<ReferralsReport, typeof ReportQuerySchema>({
+  name: 'referrals',
+  summary: 'Referrals sent (sign-ups with a code), converted (qualifying purchase), rewarded, rejected by reason and expired per interval, referral points credited; where the range\'s referrals stand now; top referrers',
+  query: ReportQuerySchema,
+  response: ReferralsReportSchema,
+  run: (pool, query) => referralsReport(pool, query),
+  tables: {
+    intervals: (r) => r.intervals.map(({ rejectedByReason, ...i }) => ({ ...i, ...Object.fromEntries(Object.entries(rejectedByReason).map(([k, v]) => [`rejected_${k}`, v])) })),
+    referrers: (r) => r.topReferrers,
+  },
+});
+
+export const REPORTS: ReadonlyMap<string, ReportDefinition> = new Map([points, members, tiers, sales, campaigns, missions, contests, referrals].map((r) => [r.name, r]));

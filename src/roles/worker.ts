@@ -12,6 +12,7 @@ import { RollupCompactor } from '../reports/index.js';
 import { createEventFactsHandler, createFactsWorker, type FactHandler } from '../facts/index.js';
 import { createWebhookFactHandler, startWebhookService } from '../webhooks/index.js';
 import { createJourneyFactHandler, createJourneyFanoutHandler } from '../journeys/lifecycle/index.js';
+import { createReferralFanoutHandler } from '../referrals/index.js';
 import type { Role } from './role.js';
 
 /** The consumers of facts (committed things that happened). Each concern adds its own here. */
@@ -33,6 +34,7 @@ function fanoutHandlers(ctx: AppContext, facts: readonly FactHandler[]): FanoutH
     createContestFanoutHandler({ pool: ctx.pool, redis: ctx.redis, prefix: ctx.config.queuePrefix }),
     createWinbackFanoutHandler({ pool: ctx.pool, temporal: ctx.temporal }),
     createJourneyFanoutHandler({ pool: ctx.pool, temporal: ctx.temporal, taskQueue: ctx.config.taskQueue }),
+    createReferralFanoutHandler({ pool: ctx.pool }),
     createEventFactsHandler({ pool: ctx.pool, handlers: facts }),
   ];
 }

@@ -18,6 +18,8 @@ import { registerMeRoutes } from './me.js';
 import { registerImportRoutes } from './imports.js';
 import { registerWebhookRoutes } from './webhooks.js';
 import { registerJourneyRoutes } from './journeys.js';
+import { registerReferralRoutes } from './referrals.js';
+import { registerDataRightsRoutes } from './data-rights.js';
 
 /** Every route group registers here; one file per concern in this folder. */
 export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -39,4 +41,6 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerImportRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerJourneyRoutes(app, ctx);
+  registerReferralRoutes(app, ctx);
+  registerDataRightsRoutes(app, ctx);
 }

@@ -71,7 +71,7 @@ export function registerJourneyRoutes(app: FastifyInstance, ctx: ApiContext): vo
       const principal = authorize(request, ['admin', 'marketer']);
       const { id } = parseInput(JourneyParams, request.params, 'params');
       const definition = parseInput(JourneyInputSchema, request.body);
-      await validateJourney(messagingTemplateSource(ctx.pool).source, definition, (await currentProgram(ctx.pool)).definition);
+      await validateJourney(messagingTemplateSource(ctx.pool).source, definition, (await currentProgram(ctx.pool)).definition, ctx.pool);
       const { journey, created } = await saveJourney(ctx.pool, id, definition, actorOf(principal));
       return reply.code(created ? 201 : 200).send(journeyView(journey));
     },

@@ -21,7 +21,7 @@ export function registerJourneyCommands(program: Command): void {
       const config = loadConfig();
       const pool = createPool(config.databaseUrl ?? `postgres://laurel@127.0.0.1:${config.devPorts.postgres}/laurel`, 4);
       try {
-        await validateJourney(messagingTemplateSource(pool).source, loaded.definition, (await currentProgram(pool)).definition);
+        await validateJourney(messagingTemplateSource(pool).source, loaded.definition, (await currentProgram(pool)).definition, pool);
         const { journey, created } = await saveJourney(pool, id, loaded.definition, 'cli');
         process.stdout.write(`laurel: journey "${journey.name}" (${id}) ${created ? 'created' : `stored as version ${journey.version}`}\n`);
       } finally {

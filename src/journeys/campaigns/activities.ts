@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { withTransaction, type Pool, type PoolClient } from '../../db/index.js';
 import { enqueueDeliveries, insertSendRecords, type MessageRequest } from '../../messaging/index.js';
 import type { DeliveryJob } from '../../messaging/delivery/queue.js';
-import { campaignStepOffers, grantOffer } from '../../offers/index.js';
+import { campaignStepOffers, grantOffer, messageOffer, offerVars, type MessageOffer } from '../../offers/index.js';
 import { currentProgram } from '../../program/store.js';
 import { selectAudiencePage, selectNonConverters } from './audience.js';
 import { assignBucket, campaignBucket } from './buckets.js';
@@ -51,24 +51,6 @@ function heartbeat(): void {
   }
 }
 
-/** What a campaign message says about the offer the member was granted at that step. */
-export interface MessageOffer {
-  offerId: string;
-  name: string;
-  description: string | null;
-  code: string | null;
-  validUntil: string | null;
-}
-
-/** The `offer` message's variables (any campaign template may use them). */
-function offerVars(offer: MessageOffer): Record<string, string> {
-  const vars: Record<string, string> = { offerName: offer.name };
-  if (offer.description) vars.offerDescription = offer.description;
-  if (offer.code) vars.offerCode = offer.code;
-  if (offer.validUntil) vars.offerValidUntil = offer.validUntil;
-  return vars;
-}
-
 function campaignRequest(campaign: Campaign, stepIndex: number, memberId: string, variant: string, offer?: MessageOffer): MessageRequest {
   const template = templateFor(campaign.definition, stepIndex, variant);
   return {
@@ -100,9 +82,7 @@ async function grantStepOffers(client: PoolClient, campaign: Campaign, stepIndex
     const result = await grantOffer(client, offer, reached, { campaignId: campaign.id, stepIndex, source: 'campaign', now, program });
     granted += result.grants.filter((g) => g.created).length;
     for (const g of result.grants) {
-      if (byMember.has(g.memberId)) continue;
-      const ends = [g.expiresAt, offer.validUntil].filter((t): t is Date => t !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
-      byMember.set(g.memberId, { offerId: offer.id, name: offer.name, description: offer.definition.description ?? null, code: g.code, validUntil: ends?.toISOString() ?? null });
+      if (!byMember.has(g.memberId)) byMember.set(g.memberId, messageOffer(offer, g));
     }
   }
   return { offers: byMember, granted };

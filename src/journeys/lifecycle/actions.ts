@@ -2,10 +2,13 @@ import type { PoolClient } from '../../db/index.js';
 import { requestAwards, type AwardRequest } from '../../ledger/index.js';
 import { requestMessages, type MessageRequest } from '../../messaging/index.js';
 import { messageDefinition } from '../../messaging/templates/index.js';
+import { findOffer, grantOffer, messageOffer, offerVars } from '../../offers/index.js';
+import { currentProgram } from '../../program/store.js';
 import type { JourneyDefinition, JourneyStep } from './definition.js';
 
 type SendStep = Extract<JourneyStep, { type: 'send' }>;
 type AwardStep = Extract<JourneyStep, { type: 'award_points' }>;
+type GrantStep = Extract<JourneyStep, { type: 'grant_offer' }>;
 
 /** The member's addresses: a channel without one is skipped rather than dead-lettered. */
 export interface Reachable {
@@ -43,11 +46,15 @@ export function sendVars(step: SendStep, entry: ActionEntry, definition: Journey
   return Object.fromEntries(Object.entries(all).filter(([name]) => Object.hasOwn(declared, name)));
 }
 
+/** The channels of `message` the member has an address for (the inbox always). */
+function reachableChannels(message: string, channels: readonly ('email' | 'sms' | 'inbox')[], member: Reachable) {
+  const built = messageDefinition(message)?.channels ?? [];
+  return channels.filter((channel) => built.includes(channel) && (channel === 'inbox' || (channel === 'email' ? member.email : member.phone)));
+}
+
 export function sendRequests(step: SendStep, entry: ActionEntry, member: Reachable, definition: JourneyDefinition): MessageRequest[] {
-  const built = messageDefinition(step.message)?.channels ?? [];
   const vars = sendVars(step, entry, definition);
-  return step.channels
-    .filter((channel) => built.includes(channel) && (channel === 'inbox' || (channel === 'email' ? member.email : member.phone)))
+  return reachableChannels(step.message, step.channels, member)
     .map((channel) => ({ id: journeyMessageId(entry.journeyId, entry.entryKey, step.id, channel, entry.memberId), message: step.message, channel, memberId: entry.memberId, vars }));
 }
 
@@ -59,6 +66,33 @@ export function awardRequest(step: AwardStep, entry: ActionEntry): AwardRequest 
     source: `journey:${entry.journeyId}`,
     reason: step.reason ?? entry.journeyName,
   };
+}
+
+/**
+ * A grant_offer step, in the caller's transaction (the entry's turn): the member holds the offer
+ * (source `journey:<id>`; once per member and offer, so a retried turn grants nothing twice), and
+ * on the step's channels the `offer` message names it with the member's code and end. A member the
+ * offer may not go to (its tiers, its window, the tier's cap of active offers) gets neither; an
+ * offer deleted since the journey was saved is skipped.
+ */
+export async function grantOfferStep(client: PoolClient, step: GrantStep, entry: ActionEntry, member: Reachable, now: Date): Promise<{ granted: boolean; messages: number }> {
+  const offer = await findOffer(client, step.offerId);
+  if (!offer) return { granted: false, messages: 0 };
+  const program = (await currentProgram(client)).definition;
+  const result = await grantOffer(client, offer, [{ memberId: entry.memberId, variant: null }], { campaignId: null, stepIndex: null, source: `journey:${entry.journeyId}`, now, program });
+  const grant = result.grants[0];
+  if (!grant) return { granted: false, messages: 0 };
+  const vars = offerVars(messageOffer(offer, grant));
+  const requests: MessageRequest[] = reachableChannels('offer', step.channels, member).map((channel) => ({
+    id: journeyMessageId(entry.journeyId, entry.entryKey, step.id, channel, entry.memberId),
+    message: 'offer',
+    channel,
+    memberId: entry.memberId,
+    vars,
+    offerId: offer.id,
+  }));
+  await requestMessages(client, requests);
+  return { granted: grant.created, messages: requests.length };
 }
 
 /**

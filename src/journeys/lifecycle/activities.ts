@@ -1,8 +1,9 @@
 import { withTransaction, type Pool } from '../../db/index.js';
 import { requestAward } from '../../ledger/index.js';
 import { requestMessages } from '../../messaging/index.js';
+import { rewardDueReferrals, type ReferralRewardCounts } from '../../referrals/index.js';
 import { inSegment } from '../missions/audience.js';
-import { awardRequest, sendRequests, type ActionEntry } from './actions.js';
+import { awardRequest, grantOfferStep, sendRequests, type ActionEntry } from './actions.js';
 import type { JourneyAdvance, JourneyEntryView, JourneyOutcome, JourneyPosition } from './contract.js';
 import { durationMs } from './definition.js';
 import { nextStep } from './plan.js';
@@ -39,6 +40,11 @@ export function createLifecycleJourneyActivities(deps: LifecycleJourneyActivityD
     /** The hourly date sweep (birthdays, anniversaries, inactivity), set-based. */
     async runDateJourneysAsOf(asOf: string): Promise<DateSweepCounts[]> {
       return await runDateJourneys(deps, new Date(asOf));
+    },
+
+    /** Referrals whose return window ended by `asOf`: rewarded, rejected or expired (referrals/reward.ts). */
+    async rewardDueReferralsAsOf(asOf: string): Promise<ReferralRewardCounts> {
+      return await rewardDueReferrals(pool, new Date(asOf));
     },
 
     async openJourneyEntry(workflowId: string): Promise<JourneyEntryView> {
@@ -92,6 +98,7 @@ export function createLifecycleJourneyActivities(deps: LifecycleJourneyActivityD
         if (logged.rowCount === 0) return;
         if (step.type === 'send') await requestMessages(client, sendRequests(step, action, { memberId: entry.memberId, email: member.email, phone: member.phone }, journey.definition));
         if (step.type === 'award_points') await requestAward(client, awardRequest(step, action));
+        if (step.type === 'grant_offer') await grantOfferStep(client, step, action, { memberId: entry.memberId, email: member.email, phone: member.phone }, new Date(now));
       });
       taken.push(step.id);
       position.executed.push(step.id);

@@ -89,6 +89,12 @@ export const StepSchema = z.discriminatedUnion('type', [
   z.strictObject({ id: StepId, type: z.literal('branch'), segment: SegmentSchema, then: Target.optional(), else: Target.optional() }),
   /** Bonus points through the award queue (once per entry and step). */
   z.strictObject({ id: StepId, type: z.literal('award_points'), points: z.int().min(1).max(1_000_000_000), reason: z.string().min(1).max(200).optional() }),
+  /**
+   * Grants an offer (PUT /v1/offers/:id): the member holds it (once per member and offer; only
+   * within the offer's tiers, its window and the tier's cap of active offers). On `channels`, the
+   * `offer` message names it with the member's code and end; nothing is sent when it was not granted.
+   */
+  z.strictObject({ id: StepId, type: z.literal('grant_offer'), offerId: IdSchema, channels: z.array(Channel).max(3).default([]) }),
   z.strictObject({ id: StepId, type: z.literal('exit') }),
 ]);
 export type JourneyStep = z.output<typeof StepSchema>;

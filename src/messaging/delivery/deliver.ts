@@ -140,6 +140,8 @@ export class MessageDelivery {
         const settled = await this.reconcile(row, channel);
         if (settled) return settled;
       }
+      // Erasure suppresses what is queued in its transaction; this catches anything written after.
+      if (row.mem_erased) return await this.finish(row.id, 'suppressed', 'member_erased: the member was erased (data rights); nothing is sent to them');
       let token: string;
       let prepared: RenderedMessage;
       if (row.policy_at) {

@@ -30,6 +30,8 @@ export interface SendRecordRow {
   mem_attributes: Record<string, unknown> | null;
   mem_consent: Consent | null;
   mem_tier_id: string | null;
+  /** The member was erased (data rights): nothing is sent to them. */
+  mem_erased: boolean | null;
   /** The suppression-list entry for the member's current address on this channel, if any. */
   sup_scope: 'all' | 'marketing' | null;
   sup_reason: string | null;
@@ -61,6 +63,7 @@ const LOAD_SQL = `
          msg.attempts, msg.vars, msg.category, msg.headers, msg.attempt_token, msg.policy_at,
          mem.id AS mem_id, mem.email AS mem_email, mem.phone AS mem_phone, mem.first_name AS mem_first_name, mem.locale AS mem_locale,
          mem.time_zone AS mem_time_zone, mem.attributes AS mem_attributes, mem.consent AS mem_consent, mem.tier_id AS mem_tier_id,
+         mem.erased_at IS NOT NULL AS mem_erased,
          sup.scope AS sup_scope, sup.reason AS sup_reason
     FROM messages msg
     LEFT JOIN members mem ON mem.id = msg.member_id
