@@ -177,6 +177,7 @@ describe('marketer console /console', () => {
     const page = await browser.context.newPage();
     await signIn(page, admin);
     await page.goto(`${web.baseUrl}/console/members/shopper-1`);
+    await page.locator('#mo-h').waitFor(); // the member's offers (given by the campaign when the journey test ran first)
     await page.locator('#adj-points').fill('10');
     await page.locator('#adj-reason').fill('x');
     await page.getByRole('button', { name: 'Adjust' }).click();
@@ -188,6 +189,22 @@ describe('marketer console /console', () => {
       await page.locator('h1').first().waitFor();
       await expectAccessible(page, `console ${path}`);
     }
+    // A draw from the form: drand round after the close, an operator secret made in the browser.
+    await page.goto(`${web.baseUrl}/console/draws`);
+    await page.getByRole('button', { name: 'New draw' }).click();
+    await page.locator('#d-id').fill('console-draw');
+    await page.locator('#d-name').fill('Yalda draw');
+    await page.locator('#p-0-name').fill('A thousand points');
+    await page.getByTestId('drand-round').waitFor();
+    await page.getByRole('button', { name: 'Add an operator secret' }).click();
+    expect(await page.getByTestId('draw-secret').innerText()).toMatch(/^[0-9a-f]{64}$/);
+    await expectAccessible(page, 'draw form');
+    await screenshot(page, 'console-draw-new-en');
+    await page.getByRole('button', { name: 'Create the draw' }).click();
+    await page.getByRole('link', { name: 'Yalda draw' }).waitFor();
+    const draw = (await (await fetch(`${web.baseUrl}/v1/draws/console-draw`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { rules: { randomness: { secretCommitment?: string; drand?: { round: number } } } };
+    expect(draw.rules.randomness.secretCommitment).toMatch(/^[0-9a-f]{64}$/);
+    expect(draw.rules.randomness.drand?.round).toBeGreaterThan(0);
     // Reports: every report downloads its CSV (key in the header, not the URL) and shows the same table.
     await page.goto(`${web.baseUrl}/console/reports`);
     for (const name of ['points', 'members', 'tiers', 'campaigns', 'missions', 'contests']) {

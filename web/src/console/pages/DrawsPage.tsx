@@ -3,14 +3,17 @@ import type { PublicDraw } from '../../shared/api/types.js';
 import { useAction, useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
+import { DrawCreateForm } from '../components/DrawCreateForm.js';
 import { useConsole } from '../session.js';
 
-/** Draws with their public page; admins close the entry window early and reveal the operator secret. */
+/** Draws with their public page; a new draw's rules; admins close the entry window early and reveal the operator secret. */
 export function DrawsPage() {
   const { api, isAdmin } = useConsole();
   const { t, fmt } = useI18n();
   const list = useLoad((signal) => api.get<{ items: PublicDraw[] }>('/v1/draws', undefined, { signal }), [], { refreshMs: 10_000 });
   const [secret, setSecret] = useState<Record<string, string>>({});
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<string | null>(null);
   const act = useAction((id: string, action: 'close' | 'reveal') =>
     api.post(`/v1/draws/${encodeURIComponent(id)}/${action}`, action === 'reveal' ? { secret: secret[id] ?? '' } : {}).then(() => list.reload()),
   );
@@ -18,7 +21,24 @@ export function DrawsPage() {
     <>
       <div class="page-head">
         <h1>{t('nav.draws')}</h1>
+        <button type="button" class="button" aria-expanded={creating} onClick={() => setCreating(!creating)}>
+          {t('draws.new')}
+        </button>
       </div>
+      {creating ? (
+        <DrawCreateForm
+          onCreated={(id) => {
+            setCreating(false);
+            setCreated(id);
+            list.reload();
+          }}
+        />
+      ) : null}
+      {created ? (
+        <p class="notice-ok" role="status">
+          {t('draws.created', { id: created })}
+        </p>
+      ) : null}
       <ProblemNotice error={list.error ?? act.error} onRetry={list.reload} />
       <section class="card">
         <table>

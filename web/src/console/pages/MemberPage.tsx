@@ -5,6 +5,7 @@ import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { AdjustmentForm } from '../components/AdjustmentForm.js';
 import { LedgerTable } from '../components/LedgerTable.js';
+import { MemberOffersCard } from '../components/MemberOffersCard.js';
 import { TierProgressTable } from '../components/TierProgressTable.js';
 import { useConsole } from '../session.js';
 
@@ -84,6 +85,7 @@ export function MemberPage(props: { id: string }) {
           ))}
         </ul>
       </section>
+      <MemberOffersCard memberId={props.id} />
       <section class="card" aria-labelledby="ms-h">
         <h2 id="ms-h">{t('member.missions')}</h2>
         <ul class="list">
