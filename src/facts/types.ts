@@ -30,6 +30,7 @@ export const FACT_TYPES = {
   'points.expiring': 'Points will expire soon (sent with the 30/7/1-day reminders): memberId, points, expiresAt, daysBefore.',
   'points.expired': 'Points expired in a sweep: memberId, points, balance {available}.',
   'tier.changed': 'A member moved tier: memberId, fromTier, toTier, direction (up|down), reason.',
+  'offer.granted': 'A member was granted an offer (a campaign step, an issue, a journey step, a referral): memberId, offerId, grantId, kind, code (a personal coupon code, if any), expiresAt, campaignId, source.',
   'mission.completed': 'A member completed a mission period: memberId, missionId, periodKey, rewardPoints.',
   'draw.drawn': 'A prize draw was drawn: drawId, winners [{slot, kind, prizeId, memberId, pid}].',
   'referral.rewarded': 'A referral was rewarded (the referee\'s qualifying purchase passed its return window): memberId (the referrer), refereeId, referrerPoints, refereePoints.',

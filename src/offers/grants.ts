@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { PoolClient } from '../db/index.js';
+import { emitFacts, memberFact } from '../facts/index.js';
 import type { ProgramDefinition } from '../program/index.js';
 import type { Offer } from './store.js';
 
@@ -112,7 +113,25 @@ export async function grantOffer(
     [offer.id, targets.map((t) => t.memberId)],
   );
   const fresh = new Set(created.map((c) => c.id));
-  return { grants: held.map((g) => ({ grantId: g.id, memberId: g.member_id, code: g.code, expiresAt: g.expires_at, created: fresh.has(g.id) })), skipped };
+  const grants = held.map((g) => ({ grantId: g.id, memberId: g.member_id, code: g.code, expiresAt: g.expires_at, created: fresh.has(g.id) }));
+  // Webhooks hear of each new grant in the granting transaction (skipped when nobody subscribes).
+  await emitFacts(
+    client,
+    grants
+      .filter((g) => g.created)
+      .map((g) =>
+        memberFact('offer.granted', `offer.granted.${g.grantId}`, g.memberId, ctx.now, {
+          offerId: offer.id,
+          grantId: g.grantId,
+          kind: d.kind,
+          code: g.code,
+          expiresAt: g.expiresAt?.toISOString() ?? null,
+          campaignId: ctx.campaignId,
+          source: ctx.source,
+        }),
+      ),
+  );
+  return { grants, skipped };
 }
 
 async function assignGeneratedCodes(

@@ -52,6 +52,9 @@ describe('the grant_offer journey step: the member holds the offer and hears abo
     expect(offer.status, JSON.stringify(offer.body)).toBe(201);
     expect((await api.call('PUT', '/v1/journeys/welcome-coupon', marketer, journey)).status).toBe(201);
 
+    // A webhook subscription makes offer.granted facts wanted (and is how a CRM hears of the code).
+    const admin = await apiKey(env, 'admin');
+    expect((await api.call('PUT', '/v1/webhooks/crm', admin, { url: 'http://127.0.0.1:9/hook', eventTypes: ['offer.granted'], status: 'paused' })).status).toBe(201);
     // sms: no phone, skipped (no dead letter); inbox: the offer message with the member's code.
     await upsertMember(env.ctx.pool, 'gia', { email: 'gia@example.test', consent: { inbox: { marketing: true } } }, program, 'test');
     const entry = await until(
@@ -74,6 +77,12 @@ describe('the grant_offer journey step: the member holds the offer and hears abo
     expect(messages[0]!.id).toMatch(/\.coupon\.inbox\.gia$/);
     expect(messages[0]!.vars).toMatchObject({ offerName: 'Welcome 10 %', offerCode: grants[0]!.code });
     await until('the offer in the inbox', async () => (await env.ctx.pool.query(`SELECT body FROM inbox_items WHERE message_id = $1`, [messages[0]!.id])).rows, (r) => r.length === 1);
+    const fact = await until(
+      'the offer.granted fact',
+      async () => (await env.ctx.pool.query<{ type: string; member_id: string; data: Record<string, unknown> }>(`SELECT type, member_id, data FROM webhook_events WHERE type = 'offer.granted'`)).rows,
+      (rows) => rows.length === 1,
+    );
+    expect(fact[0]).toMatchObject({ member_id: 'gia', data: { offerId: 'welcome-10', kind: 'coupon', code: grants[0]!.code, source: 'journey:welcome-coupon' } });
     const held = await api.call('GET', '/v1/members/gia/offers', marketer);
     expect(JSON.stringify(held.body)).toContain(grants[0]!.code!);
   });
