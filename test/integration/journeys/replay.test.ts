@@ -25,7 +25,9 @@ const EXPECTED = [
   'journey-completed',
   'journey-converted',
   'journey-inactive',
+  // Recorded before the hourly run rewarded referrals (behind patched('date-sweep-rewards-referrals')).
   'date-journeys',
+  'date-journeys-referrals',
 ];
 
 describe('journey workflows replay their recorded histories deterministically', () => {
