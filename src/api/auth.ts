@@ -6,6 +6,8 @@ import { LaurelError } from '../errors/index.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** Why the credentials given were refused; thrown by authorize (public routes ignore it). */
+    credentialError: UnauthorizedError | undefined;
   }
 }
 
@@ -24,21 +26,25 @@ export class ForbiddenError extends LaurelError {
 /** Reads `Authorization: Bearer <api key | member token>` on every request; routes decide what they need. */
 export function registerAuthentication(app: FastifyInstance, deps: { pool: Pool; memberTokenSecret: string }): void {
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('credentialError', undefined);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (!header) return;
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new UnauthorizedError('Authorization must be "Bearer <key or member token>"');
+    if (!match) {
+      request.credentialError = new UnauthorizedError('Authorization must be "Bearer <key or member token>"');
+      return;
+    }
     const credential = match[1]!;
     if (credential.startsWith('mt.')) {
       const claims = verifyMemberToken(deps.memberTokenSecret, credential);
-      if (!claims) throw new UnauthorizedError('the member token is invalid or expired');
-      request.principal = { kind: 'member', memberId: claims.sub };
+      if (!claims) request.credentialError = new UnauthorizedError('the member token is invalid or expired');
+      else request.principal = { kind: 'member', memberId: claims.sub };
       return;
     }
     const key = await findApiKey(deps.pool, credential);
-    if (!key) throw new UnauthorizedError('the API key is invalid or revoked');
-    request.principal = { kind: 'key', keyId: key.id, role: key.role, name: key.name, partnerId: key.partnerId, dailyPointCap: key.dailyPointCap };
+    if (!key) request.credentialError = new UnauthorizedError('the API key is invalid or revoked');
+    else request.principal = { kind: 'key', keyId: key.id, role: key.role, name: key.name, partnerId: key.partnerId, dailyPointCap: key.dailyPointCap };
   });
 }
 
@@ -47,6 +53,7 @@ export function registerAuthentication(app: FastifyInstance, deps: { pool: Pool;
  * reaches for another member. Returns the principal for the handler.
  */
 export function authorize(request: FastifyRequest, roles: readonly Role[], options: { memberId?: string } = {}): Principal {
+  if (request.credentialError) throw request.credentialError;
   const principal = request.principal;
   if (!principal) throw new UnauthorizedError('this endpoint needs "Authorization: Bearer <key or member token>"');
   const role = principalRole(principal);

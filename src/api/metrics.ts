@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { z } from 'zod';
 import { groupCommitStats } from '../ledger/index.js';
+import { defineRoute } from './route.js';
 
 /** Prometheus metrics at /metrics: process defaults plus request counts and latencies by route. */
 export function registerMetrics(app: FastifyInstance): Registry {
@@ -42,8 +44,17 @@ export function registerMetrics(app: FastifyInstance): Registry {
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    return reply.type(registry.contentType).send(await registry.metrics());
+  defineRoute(app, {
+    method: 'GET',
+    url: '/metrics',
+    tags: ['operations'],
+    summary: 'Prometheus metrics: process defaults, HTTP requests and latencies by route pattern',
+    auth: 'public',
+    responses: { 200: { contentType: 'text/plain', schema: z.string(), description: 'Prometheus text exposition format' } },
+    handler: async ({ reply }) => {
+      reply.type(registry.contentType);
+      return await registry.metrics();
+    },
   });
   return registry;
 }

@@ -32,6 +32,7 @@ const envSchema = z.object({
   JOURNEYS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).optional(),
   MEMBER_TOKEN_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
   MEMBER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  API_CONTRACT_CHECK: z.enum(['off', 'log', 'strict']).default('off'),
   // Messaging (src/messaging): channels, delivery and policies.
   SMS_WEBHOOK_URL: z.string().url().optional(),
   SMS_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
@@ -92,6 +93,8 @@ export interface LaurelConfig {
   /** Signs member tokens. Unset: a random secret per process (tokens die with it; fine for dev). */
   memberTokenSecret: string;
   memberTokenTtlSeconds: number;
+  /** Checks each API answer against its route's declared responses and problem codes (tests: strict). */
+  apiContractCheck: 'off' | 'log' | 'strict';
   messaging: MessagingSettings;
   webhooks: WebhookSettings;
   draws: DrawSettings;
@@ -192,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
     journeysMaxCachedWorkflows: e.JOURNEYS_MAX_CACHED_WORKFLOWS,
     memberTokenSecret,
     memberTokenTtlSeconds: e.MEMBER_TOKEN_TTL_SECONDS,
+    apiContractCheck: e.API_CONTRACT_CHECK,
     messaging: {
       smsWebhookUrl: e.SMS_WEBHOOK_URL,
       smsWebhookSecret: e.SMS_WEBHOOK_SECRET,

@@ -55,6 +55,8 @@ export function assertDrandRoundAfter(chain: DrandChain, round: number, commitTi
     throw new ValidationError(
       'drand_round_in_past',
       `drand round ${round} was published at ${new Date(roundMs).toISOString()}, not after the commit at ${new Date(commitTimeMs).toISOString()}`,
+      undefined,
+      422, // a well-formed round that is already out: a rule, not a shape
     );
   }
 }

@@ -16,10 +16,13 @@ export class LaurelError extends Error {
   }
 }
 
-/** Bad input from a caller: nothing was written. */
+/**
+ * Bad input from a caller: nothing was written. 400 when the input breaks its documented shape;
+ * 422 when the shape is right and a rule the schema cannot state fails (see src/api/validate.ts).
+ */
 export class ValidationError extends LaurelError {
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
-    super(code, message, { status: 400, ...(details ? { details } : {}) });
+  constructor(code: string, message: string, details?: Record<string, unknown>, status: 400 | 422 = 400) {
+    super(code, message, { status, ...(details ? { details } : {}) });
     this.name = 'ValidationError';
   }
 }

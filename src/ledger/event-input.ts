@@ -41,9 +41,12 @@ export const EventInputSchema = z
         ctx.addIssue({ code: 'custom', path: ['items', i], message: 'a refunded item names sku and quantity (and line); its price is the purchase line\'s' });
       }
     });
-    if ((e.type === 'purchase' || e.type === 'refund') && e.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: `a ${e.type} needs an amount` });
-    if ((e.type === 'purchase' || e.type === 'refund') && e.orderId === undefined) ctx.addIssue({ code: 'custom', path: ['orderId'], message: `a ${e.type} needs an orderId` });
-  });
+    // Part of the documented shape (the `meta` below says it to OpenAPI): a 400, not a 422.
+    const shape = { shape: true };
+    if ((e.type === 'purchase' || e.type === 'refund') && e.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: `a ${e.type} needs an amount`, params: shape });
+    if ((e.type === 'purchase' || e.type === 'refund') && e.orderId === undefined) ctx.addIssue({ code: 'custom', path: ['orderId'], message: `a ${e.type} needs an orderId`, params: shape });
+  })
+  .meta({ if: { properties: { type: { enum: ['purchase', 'refund'] } }, required: ['type'] }, then: { required: ['amount', 'orderId'] } });
 
 export type EventInput = z.infer<typeof EventInputSchema>;
 
@@ -59,10 +62,11 @@ export function idempotencyKeyOf(e: EventInput, headerKey?: string): string {
   if (explicit) return explicit;
   if (e.type === 'purchase') return `purchase:${e.memberId}:${e.orderId}`;
   if (e.type === 'refund') {
-    if (!e.refundId) throw new ValidationError('idempotency_key_required', 'a refund needs a refundId or an idempotencyKey (several refunds of one order are different facts)');
+    // 422: a rule across the body and the Idempotency-Key header, which no schema states.
+    if (!e.refundId) throw new ValidationError('idempotency_key_required', 'a refund needs a refundId or an idempotencyKey (several refunds of one order are different facts)', undefined, 422);
     return `refund:${e.memberId}:${e.orderId}:${e.refundId}`;
   }
-  throw new ValidationError('idempotency_key_required', `a ${e.type} event needs an idempotencyKey (or an Idempotency-Key header)`);
+  throw new ValidationError('idempotency_key_required', `a ${e.type} event needs an idempotencyKey (or an Idempotency-Key header)`, undefined, 422);
 }
 
 /** Deterministic: the same key always names the same event (and its entries and jobs). */

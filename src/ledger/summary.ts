@@ -3,13 +3,13 @@ import { getMember } from '../members/index.js';
 import { calendar } from '../program/index.js';
 import { currentProgram } from '../program/store.js';
 import { currentQualificationWindow, tierProgress, type TierProgress } from '../tiers/index.js';
-import { availablePoints, debtOf } from './core/index.js';
+import { availablePoints, debtOf, type EntryKind } from './core/index.js';
 import { activitySummaries } from './activity.js';
 import { loadMemberLotsReadOnly } from './lot-rows.js';
 
 export interface LedgerEntryView {
   seq: number;
-  kind: string;
+  kind: EntryKind;
   amount: number;
   qualifyingPoints: number;
   pending: boolean;
@@ -86,7 +86,7 @@ export async function memberSummary(pool: Pool, memberId: string, now = new Date
 export async function ledgerPage(pool: Pool, memberId: string, opts: { limit: number; before?: number }): Promise<{ entries: LedgerEntryView[]; next: number | null }> {
   const { rows } = await pool.query<{
     seq: string;
-    kind: string;
+    kind: EntryKind;
     amount: number;
     qualifying_points: number;
     pending: boolean;

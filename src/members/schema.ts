@@ -1,17 +1,10 @@
 import { z } from 'zod';
+import { TimeZoneSchema } from '../program/schema.js';
 
 export const MemberIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/, 'expected 1-128 characters: letters, digits and . _ @ + - (your own member id)');
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Consent per channel and message kind; marketing needs an explicit opt-in (messaging policies). */
 export const ConsentSchema = z.strictObject({
@@ -33,7 +26,7 @@ export const MemberInputSchema = z.strictObject({
     .string()
     .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'expected a locale such as en or fa-IR')
     .optional(),
-  timeZone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Asia/Tehran').nullable().optional(),
+  timeZone: TimeZoneSchema.nullable().optional(),
   attributes: z.record(z.string().max(64), z.unknown()).optional(),
   consent: ConsentSchema.optional(),
   joinedAt: z.iso.datetime({ offset: true }).optional(),

@@ -22,9 +22,10 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return out.length === 0 ? '(root)' : out;
 }
 
-export function invalidProgram(issues: readonly ProgramIssue[]): ValidationError {
+/** 400 for a document that breaks the program schema's shape; 422 when only its rules fail (semantic checks, refinements). */
+export function invalidProgram(issues: readonly ProgramIssue[], status: 400 | 422 = 400): ValidationError {
   const first = issues[0];
   const head = first ? `${first.path}: ${first.message}` : 'invalid program';
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
-  return new ValidationError('invalid_program', `${head}${more}`, { issues: [...issues] });
+  return new ValidationError('invalid_program', `${head}${more}`, { issues: [...issues] }, status);
 }

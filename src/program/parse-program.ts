@@ -14,9 +14,12 @@ export type ProgramFormat = 'yaml' | 'json';
  */
 export function validateProgram(document: unknown): ProgramDefinition {
   const parsed = ProgramSchema.safeParse(document);
-  if (!parsed.success) throw invalidProgram(zodIssuesToProgramIssues(parsed.error.issues));
+  if (!parsed.success) {
+    const onlyRules = parsed.error.issues.every((i) => i.code === 'custom' && (i.params as { shape?: boolean } | undefined)?.shape !== true);
+    throw invalidProgram(zodIssuesToProgramIssues(parsed.error.issues), onlyRules ? 422 : 400);
+  }
   const semantic = checkProgramSemantics(parsed.data);
-  if (semantic.length > 0) throw invalidProgram(semantic);
+  if (semantic.length > 0) throw invalidProgram(semantic, 422);
   return parsed.data;
 }
 

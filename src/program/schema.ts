@@ -18,6 +18,15 @@ const boundedInt = (min: number, max: number) =>
     .max(max, { error: `expected an integer from ${min} to ${max}` });
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/**
+ * An IANA time zone. The document lists the zones this runtime knows (and UTC), so generated
+ * requests use real ones; an alias the runtime also accepts (Etc/UTC) still passes.
+ */
+export const TimeZoneSchema = z
+  .string()
+  .refine(isValidTimeZone, { error: 'expected an IANA time zone such as Asia/Tehran', params: { shape: true } })
+  .meta({ id: 'TimeZone', enum: ['UTC', ...Intl.supportedValuesOf('timeZone')] });
+
 export const IdSchema = z
   .string({ error: 'expected an id string' })
   .regex(ID_PATTERN, { error: 'expected an id of 1-64 letters, digits, "_" or "-" starting with a letter or digit' });
@@ -297,7 +306,7 @@ export const ProgramSchema = z.strictObject({
   description: z.string().optional(),
   currency: CurrencySchema,
   /** Program calendar: expiry rounding, calendar-year windows, review dates; member default zone. */
-  timeZone: z.string().refine(isValidTimeZone, { error: 'expected an IANA time zone such as Asia/Tehran' }),
+  timeZone: TimeZoneSchema,
   /** First day of the week for weekly limits. */
   weekStartsOn: z.enum(WEEKDAYS).default('monday'),
   tiers: z.array(TierSchema).min(1, { error: 'expected at least one tier' }),

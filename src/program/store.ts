@@ -1,6 +1,6 @@
 import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { appendAudit } from '../audit/index.js';
-import { NotFoundError } from '../errors/index.js';
+import { ConflictError, NotFoundError } from '../errors/index.js';
 import { seedRewardsFromProgram } from '../rewards/catalog.js';
 import { validateProgram } from './parse-program.js';
 import type { ProgramDefinition } from './schema.js';
@@ -73,6 +73,18 @@ export async function publishProgram(pool: Pool, input: unknown, actor: string, 
   const row = await withTransaction(pool, async (client) => {
     // Serializes concurrent publishes: versions are dense and ordered.
     await client.query('LOCK TABLE program_versions IN EXCLUSIVE MODE');
+    // A version may not drop a tier members hold (as their tier or their manual floor): they
+    // would be left in a tier the program no longer knows.
+    const orphaned = await client.query<{ tier: string; members: number }>(
+      `SELECT tier, count(*)::int AS members FROM (
+         SELECT tier_id AS tier FROM members UNION ALL SELECT manual_tier_id FROM members WHERE manual_tier_id IS NOT NULL
+       ) t WHERE tier <> ALL($1::text[]) GROUP BY tier ORDER BY tier`,
+      [definition.tiers.map((t) => t.id)],
+    );
+    if (orphaned.rows.length > 0) {
+      const list = orphaned.rows.map((r) => `${r.tier} (${r.members} member${r.members === 1 ? '' : 's'})`).join(', ');
+      throw new ConflictError('tier_in_use', `the new program drops tiers members hold: ${list}; keep them, or move those members first`, { tiers: orphaned.rows });
+    }
     const { rows } = await client.query<{ version: number; created_at: Date }>(
       `INSERT INTO program_versions (version, definition, source, created_by)
        SELECT coalesce(max(version), 0) + 1, $1, $2, $3 FROM program_versions

@@ -36,8 +36,16 @@ export const RewardInputSchema = z
     imageUrl: z.url().max(2000).optional(),
   })
   .superRefine((r, ctx) => {
-    if (r.kind === 'coupon_code' && r.stock !== undefined) ctx.addIssue({ code: 'custom', path: ['stock'], message: 'a coupon_code reward has as many units as codes imported (POST /v1/rewards/:id/codes)' });
-    if (r.kind !== 'material' && r.fulfilmentDays !== undefined) ctx.addIssue({ code: 'custom', path: ['fulfilmentDays'], message: 'only material rewards are fulfilled' });
+    // Both rules are stated in the OpenAPI document too (the meta below): a 400, not a 422.
+    const shape = { shape: true };
+    if (r.kind === 'coupon_code' && r.stock !== undefined) ctx.addIssue({ code: 'custom', path: ['stock'], message: 'a coupon_code reward has as many units as codes imported (POST /v1/rewards/:id/codes)', params: shape });
+    if (r.kind !== 'material' && r.fulfilmentDays !== undefined) ctx.addIssue({ code: 'custom', path: ['fulfilmentDays'], message: 'only material rewards are fulfilled', params: shape });
+  })
+  .meta({
+    allOf: [
+      { if: { properties: { kind: { const: 'coupon_code' } }, required: ['kind'] }, then: { not: { required: ['stock'] } } },
+      { if: { not: { properties: { kind: { const: 'material' } }, required: ['kind'] } }, then: { not: { required: ['fulfilmentDays'] } } },
+    ],
   });
 export type RewardInput = z.output<typeof RewardInputSchema>;
 

@@ -28,4 +28,4 @@ export {
   type RedemptionResult,
   type RedemptionStatus,
 } from './redemptions.js';
-export { parseCodePool, parseCodeCsv, MAX_CODES_PER_IMPORT } from './code-pool.js';
+export { CodePoolJsonSchema, parseCodePool, parseCodeCsv, MAX_CODES_PER_IMPORT } from './code-pool.js';

@@ -104,9 +104,11 @@ const NodeSchema: z.ZodType<SegmentNodeShape> = z
   .superRefine((node, ctx) => {
     const keys = Object.keys(node);
     if (keys.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: keys.length === 0 ? `expected one of ${SEGMENT_OPERATORS.join(', ')}` : `expected exactly one operator, got ${keys.join(', ')}` });
+      ctx.addIssue({ code: 'custom', message: keys.length === 0 ? `expected one of ${SEGMENT_OPERATORS.join(', ')}` : `expected exactly one operator, got ${keys.join(', ')}`, params: { shape: true } });
     }
-  });
+  })
+  // The document says what the refinement checks: a node is exactly one operator.
+  .meta({ id: 'Segment', description: 'A segment node: exactly one operator (all, any, not, or a condition)', minProperties: 1, maxProperties: 1 });
 
 /** The zod schema of a segment document (for OpenAPI and callers that compose schemas). */
 export const SegmentSchema = NodeSchema as unknown as z.ZodType<Segment>;

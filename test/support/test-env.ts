@@ -51,6 +51,8 @@ export async function createTestEnv(overrides: NodeJS.ProcessEnv = {}): Promise<
     TEMPORAL_TASK_QUEUE: `laurel-${id}`,
     LOG_LEVEL: 'warn',
     PORT: '0',
+    // Every answer of a declared route is checked against its contract: drift fails the test.
+    API_CONTRACT_CHECK: 'strict',
     ...overrides,
   });
   const ctx = await openAppContext(config, urls, createLogger(config.logLevel, `test-${id}`));

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { listAuditLog } from '../../audit/index.js';
-import { ValidationError } from '../../errors/index.js';
-import { authorize } from '../auth.js';
+import { LaurelError } from '../../errors/index.js';
+import { defineRoute } from '../route.js';
+import { Timestamp } from '../schemas/common.js';
 import type { ApiContext } from '../server.js';
-import { parseInput } from '../validate.js';
 
 export const AuditLogQuerySchema = z.strictObject({
   actor: z.string().min(1).max(200).optional(),
@@ -19,15 +19,27 @@ export const AuditLogQuerySchema = z.strictObject({
   before: z.coerce.number().int().positive().optional(),
 });
 
+const AuditLogPage = z.object({
+  items: z.array(
+    z.object({ id: z.int(), actor: z.string(), action: z.string(), subject: z.string().nullable(), before: z.unknown(), after: z.unknown(), at: Timestamp }).meta({ id: 'AuditLogEntry' }),
+  ),
+  nextBefore: z.int().nullable(),
+});
+
 /** The append-only audit log, newest first (admin only: it holds the before/after of admin writes). */
 export function registerAuditLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get(
-    '/v1/audit-log',
-    { schema: { tags: ['audit'], summary: 'Audit log entries, newest first; filters actor, action (or family.*), subject (or kind:*), from/to; keyset paging with ?before=<id>' } },
-    async (request) => {
-      authorize(request, ['admin']);
-      const query = parseInput(AuditLogQuerySchema, request.query, 'query');
-      if (query.from && query.to && Date.parse(query.from) >= Date.parse(query.to)) throw new ValidationError('invalid_request', 'query.from: must be before query.to');
+  defineRoute(app, {
+    method: 'GET',
+    url: '/v1/audit-log',
+    tags: ['audit'],
+    summary: 'Audit log entries, newest first; filters actor, action (or family.*), subject (or kind:*), from/to; keyset paging with ?before=<id>',
+    auth: { roles: ['admin'] },
+    query: AuditLogQuerySchema,
+    responses: { 200: AuditLogPage },
+    handler: async ({ query }) => {
+      if (query.from && query.to && Date.parse(query.from) >= Date.parse(query.to)) {
+        throw new LaurelError('invalid_request', 'query.from: must be before query.to', { status: 422 });
+      }
       return await listAuditLog(ctx.pool, {
         limit: query.limit,
         ...(query.actor ? { actor: query.actor } : {}),
@@ -38,5 +50,5 @@ export function registerAuditLogRoutes(app: FastifyInstance, ctx: ApiContext): v
         ...(query.before ? { before: query.before } : {}),
       });
     },
-  );
+  });
 }

@@ -3,14 +3,12 @@ import { z } from 'zod';
 import type { Principal } from '../../auth/index.js';
 import { LaurelError } from '../../errors/index.js';
 import { EventInputSchema, MAX_BATCH, ingestBatch, ingestEvent, type IngestOptions } from '../../ledger/index.js';
-import { authorize } from '../auth.js';
-import { jsonSchema } from '../openapi.js';
+import { defineRoute } from '../route.js';
+import { DryRunQuery, IdempotencyKeyHeader } from '../schemas/common.js';
+import { BatchResult, EventResult } from '../schemas/events.js';
 import type { ApiContext } from '../server.js';
-import { parseInput } from '../validate.js';
-import { idempotencyHeader } from './members.js';
 
-const DryRunQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
-const BatchBody = z.strictObject({ events: z.array(z.unknown()).min(1, 'expected at least one event') });
+const BatchBody = z.strictObject({ events: z.array(EventInputSchema).min(1, 'expected at least one event').max(MAX_BATCH) });
 
 function ingestOptions(principal: Principal, dryRun: boolean): IngestOptions {
   if (principal.kind === 'key' && principal.role === 'partner') {
@@ -19,39 +17,56 @@ function ingestOptions(principal: Principal, dryRun: boolean): IngestOptions {
   return { source: 'api', dryRun };
 }
 
-export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.post(
-    '/v1/events',
-    { schema: { tags: ['events'], summary: 'Ingest one event (idempotent; ?dryRun=true writes nothing)', body: jsonSchema(EventInputSchema) } },
-    async (request, reply) => {
-      const principal = authorize(request, ['admin', 'ingest', 'partner']);
-      const { dryRun } = parseInput(DryRunQuery, request.query, 'query');
-      const event = parseInput(EventInputSchema, request.body, 'body', 'invalid_event');
-      const result = await ingestEvent(ctx.pool, event, { ...ingestOptions(principal, dryRun === 'true'), headerKey: idempotencyHeader(request.headers) });
-      return reply.code(result.replayed || result.dryRun ? 200 : 201).send(result);
-    },
-  );
+/** Problems an event may meet once its shape is valid. */
+const EVENT_PROBLEMS = {
+  400: ['points_overflow'],
+  404: ['unknown_member', 'no_program'],
+  409: ['idempotency_key_reused'],
+  422: ['partner_cap_exceeded', 'unknown_order', 'idempotency_key_required', 'unknown_event_type'],
+  503: ['ledger_contention'],
+} as const;
 
-  app.post(
-    '/v1/events/batch',
-    { schema: { tags: ['events'], summary: `Ingest up to ${MAX_BATCH} events; all are validated before any is written` }, bodyLimit: 10 * 1024 * 1024 },
-    async (request, reply) => {
-      const principal = authorize(request, ['admin', 'ingest', 'partner']);
-      const { dryRun } = parseInput(DryRunQuery, request.query, 'query');
-      const body = parseInput(BatchBody, request.body);
-      if (body.events.length > MAX_BATCH) {
-        throw new LaurelError('batch_too_large', `a batch holds at most ${MAX_BATCH} events; this one has ${body.events.length}`, { status: 413, details: { max: MAX_BATCH } });
-      }
-      const events = body.events.map((e, i) => {
-        try {
-          return parseInput(EventInputSchema, e, 'body', 'invalid_event');
-        } catch (err) {
-          if (err instanceof LaurelError) throw new LaurelError(err.code, `events[${i}]: ${err.message.replace(/^body\./, '')}`, { status: 400, details: { index: i, ...err.details } });
-          throw err;
-        }
-      });
-      const results = await ingestBatch(ctx.pool, events, ingestOptions(principal, dryRun === 'true'));
-      return reply.code(200).send({ results, created: results.filter((r) => !r.replayed && !r.dryRun).length, replayed: results.filter((r) => r.replayed).length });
+export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  defineRoute(app, {
+    method: 'POST',
+    url: '/v1/events',
+    tags: ['events'],
+    summary: 'Ingest one event (idempotent; ?dryRun=true decides everything and writes nothing)',
+    auth: { roles: ['admin', 'ingest', 'partner'] },
+    query: DryRunQuery,
+    headers: IdempotencyKeyHeader,
+    body: EventInputSchema,
+    inputCodes: { body: 'invalid_event' },
+    responses: { 201: EventResult.describe('Recorded'), 200: EventResult.describe('A replay of a recorded event, or a dry run') },
+    problems: EVENT_PROBLEMS,
+    handler: async ({ query, headers, body, principal, reply }) => {
+      const result = await ingestEvent(ctx.pool, body, { ...ingestOptions(principal, query.dryRun === 'true'), headerKey: headers['idempotency-key'] });
+      reply.code(result.replayed || result.dryRun ? 200 : 201);
+      return result;
     },
-  );
+  });
+
+  defineRoute(app, {
+    method: 'POST',
+    url: '/v1/events/batch',
+    tags: ['events'],
+    summary: `Ingest up to ${MAX_BATCH} events, all or nothing: every event is validated and every member checked before anything is written`,
+    auth: { roles: ['admin', 'ingest', 'partner'] },
+    query: DryRunQuery,
+    body: BatchBody,
+    bodyLimit: 10 * 1024 * 1024,
+    inputCodes: { body: 'invalid_event' },
+    precheck: (request) => {
+      const events = (request.body as { events?: unknown } | undefined)?.events;
+      if (Array.isArray(events) && events.length > MAX_BATCH) {
+        throw new LaurelError('batch_too_large', `a batch holds at most ${MAX_BATCH} events; this one has ${events.length}`, { status: 413, details: { max: MAX_BATCH } });
+      }
+    },
+    responses: { 200: BatchResult },
+    problems: { ...EVENT_PROBLEMS, 413: ['batch_too_large'] },
+    handler: async ({ query, body, principal }) => {
+      const results = await ingestBatch(ctx.pool, body.events, ingestOptions(principal, query.dryRun === 'true'));
+      return { results, created: results.filter((r) => !r.replayed && !r.dryRun).length, replayed: results.filter((r) => r.replayed).length };
+    },
+  });
 }

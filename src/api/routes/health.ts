@@ -1,13 +1,24 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Pool } from '../../db/index.js';
 import type { Redis } from 'ioredis';
 import type { Client } from '@temporalio/client';
+import { defineRoute } from '../route.js';
 
 export interface HealthDeps {
   pool: Pool;
   redis: Redis;
   temporal: Client;
 }
+
+const Health = z.object({ status: z.literal('ok') });
+const Readiness = z
+  .object({
+    status: z.enum(['ready', 'degraded', 'not_ready']),
+    failing: z.array(z.enum(['postgres', 'redis', 'temporal'])),
+    checks: z.record(z.string(), z.string()).describe('per service: ok, or why it did not answer'),
+  })
+  .meta({ id: 'Readiness' });
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -22,26 +33,42 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
 }
 
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  defineRoute(app, {
+    method: 'GET',
+    url: '/healthz',
+    tags: ['operations'],
+    summary: 'Liveness: the process answers',
+    auth: 'public',
+    responses: { 200: Health },
+    handler: async () => ({ status: 'ok' as const }),
+  });
 
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const checks: Record<string, () => Promise<unknown>> = {
-      postgres: () => deps.pool.query('SELECT 1'),
-      redis: () => deps.redis.ping(),
-      temporal: () => deps.temporal.workflowService.getSystemInfo({}),
-    };
-    const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
-        try {
-          await within(2000, check());
-          return [name, 'ok'] as const;
-        } catch (err) {
-          return [name, err instanceof Error ? err.message : String(err)] as const;
-        }
-      }),
-    );
-    const failing = results.filter(([, state]) => state !== 'ok').map(([name]) => name);
-    const body = { status: failing.length === 0 ? 'ready' : 'not_ready', failing, checks: Object.fromEntries(results) };
-    return reply.code(failing.length === 0 ? 200 : 503).send(body);
+  defineRoute(app, {
+    method: 'GET',
+    url: '/readyz',
+    tags: ['operations'],
+    summary: 'Readiness: PostgreSQL, Redis and Temporal reachable (503 naming the one that is not)',
+    auth: 'public',
+    responses: { 200: Readiness, 503: Readiness.describe('Not ready: `failing` names the services that did not answer') },
+    handler: async ({ reply }) => {
+      const checks: Record<'postgres' | 'redis' | 'temporal', () => Promise<unknown>> = {
+        postgres: () => deps.pool.query('SELECT 1'),
+        redis: () => deps.redis.ping(),
+        temporal: () => deps.temporal.workflowService.getSystemInfo({}),
+      };
+      const results = await Promise.all(
+        (Object.keys(checks) as (keyof typeof checks)[]).map(async (name) => {
+          try {
+            await within(2000, checks[name]());
+            return [name, 'ok'] as const;
+          } catch (err) {
+            return [name, err instanceof Error ? err.message : String(err)] as const;
+          }
+        }),
+      );
+      const failing = results.filter(([, state]) => state !== 'ok').map(([name]) => name);
+      reply.code(failing.length === 0 ? 200 : 503);
+      return { status: failing.length === 0 ? ('ready' as const) : ('not_ready' as const), failing, checks: Object.fromEntries(results) };
+    },
   });
 }

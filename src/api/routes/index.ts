@@ -20,6 +20,7 @@ import { registerWebhookRoutes } from './webhooks.js';
 import { registerJourneyRoutes } from './journeys.js';
 import { registerReferralRoutes } from './referrals.js';
 import { registerDataRightsRoutes } from './data-rights.js';
+import { registerWinbackRoutes } from './winback.js';
 
 /** Every route group registers here; one file per concern in this folder. */
 export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -43,4 +44,5 @@ export function registerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   registerJourneyRoutes(app, ctx);
   registerReferralRoutes(app, ctx);
   registerDataRightsRoutes(app, ctx);
+  registerWinbackRoutes(app, ctx);
 }

@@ -1,31 +1,16 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
-import { REPORTS, parseReportQuery, toCsv, type ReportDefinition } from '../../reports/index.js';
-import { authorize } from '../auth.js';
-import { jsonSchema } from '../openapi.js';
+import { REPORTS, parseReportQuery, toCsv, type ReportQuery } from '../../reports/index.js';
+import { defineRoute } from '../route.js';
 import type { ApiContext } from '../server.js';
+
+const MARKETERS = { roles: ['admin', 'marketer'] } as const;
 
 function wantsCsv(request: FastifyRequest, format: 'json' | 'csv' | undefined): boolean {
   if (format) return format === 'csv';
   const accept = request.headers.accept ?? '';
   return /(^|,)\s*text\/csv/i.test(accept) && !/(^|,)\s*application\/json/i.test(accept);
-}
-
-async function serveReport(ctx: ApiContext, report: ReportDefinition, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  authorize(request, ['admin', 'marketer']);
-  const query = parseReportQuery(report.query, request.query);
-  const tableNames = Object.keys(report.tables);
-  const table = query.table ?? tableNames[0]!;
-  const toRows = report.tables[table];
-  if (!toRows) throw new ValidationError('invalid_report_query', `query.table: the ${report.name} report has the tables ${tableNames.join(', ')}`, { tables: tableNames });
-  const result = (await report.run(ctx.pool, query)) as { timeZone: string; from: string; to: string; interval: string; programVersions: { version: number }[] };
-  if (!wantsCsv(request, query.format)) return result;
-  return reply
-    .type('text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${report.name}-${table}_${result.from}_${result.to}_${result.interval}.csv"`)
-    .header('laurel-report-time-zone', result.timeZone)
-    .header('laurel-report-program-versions', result.programVersions.map((v) => v.version).join(' '))
-    .send(toCsv(toRows(result)));
 }
 
 /**
@@ -34,23 +19,55 @@ async function serveReport(ctx: ApiContext, report: ReportDefinition, request: F
  */
 export function registerReportRoutes(app: FastifyInstance, ctx: ApiContext): void {
   for (const report of REPORTS.values()) {
-    app.get(
-      `/v1/reports/${report.name}`,
-      {
-        schema: {
-          tags: ['reports'],
-          summary: report.summary,
-          querystring: jsonSchema(report.query),
-          produces: ['application/json', 'text/csv'],
+    defineRoute(app, {
+      method: 'GET',
+      url: `/v1/reports/${report.name}`,
+      tags: ['reports'],
+      summary: report.summary,
+      auth: MARKETERS,
+      query: report.query,
+      // The dates and the range have codes of their own (invalid_date, range_inverted, too_many_intervals).
+      parseQuery: (raw) => parseReportQuery(report.query, raw),
+      inputCodes: { query: 'invalid_report_query' },
+      responses: {
+        200: {
+          contentType: 'application/json',
+          schema: report.response,
+          also: { 'text/csv': z.string().describe('the table named by ?table= (default: the first), with a header line') },
+          description: 'The report; as CSV with `Accept: text/csv` or `?format=csv`',
         },
       },
-      (request, reply) => serveReport(ctx, report, request, reply),
-    );
+      problems: { 400: ['invalid_date', 'range_inverted', 'too_many_intervals'] },
+      handler: async ({ query: parsed, request, reply }) => {
+        const query = parsed as unknown as ReportQuery & Record<string, unknown>; // what parseQuery returned: the registry erases each report's own query type
+        const tableNames = Object.keys(report.tables);
+        const table = query.table ?? tableNames[0]!;
+        const toRows = report.tables[table];
+        if (!toRows) throw new ValidationError('invalid_report_query', `query.table: the ${report.name} report has the tables ${tableNames.join(', ')}`, { tables: tableNames });
+        const result = (await report.run(ctx.pool, query)) as { timeZone: string; from: string; to: string; interval: string; programVersions: { version: number }[] };
+        if (!wantsCsv(request, query.format)) return result;
+        reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${report.name}-${table}_${result.from}_${result.to}_${result.interval}.csv"`)
+          .header('laurel-report-time-zone', result.timeZone)
+          .header('laurel-report-program-versions', result.programVersions.map((v) => v.version).join(' '));
+        return toCsv(toRows(result));
+      },
+    });
   }
-  app.get('/v1/reports/:report', { schema: { hide: true } }, async (request) => {
-    authorize(request, ['admin', 'marketer']);
-    const { report } = request.params as { report: string };
-    const known = [...REPORTS.keys(), 'winback'].sort();
-    throw new ValidationError('unknown_report', `no report "${report.slice(0, 60)}"; the reports are ${known.join(', ')}`, { reports: known });
+
+  defineRoute(app, {
+    method: 'GET',
+    url: '/v1/reports/:report',
+    tags: ['reports'],
+    summary: 'Any other report name: 400 unknown_report, listing the reports there are',
+    auth: MARKETERS,
+    params: z.strictObject({ report: z.string().min(1).max(200) }),
+    responses: {},
+    problems: { 400: ['unknown_report'] },
+    handler: async ({ params }) => {
+      const known = [...REPORTS.keys(), 'winback'].sort();
+      throw new ValidationError('unknown_report', `no report "${params.report.slice(0, 60)}"; the reports are ${known.join(', ')}`, { reports: known });
+    },
   });
 }

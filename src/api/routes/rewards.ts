@@ -5,6 +5,7 @@ import { ValidationError } from '../../errors/index.js';
 import { MemberIdSchema, getMember } from '../../members/index.js';
 import { currentProgram } from '../../program/store.js';
 import {
+  CodePoolJsonSchema,
   REWARD_KINDS,
   RewardIdSchema,
   RewardInputSchema,
@@ -21,18 +22,17 @@ import {
   redeemReward,
 } from '../../rewards/index.js';
 import { authorize } from '../auth.js';
-import { jsonSchema } from '../openapi.js';
+import { defineRoute } from '../route.js';
+import { IdempotencyKeyHeader, idempotencyKeyOf } from '../schemas/common.js';
+import { Redemption, RedemptionPage, RedemptionResult, RedemptionStatus, Reward } from '../schemas/rewards.js';
 import type { ApiContext } from '../server.js';
-import { parseInput } from '../validate.js';
-import { idempotencyHeader } from './members.js';
 
 const RewardParams = z.strictObject({ id: RewardIdSchema });
 const MemberParams = z.strictObject({ id: MemberIdSchema });
 const RedemptionParams = z.strictObject({ id: z.string().min(1).max(400) });
 const RewardListQuery = z.strictObject({ status: z.enum(['active', 'archived', 'all']).default('active'), kind: z.enum(REWARD_KINDS).optional() });
-const REDEMPTION_STATUSES = ['completed', 'requested', 'fulfilled', 'cancelled'] as const;
 const RedemptionListQuery = z.strictObject({
-  status: z.enum(REDEMPTION_STATUSES).optional(),
+  status: RedemptionStatus.optional(),
   rewardId: RewardIdSchema.optional(),
   memberId: MemberIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -48,112 +48,193 @@ const RedemptionBody = z.strictObject({
 const FulfilBody = z.strictObject({ note: z.string().max(500).optional() });
 const CancelBody = z.strictObject({ reason: z.string().min(3, 'a reason of at least 3 characters is required').max(500) });
 
+const READERS = { roles: ['admin', 'marketer', 'ingest', 'partner', 'member'] } as const;
+const MARKETERS = { roles: ['admin', 'marketer'] } as const;
+const REWARD_ID = { params: 'invalid_reward_id' } as const;
+const REDEMPTION_ID = { params: 'invalid_redemption_id' } as const;
+const REDEEM_PROBLEMS = {
+  403: ['reward_tier_restricted'],
+  422: ['idempotency_key_required'],
+  404: ['unknown_member', 'unknown_reward'],
+  409: ['insufficient_balance', 'out_of_stock', 'reward_limit_reached', 'reward_archived', 'reward_has_no_codes', 'idempotency_key_reused'],
+} as const;
+
 export function registerRewardRoutes(app: FastifyInstance, ctx: ApiContext): void {
   // Code pools come as CSV as well as JSON (the only route family that takes CSV).
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  app.get('/v1/rewards', { schema: { tags: ['rewards'], summary: 'The rewards catalog (members and keys that send events see active rewards only)' } }, async (request) => {
-    const principal = authorize(request, ['admin', 'marketer', 'ingest', 'partner', 'member']);
-    const query = parseInput(RewardListQuery, request.query, 'query');
-    const status = principal.kind === 'key' && (principal.role === 'admin' || principal.role === 'marketer') ? query.status : 'active';
-    return { rewards: await listRewards(ctx.pool, { status, kind: query.kind }) };
+  defineRoute(app, {
+    method: 'GET',
+    url: '/v1/rewards',
+    tags: ['rewards'],
+    summary: 'The rewards catalog (members and keys that send events see active rewards only)',
+    auth: READERS,
+    query: RewardListQuery,
+    responses: { 200: z.object({ rewards: z.array(Reward) }) },
+    handler: async ({ query, principal }) => {
+      const status = principal.kind === 'key' && (principal.role === 'admin' || principal.role === 'marketer') ? query.status : 'active';
+      return { rewards: await listRewards(ctx.pool, { status, kind: query.kind }) };
+    },
   });
 
-  app.get('/v1/rewards/:id', { schema: { tags: ['rewards'], summary: 'One reward with its stock left' } }, async (request) => {
-    authorize(request, ['admin', 'marketer', 'ingest', 'partner', 'member']);
-    const { id } = parseInput(RewardParams, request.params, 'params', 'invalid_reward_id');
-    return await getReward(ctx.pool, id);
+  defineRoute(app, {
+    method: 'GET',
+    url: '/v1/rewards/:id',
+    tags: ['rewards'],
+    summary: 'One reward with its stock left',
+    auth: READERS,
+    params: RewardParams,
+    inputCodes: REWARD_ID,
+    responses: { 200: Reward },
+    problems: { 404: ['unknown_reward'] },
+    handler: async ({ params }) => await getReward(ctx.pool, params.id),
   });
 
-  app.put(
-    '/v1/rewards/:id',
-    { schema: { tags: ['rewards'], summary: 'Create or replace a catalog reward (no program version; audit logged)', body: jsonSchema(RewardInputSchema) } },
-    async (request, reply) => {
-      const principal = authorize(request, ['admin', 'marketer']);
-      const { id } = parseInput(RewardParams, request.params, 'params', 'invalid_reward_id');
-      const reward = parseInput(RewardInputSchema, request.body, 'body', 'invalid_reward');
+  defineRoute(app, {
+    method: 'PUT',
+    url: '/v1/rewards/:id',
+    tags: ['rewards'],
+    summary: 'Create or replace a catalog reward (no program version; audit logged)',
+    auth: MARKETERS,
+    params: RewardParams,
+    body: RewardInputSchema,
+    inputCodes: { ...REWARD_ID, body: 'invalid_reward' },
+    responses: { 200: Reward, 201: Reward },
+    problems: { 400: ['unknown_tier'], 404: ['no_program'], 409: ['reward_kind_locked', 'stock_below_redeemed', 'reward_archived'] },
+    handler: async ({ params, body, principal, reply }) => {
       const program = await currentProgram(ctx.pool);
-      const result = await putReward(ctx.pool, { id, reward, program: program.definition, actor: actorOf(principal) });
-      return reply.code(result.created ? 201 : 200).send(result.reward);
+      const result = await putReward(ctx.pool, { id: params.id, reward: body, program: program.definition, actor: actorOf(principal) });
+      reply.code(result.created ? 201 : 200);
+      return result.reward;
     },
-  );
-
-  app.post('/v1/rewards/:id/archive', { schema: { tags: ['rewards'], summary: 'Archive a reward: no new redemptions (idempotent)' } }, async (request) => {
-    const principal = authorize(request, ['admin', 'marketer']);
-    const { id } = parseInput(RewardParams, request.params, 'params', 'invalid_reward_id');
-    return await archiveReward(ctx.pool, { id, actor: actorOf(principal) });
   });
 
-  app.post(
-    '/v1/rewards/:id/codes',
-    { schema: { tags: ['rewards'], summary: 'Import coupon codes into a coupon_code reward (text/csv, or JSON {codes}); codes already in the pool are skipped' } },
-    async (request, reply) => {
-      const principal = authorize(request, ['admin', 'marketer']);
-      const { id } = parseInput(RewardParams, request.params, 'params', 'invalid_reward_id');
-      const codes = parseCodePool(request.body);
-      const result = await importRewardCodes(ctx.pool, { id, codes, actor: actorOf(principal) });
-      return reply.code(201).send({ rewardId: id, added: result.added, skipped: result.skipped, available: result.reward.available });
-    },
-  );
-
-  app.post(
-    '/v1/members/:id/redemptions',
-    {
-      schema: {
-        tags: ['rewards'],
-        summary: 'Redeem a reward (idempotent; 409 insufficient_balance, out_of_stock, reward_limit_reached, idempotency_key_reused; 403 reward_tier_restricted)',
-        body: jsonSchema(RedemptionBody),
-      },
-    },
-    async (request, reply) => {
-      const { id } = parseInput(MemberParams, request.params, 'params', 'invalid_member_id');
-      const principal = authorize(request, ['admin', 'member'], { memberId: id });
-      const body = parseInput(RedemptionBody, request.body);
-      const key = body.idempotencyKey ?? idempotencyHeader(request.headers);
-      if (!key) throw new ValidationError('idempotency_key_required', 'a redemption needs an idempotencyKey or an Idempotency-Key header');
-      const result = await redeemReward(ctx.pool, { memberId: id, rewardId: body.rewardId, quantity: body.quantity, idempotencyKey: key, actor: actorOf(principal) });
-      return reply.code(result.replayed ? 200 : 201).send(result);
-    },
-  );
-
-  app.get('/v1/members/:id/redemptions', { schema: { tags: ['rewards'], summary: "A member's redemptions, newest first (member token: own only)" } }, async (request) => {
-    const { id } = parseInput(MemberParams, request.params, 'params', 'invalid_member_id');
-    authorize(request, ['admin', 'marketer', 'member'], { memberId: id });
-    const query = parseInput(MemberRedemptionQuery, request.query, 'query');
-    await getMember(ctx.pool, id);
-    return await listRedemptions(ctx.pool, { ...query, memberId: id });
+  defineRoute(app, {
+    method: 'POST',
+    url: '/v1/rewards/:id/archive',
+    tags: ['rewards'],
+    summary: 'Archive a reward: no new redemptions (idempotent)',
+    auth: MARKETERS,
+    params: RewardParams,
+    inputCodes: REWARD_ID,
+    responses: { 200: Reward },
+    problems: { 404: ['unknown_reward'] },
+    handler: async ({ params, principal }) => await archiveReward(ctx.pool, { id: params.id, actor: actorOf(principal) }),
   });
 
-  app.get('/v1/redemptions', { schema: { tags: ['rewards'], summary: 'Redemptions, newest first (e.g. ?status=requested: the fulfilment queue)' } }, async (request) => {
-    authorize(request, ['admin', 'marketer']);
-    const query = parseInput(RedemptionListQuery, request.query, 'query');
-    return await listRedemptions(ctx.pool, query);
-  });
-
-  app.get('/v1/redemptions/:id', { schema: { tags: ['rewards'], summary: 'One redemption (member token: own only)' } }, async (request) => {
-    const { id } = parseInput(RedemptionParams, request.params, 'params', 'invalid_redemption_id');
-    authorize(request, ['admin', 'marketer', 'member']);
-    const redemption = await getRedemption(ctx.pool, id);
-    authorize(request, ['admin', 'marketer', 'member'], { memberId: redemption.memberId });
-    return redemption;
-  });
-
-  app.post('/v1/redemptions/:id/fulfil', { schema: { tags: ['rewards'], summary: 'Material reward delivered: requested → fulfilled (idempotent; audit logged)', body: jsonSchema(FulfilBody) } }, async (request) => {
-    const principal = authorize(request, ['admin', 'marketer']);
-    const { id } = parseInput(RedemptionParams, request.params, 'params', 'invalid_redemption_id');
-    const body = parseInput(FulfilBody, request.body ?? {});
-    return await fulfilRedemption(ctx.pool, { redemptionId: id, actor: actorOf(principal), note: body.note });
-  });
-
-  app.post(
-    '/v1/redemptions/:id/cancel',
-    { schema: { tags: ['rewards'], summary: 'Cancel a redemption (admin): its points go back to the lots they came from, with their expiry, in one entry (idempotent)', body: jsonSchema(CancelBody) } },
-    async (request, reply) => {
-      const principal = authorize(request, ['admin']);
-      const { id } = parseInput(RedemptionParams, request.params, 'params', 'invalid_redemption_id');
-      const body = parseInput(CancelBody, request.body);
-      const result = await cancelRedemption(ctx.pool, { redemptionId: id, actor: actorOf(principal), reason: body.reason });
-      return reply.code(200).send(result);
+  defineRoute(app, {
+    method: 'POST',
+    url: '/v1/rewards/:id/codes',
+    tags: ['rewards'],
+    summary: 'Import coupon codes into a coupon_code reward (text/csv, or JSON {codes}); codes already in the pool are skipped',
+    auth: MARKETERS,
+    params: RewardParams,
+    body: CodePoolJsonSchema,
+    bodyTypes: ['application/json', { type: 'text/csv', schema: z.string().describe('one code per line, or a `code` column under a header line') }],
+    parseBody: (value) => ({ codes: parseCodePool(value) }),
+    inputCodes: { ...REWARD_ID, body: 'invalid_code_pool' },
+    responses: { 201: z.object({ rewardId: z.string(), added: z.int(), skipped: z.int(), available: z.int().nullable() }) },
+    problems: { 404: ['unknown_reward'], 409: ['reward_has_no_codes', 'reward_archived'] },
+    handler: async ({ params, body, principal }) => {
+      const result = await importRewardCodes(ctx.pool, { id: params.id, codes: body.codes, actor: actorOf(principal) });
+      return { rewardId: params.id, added: result.added, skipped: result.skipped, available: result.reward.available };
     },
-  );
+  });
+
+  defineRoute(app, {
+    method: 'POST',
+    url: '/v1/members/:id/redemptions',
+    tags: ['rewards'],
+    summary: 'Redeem a reward (idempotent: the same key with another reward or quantity is 409 idempotency_key_reused)',
+    auth: { roles: ['admin', 'member'] },
+    memberOf: ({ params }) => params.id,
+    params: MemberParams,
+    headers: IdempotencyKeyHeader,
+    body: RedemptionBody,
+    inputCodes: { params: 'invalid_member_id' },
+    responses: { 201: RedemptionResult, 200: RedemptionResult.describe('A replay: the original redemption') },
+    problems: REDEEM_PROBLEMS,
+    handler: async ({ params, headers, body, principal, reply }) => {
+      const key = idempotencyKeyOf(body, headers);
+      if (!key) throw new ValidationError('idempotency_key_required', 'a redemption needs an idempotencyKey or an Idempotency-Key header', undefined, 422);
+      const result = await redeemReward(ctx.pool, { memberId: params.id, rewardId: body.rewardId, quantity: body.quantity, idempotencyKey: key, actor: actorOf(principal) });
+      reply.code(result.replayed ? 200 : 201);
+      return result;
+    },
+  });
+
+  defineRoute(app, {
+    method: 'GET',
+    url: '/v1/members/:id/redemptions',
+    tags: ['rewards'],
+    summary: "A member's redemptions, newest first (member token: own only)",
+    auth: { roles: ['admin', 'marketer', 'member'] },
+    memberOf: ({ params }) => params.id,
+    params: MemberParams,
+    query: MemberRedemptionQuery,
+    inputCodes: { params: 'invalid_member_id' },
+    responses: { 200: RedemptionPage },
+    problems: { 404: ['unknown_member'] },
+    handler: async ({ params, query }) => {
+      await getMember(ctx.pool, params.id);
+      return await listRedemptions(ctx.pool, { ...query, memberId: params.id });
+    },
+  });
+
+  defineRoute(app, {
+    method: 'GET',
+    url: '/v1/redemptions',
+    tags: ['rewards'],
+    summary: 'Redemptions, newest first (e.g. ?status=requested: the fulfilment queue)',
+    auth: MARKETERS,
+    query: RedemptionListQuery,
+    responses: { 200: RedemptionPage },
+    handler: async ({ query }) => await listRedemptions(ctx.pool, query),
+  });
+
+  defineRoute(app, {
+    method: 'GET',
+    url: '/v1/redemptions/:id',
+    tags: ['rewards'],
+    summary: 'One redemption (member token: own only)',
+    auth: { roles: ['admin', 'marketer', 'member'] },
+    params: RedemptionParams,
+    inputCodes: REDEMPTION_ID,
+    responses: { 200: Redemption },
+    problems: { 404: ['redemption_not_found'] },
+    handler: async ({ params, request }) => {
+      const redemption = await getRedemption(ctx.pool, params.id);
+      authorize(request, ['admin', 'marketer', 'member'], { memberId: redemption.memberId });
+      return redemption;
+    },
+  });
+
+  defineRoute(app, {
+    method: 'POST',
+    url: '/v1/redemptions/:id/fulfil',
+    tags: ['rewards'],
+    summary: 'Material reward delivered: requested → fulfilled (idempotent; audit logged)',
+    auth: MARKETERS,
+    params: RedemptionParams,
+    body: FulfilBody,
+    bodyOptional: true,
+    inputCodes: REDEMPTION_ID,
+    responses: { 200: Redemption },
+    problems: { 404: ['redemption_not_found'], 409: ['redemption_not_fulfillable'] },
+    handler: async ({ params, body, principal }) => await fulfilRedemption(ctx.pool, { redemptionId: params.id, actor: actorOf(principal), note: body.note }),
+  });
+
+  defineRoute(app, {
+    method: 'POST',
+    url: '/v1/redemptions/:id/cancel',
+    tags: ['rewards'],
+    summary: 'Cancel a redemption (admin): its points go back to the lots they came from, with their expiry, in one entry (idempotent)',
+    auth: { roles: ['admin'] },
+    params: RedemptionParams,
+    body: CancelBody,
+    inputCodes: REDEMPTION_ID,
+    responses: { 200: RedemptionResult },
+    problems: { 404: ['redemption_not_found'], 409: ['redemption_fulfilled'] },
+    handler: async ({ params, body, principal }) => await cancelRedemption(ctx.pool, { redemptionId: params.id, actor: actorOf(principal), reason: body.reason }),
+  });
 }

@@ -1,42 +1,58 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ValidationError } from '../../errors/index.js';
+import { LaurelError } from '../../errors/index.js';
 import { winbackReport } from '../../journeys/winback/index.js';
-import { authorize } from '../auth.js';
+import { defineRoute } from '../route.js';
+import { LocalDate, Timestamp } from '../schemas/common.js';
 import type { ApiContext } from '../server.js';
-import { parseInput } from '../validate.js';
 
+const WinbackStatus = z.enum(['active', 'regained', 'lapsed']);
 const WinbackReportQuerySchema = z.strictObject({
   from: z.iso.date().optional(),
   to: z.iso.date().optional(),
-  status: z.enum(['active', 'regained', 'lapsed']).optional(),
+  status: WinbackStatus.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.string().min(1).max(300).optional(),
 });
 
+const Counts = { total: z.int(), active: z.int(), regained: z.int(), lapsed: z.int(), regainRate: z.number().min(0).max(1).nullable() };
+const WinbackReport = z.object({
+  from: LocalDate.nullable(),
+  to: LocalDate.nullable(),
+  totals: z.object(Counts),
+  byReviewDate: z.array(z.object({ ...Counts, reviewDate: LocalDate })),
+  items: z.array(
+    z.object({
+      id: z.string(),
+      memberId: z.string(),
+      fromTier: z.string(),
+      toTier: z.string(),
+      reviewDate: LocalDate,
+      demotedAt: Timestamp,
+      targetPoints: z.int().nullable(),
+      progressPoints: z.int(),
+      deadline: Timestamp.nullable(),
+      status: WinbackStatus,
+      endedAt: Timestamp.nullable(),
+    }),
+  ),
+  nextBefore: z.string().nullable(),
+});
+
 /** Win-back outcomes after tier demotions (regained or lapsed, and those still running). */
 export function registerWinbackRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get(
-    '/v1/reports/winback',
-    { schema: { tags: ['reports'], summary: 'Win-back outcomes: counts by outcome and by review date, and a newest-first page of journeys' } },
-    async (request) => {
-      authorize(request, ['admin', 'marketer']);
-      const query = parseInput(WinbackReportQuerySchema, request.query, 'query');
-      if (query.from && query.to && query.from > query.to) throw new ValidationError('invalid_request', 'query.from: must not be after query.to');
+  defineRoute(app, {
+    method: 'GET',
+    url: '/v1/reports/winback',
+    tags: ['reports'],
+    summary: 'Win-back outcomes: counts by outcome and by review date, and a newest-first page of journeys',
+    auth: { roles: ['admin', 'marketer'] },
+    query: WinbackReportQuerySchema,
+    responses: { 200: WinbackReport },
+    handler: async ({ query }) => {
+      if (query.from && query.to && query.from > query.to) throw new LaurelError('invalid_request', 'query.from: must not be after query.to', { status: 422 });
       const report = await winbackReport(ctx.pool, query);
-      return {
-        from: query.from ?? null,
-        to: query.to ?? null,
-        totals: report.totals,
-        byReviewDate: report.byReviewDate,
-        items: report.items.map((i) => ({
-          ...i,
-          demotedAt: i.demotedAt.toISOString(),
-          deadline: i.deadline?.toISOString() ?? null,
-          endedAt: i.endedAt?.toISOString() ?? null,
-        })),
-        nextBefore: report.nextBefore,
-      };
+      return { from: query.from ?? null, to: query.to ?? null, ...report };
     },
-  );
+  });
 }

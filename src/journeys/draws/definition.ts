@@ -32,7 +32,8 @@ export const DrawPrizeSchema = z
     points: positiveInt().optional(),
     rewardId: IdSchema.optional(),
   })
-  .refine((p) => (p.points === undefined) !== (p.rewardId === undefined), { message: 'a prize is either points or a rewardId', path: ['points'] });
+  .refine((p) => (p.points === undefined) !== (p.rewardId === undefined), { message: 'a prize is either points or a rewardId', path: ['points'], params: { shape: true } })
+  .meta({ oneOf: [{ required: ['points'] }, { required: ['rewardId'] }] });
 
 export const DrawRandomnessSchema = z
   .strictObject({
@@ -41,7 +42,8 @@ export const DrawRandomnessSchema = z
     /** H(s) of an operator secret s (SHA-256, hex), revealed after the commit. */
     secretCommitment: hex32.optional(),
   })
-  .refine((r) => r.drand !== undefined || r.secretCommitment !== undefined, { message: 'name a drand round, a secretCommitment, or both' });
+  .refine((r) => r.drand !== undefined || r.secretCommitment !== undefined, { message: 'name a drand round, a secretCommitment, or both', params: { shape: true } })
+  .meta({ anyOf: [{ required: ['drand'] }, { required: ['secretCommitment'] }] });
 
 export const DrawInputSchema = z
   .strictObject({

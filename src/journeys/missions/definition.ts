@@ -20,7 +20,8 @@ export const MissionPeriodSchema = z.discriminatedUnion('type', [
   /** A fixed length from enrollment: days, or seconds for flash missions (and tests). */
   z
     .strictObject({ type: z.literal('from_enrollment'), days: positiveInt().max(3650).optional(), seconds: positiveInt().max(315_360_000).optional() })
-    .refine((p) => (p.days === undefined) !== (p.seconds === undefined), 'expected exactly one of days or seconds'),
+    .refine((p) => (p.days === undefined) !== (p.seconds === undefined), { message: 'expected exactly one of days or seconds', params: { shape: true } })
+    .meta({ oneOf: [{ required: ['days'] }, { required: ['seconds'] }] }),
   /**
    * A streak attempt: from the local day (or week) of the first counted event until the streak
    * completes or breaks; days and weeks are the member's (its time zone, else the program's;

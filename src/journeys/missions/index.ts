@@ -1,4 +1,4 @@
-export { MissionInputSchema, type MissionInput, type MissionDefinition, type MissionGoal, type MissionPeriod } from './definition.js';
+export { MissionGoalSchema, MissionInputSchema, type MissionInput, type MissionDefinition, type MissionGoal, type MissionPeriod } from './definition.js';
 export { missionPeriodFor, missionWorkflowId, type MissionPeriodBounds } from './period.js';
 export { createMission, getMission, findMission, listMissions, memberEnrollments, findEnrollment, enrollmentAt, type MissionRecord, type EnrollmentRecord } from './store.js';
 export { createMissionFanoutHandler, signalMission, missionContribution, type MissionFanoutDeps } from './fanout.js';

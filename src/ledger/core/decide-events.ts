@@ -207,7 +207,8 @@ export function knownEventTypes(program: ProgramDefinition): Set<string> {
 
 export function assertKnownType(program: ProgramDefinition, type: string): void {
   if (!knownEventTypes(program).has(type)) {
-    throw new ValidationError('unknown_event_type', `event type "${type}" is not known to the program (built-in types, rule triggers and qualification events are)`, { type });
+    // 422: the event is well formed; the program in force does not know its type.
+    throw new ValidationError('unknown_event_type', `event type "${type}" is not known to the program (built-in types, rule triggers and qualification events are)`, { type }, 422);
   }
 }
 

@@ -13,15 +13,16 @@ export function normalizeAddress(channel: Channel, address: string): string {
 /** Checks an address for the channel; a bad one is a permanent failure (retrying cannot fix it). */
 export function checkAddress(channel: Channel, address: string | null | undefined): string {
   if (channel === 'inbox') {
-    if (!address) throw new ValidationError('invalid_recipient', 'an inbox message needs a member');
+    // 422 throughout: the member's or the given address breaks the channel's rule.
+    if (!address) throw new ValidationError('invalid_recipient', 'an inbox message needs a member', undefined, 422);
     return address;
   }
-  if (!address) throw new ValidationError('missing_recipient', `the member has no ${channel === 'email' ? 'email address' : 'phone number'}`, { channel });
+  if (!address) throw new ValidationError('missing_recipient', `the member has no ${channel === 'email' ? 'email address' : 'phone number'}`, { channel }, 422);
   if (channel === 'email' && !EmailSchema.safeParse(address.trim()).success) {
-    throw new ValidationError('invalid_recipient', `"${address}" is not a valid email address`, { channel, address });
+    throw new ValidationError('invalid_recipient', `"${address}" is not a valid email address`, { channel, address }, 422);
   }
   if (channel === 'sms' && !E164.test(address.trim())) {
-    throw new ValidationError('invalid_recipient', `"${address}" is not an E.164 phone number (e.g. +989121234567)`, { channel, address });
+    throw new ValidationError('invalid_recipient', `"${address}" is not an E.164 phone number (e.g. +989121234567)`, { channel, address }, 422);
   }
   return normalizeAddress(channel, address);
 }

@@ -213,7 +213,7 @@ describe('prize draws: define → freeze + commit → reveal → draw once → a
     expect((await auditLog(env.ctx.pool, 'nobody')).map((e) => e.kind)).toEqual(['rules']);
 
     const past = await api.call('POST', '/v1/draws', marketer, definition('past', { randomness: { drand: { round: 123 } } }));
-    expect(past.status).toBe(400);
+    expect(past.status).toBe(422); // a well-formed definition whose round is already out
     expect(past.body.code).toBe('drand_round_in_past');
     expect((await api.call('GET', '/v1/public/draws/past', undefined)).status).toBe(404);
 

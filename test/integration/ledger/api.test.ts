@@ -181,9 +181,9 @@ describe('ledger API: members, events, summary, redemptions, adjustments', () =>
       ['huge amount', { memberId: 'm-bad', type: 'purchase', amount: 1e20, orderId: 'o' }, 400, 'invalid_event'],
       ['amount as a string', { memberId: 'm-bad', type: 'purchase', amount: '100', orderId: 'o' }, 400, 'invalid_event'],
       ['purchase without an order', { memberId: 'm-bad', type: 'purchase', amount: 100 }, 400, 'invalid_event'],
-      ['unknown event type', { memberId: 'm-bad', type: 'teleport', idempotencyKey: 'k' }, 400, 'unknown_event_type'],
+      ['unknown event type', { memberId: 'm-bad', type: 'teleport', idempotencyKey: 'k' }, 422, 'unknown_event_type'],
       ['unknown member', { memberId: 'nobody', type: 'review', idempotencyKey: 'k' }, 404, 'unknown_member'],
-      ['review without a key', { memberId: 'm-bad', type: 'review' }, 400, 'idempotency_key_required'],
+      ['review without a key', { memberId: 'm-bad', type: 'review' }, 422, 'idempotency_key_required'],
       ['unknown field', { memberId: 'm-bad', type: 'review', idempotencyKey: 'k', bogus: 1 }, 400, 'invalid_event'],
     ];
     beforeAll(async () => {
@@ -229,7 +229,7 @@ describe('ledger API: members, events, summary, redemptions, adjustments', () =>
         ],
       });
       expect(res.status).toBe(400);
-      expect(res.body.detail).toMatch(/^events\[1\]: amount/);
+      expect(res.body.detail).toMatch(/^body\.events\.1\.amount: /);
       expect(await counts()).toEqual(before);
     });
   });

@@ -98,8 +98,8 @@ describe('messaging API', () => {
     const cases: [string, Record<string, unknown>, number, string][] = [
       ['unknown template', { memberId: 'ana', message: 'nope_message', channel: 'email' }, 404, 'template_not_found'],
       ['missing variable', { memberId: 'ana', message: 'points_expiring', channel: 'email', vars: { points: 1 } }, 400, 'template_variable_missing'],
-      ['invalid email', { memberId: 'bademail', message: 'points_expired', channel: 'email', vars: { points: 1, balance: 2 } }, 400, 'invalid_recipient'],
-      ['no email', { memberId: 'nomail', message: 'points_expired', channel: 'email', vars: { points: 1, balance: 2 } }, 400, 'missing_recipient'],
+      ['invalid email', { memberId: 'bademail', message: 'points_expired', channel: 'email', vars: { points: 1, balance: 2 } }, 422, 'invalid_recipient'],
+      ['no email', { memberId: 'nomail', message: 'points_expired', channel: 'email', vars: { points: 1, balance: 2 } }, 422, 'missing_recipient'],
       ['unknown member', { memberId: 'ghost', message: 'points_expired', channel: 'email', vars: { points: 1, balance: 2 } }, 404, 'unknown_member'],
       ['bad channel', { memberId: 'ana', message: 'points_expired', channel: 'fax' }, 400, 'invalid_request'],
     ];
@@ -114,7 +114,7 @@ describe('messaging API', () => {
     }
     it('test-send to an invalid address', async () => {
       const res = await app.inject({ method: 'POST', url: '/v1/messages/test-send', headers: as(marketer), payload: { message: 'points_expired', channel: 'sms', to: '12345' } });
-      expect(res.statusCode).toBe(400);
+      expect(res.statusCode).toBe(422);
       expect(res.json().code).toBe('invalid_recipient');
     });
     it('only marketers and admins send', async () => {
