@@ -29,6 +29,11 @@ declare module 'fastify' {
 
 const DOCUMENTATION_PREFIX = '/docs';
 
+/** The pages (console, widget, draw page) are HTML for browsers, not API operations. */
+function isWebPage(route: { url: string; schema?: unknown }): boolean {
+  return !route.url.startsWith('/v1/') && (route.schema as { hide?: boolean } | undefined)?.hide === true;
+}
+
 function pathPattern(url: string): RegExp {
   const escaped = url
     .split('/')
@@ -58,7 +63,7 @@ export async function buildServer(ctx: ApiContext): Promise<FastifyInstance> {
     if (methods.every((m) => m === 'HEAD')) return; // Fastify's HEAD twin of a GET route
     for (const method of methods) patterns.push({ method, url: route.url, pattern: pathPattern(route.url), params: (route.url.match(/:/g) ?? []).length });
     if (route.config?.contract) listing.contracts.push(route.config.contract);
-    else if (!route.url.startsWith(DOCUMENTATION_PREFIX)) listing.undeclared.push({ method: methods.join(','), url: route.url });
+    else if (!route.url.startsWith(DOCUMENTATION_PREFIX) && !isWebPage(route)) listing.undeclared.push({ method: methods.join(','), url: route.url });
   });
   /** The methods of the declared path a URL names: the most specific pattern that matches it. */
   const allowedMethods = (path: string): string[] => {
