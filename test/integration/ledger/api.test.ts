@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify as stringifyYaml } from 'yaml';
 import { checkLedgerInvariant } from '../../../src/ledger/index.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 import { Api, apiKey, publishExample } from '../../support/ledger-fixture.js';
@@ -251,7 +252,12 @@ describe('ledger API: members, events, summary, redemptions, adjustments', () =>
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: 'invalid_program', detail: expect.stringMatching(/^tiers/) });
     const yaml = `id: y\nname: From YAML\ncurrency: { code: USD, minorUnits: 2 }\ntimeZone: UTC\ntiers:\n  - { id: basic, name: Basic, threshold: 0 }\nqualification:\n  metric: { type: qualifying_points }\n  window: { type: rolling_months, months: 12 }\n  review: { anchor: join_date, everyMonths: 12 }\nexpiry: { type: after_months, months: 24 }\nreturnPolicy: within_balance\n`;
-    const stored = await api.call('PUT', '/v1/program', admin, yaml, { 'content-type': 'application/yaml' });
+    // Members hold the reference tiers: a version without them would leave them in tiers it does not know.
+    const orphaning = await api.call('PUT', '/v1/program', admin, yaml, { 'content-type': 'application/yaml' });
+    expect(orphaning.status).toBe(409);
+    expect(orphaning.body).toMatchObject({ code: 'tier_in_use', detail: expect.stringMatching(/bronze \(\d+ members?\)/) });
+    const keepsTiers = stringifyYaml({ ...(current.body.definition as object), name: 'From YAML' });
+    const stored = await api.call('PUT', '/v1/program', admin, keepsTiers, { 'content-type': 'application/yaml' });
     expect(stored.status).toBe(201);
     const now = await api.call('GET', '/v1/program', admin);
     expect(now.body).toMatchObject({ version: (current.body.version as number) + 1, definition: { name: 'From YAML' } });
