@@ -3,6 +3,8 @@ export {
   OfferDefinitionSchema,
   OfferIdSchema,
   BonusRuleSchema,
+  BonusEffectSchema,
+  CouponDiscountSchema,
   usesPerMemberOf,
   windowsOverlap,
   type OfferDefinition,

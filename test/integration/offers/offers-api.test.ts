@@ -73,7 +73,7 @@ describe('offers API: definitions, issuing, personal coupons, reward discounts, 
     const before = await counts();
     const bonus = { kind: 'bonus_rule', name: 'x', rule: { trigger: 'purchase', effect: { type: 'fixed', points: 10 } } };
     const cases: [string, unknown, number, string][] = [
-      ['a window that ends before it starts', { ...bonus, validFrom: iso(now + DAY), validUntil: iso(now) }, 400, 'invalid_offer'],
+      ['a window that ends before it starts', { ...bonus, validFrom: iso(now + DAY), validUntil: iso(now) }, 422, 'invalid_offer'], // each instant is well formed; their order breaks the rule
       ['an unknown campaign', { ...bonus, campaign: { id: 'nope' } }, 404, 'unknown_campaign'],
       ['a wait step', { ...bonus, campaign: { id: 'spring', step: 3 } }, 400, 'invalid_offer'],
       ['an unknown variant', { ...bonus, campaign: { id: 'spring', variants: ['z'] } }, 400, 'invalid_offer'],
