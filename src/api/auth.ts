@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { findApiKey, principalRole, verifyMemberToken, type Principal, type Role } from '../auth/index.js';
+import { ApiKeyCache, principalRole, verifyMemberToken, type Principal, type Role } from '../auth/index.js';
 import type { Pool } from '../db/index.js';
 import { LaurelError } from '../errors/index.js';
 
@@ -24,7 +24,8 @@ export class ForbiddenError extends LaurelError {
 }
 
 /** Reads `Authorization: Bearer <api key | member token>` on every request; routes decide what they need. */
-export function registerAuthentication(app: FastifyInstance, deps: { pool: Pool; memberTokenSecret: string }): void {
+export function registerAuthentication(app: FastifyInstance, deps: { pool: Pool; memberTokenSecret: string; keyCacheMs?: number }): void {
+  const keys = new ApiKeyCache(deps.pool, deps.keyCacheMs);
   app.decorateRequest('principal', undefined);
   app.decorateRequest('credentialError', undefined);
   app.addHook('onRequest', async (request) => {
@@ -42,9 +43,9 @@ export function registerAuthentication(app: FastifyInstance, deps: { pool: Pool;
       else request.principal = { kind: 'member', memberId: claims.sub };
       return;
     }
-    const key = await findApiKey(deps.pool, credential);
-    if (!key) request.credentialError = new UnauthorizedError('the API key is invalid or revoked');
-    else request.principal = { kind: 'key', keyId: key.id, role: key.role, name: key.name, partnerId: key.partnerId, dailyPointCap: key.dailyPointCap };
+    const key = await keys.find(credential);
+    if (!key) request.credentialError = new UnauthorizedError('the API key is invalid, expired or revoked');
+    else request.principal = { kind: 'key', keyId: key.id, role: key.role, name: key.name, partnerId: key.partnerId, dailyPointCap: key.dailyPointCap, rateLimitPerMinute: key.rateLimitPerMinute };
   });
 }
 

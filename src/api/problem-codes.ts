@@ -10,11 +10,11 @@ export type ProblemCodes = { readonly [status: number]: readonly string[] };
  * - an authenticated route: 401 unauthorized, 403 forbidden;
  * - a route with inputs: 400 and 422 with the code of each part (invalid_request unless the route
  *   names one);
- * - a route with a body: 400 malformed_json, 413 body_too_large, 415 unsupported_media_type.
+ * - a route with a body: 400 malformed_json, json_too_deep, forbidden_key, 413 body_too_large, 415 unsupported_media_type.
  */
 export const EVERY_ROUTE: ProblemCodes = { 400: ['malformed_request'], 429: ['rate_limited'], 503: ['service_unavailable'] };
 export const AUTHENTICATED: ProblemCodes = { 401: ['unauthorized'], 403: ['forbidden'] };
-export const WITH_BODY: ProblemCodes = { 400: ['malformed_json'], 413: ['body_too_large'], 415: ['unsupported_media_type'] };
+export const WITH_BODY: ProblemCodes = { 400: ['malformed_json', 'json_too_deep', 'forbidden_key'], 413: ['body_too_large'], 415: ['unsupported_media_type'] };
 
 export function mergeProblemCodes(...sets: ProblemCodes[]): ProblemCodes {
   const merged: Record<number, string[]> = {};

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { LaurelError } from '../errors/index.js';
+import { LaurelError, unavailableService } from '../errors/index.js';
 
 /** RFC 9457 problem details. `code` is Laurel's stable, machine-readable error code. */
 export interface Problem {
@@ -63,6 +63,13 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   }
   const mapped = fromFastifyError(err);
   if (mapped) return sendProblem(reply, { ...mapped, instance: request.url });
+  const service = unavailableService(err);
+  if (service) {
+    request.log.warn({ err: { message: err.message, code: err.code } }, `${service} unavailable`);
+    const name = { postgres: 'PostgreSQL', redis: 'Redis', service: 'a service Laurel needs' }[service];
+    const detail = `${name} did not answer; retry with the same idempotency key (a write that did happen is answered as a replay)`;
+    return sendProblem(reply.header('retry-after', '5'), problem(503, 'service_unavailable', detail, { service, instance: request.url }));
+  }
   request.log.error({ err }, 'unhandled error');
   return sendProblem(reply, problem(500, 'internal_error', 'an unexpected error occurred; it has been logged', { instance: request.url }));
 }

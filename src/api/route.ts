@@ -223,7 +223,9 @@ export function defineRoute<
       }
       reply.code(defaultStatus);
       const result = await spec.handler({ params, query, body, headers, principal: principal as never, request, reply });
-      return result ?? reply.send();
+      // A handler that sent the reply itself (a stream) returns it; awaiting a reply (a thenable) gives undefined.
+      if (result === undefined) return reply.sent ? reply : reply.send();
+      return result;
     },
   });
   return contract;

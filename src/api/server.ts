@@ -4,6 +4,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { AppContext } from '../app/context.js';
 import { registerAuthentication } from './auth.js';
 import { registerContractCheck } from './contract-check.js';
+import { registerJsonBodies } from './json-body.js';
+import { RateLimiter, registerRateLimits } from './rate-limit.js';
 import { registerMetrics } from './metrics.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
@@ -46,14 +48,14 @@ export async function buildServer(ctx: ApiContext): Promise<FastifyInstance> {
   // pino's Logger and Fastify's logger type differ only in generics; the instance is the same.
   // Path parameters are checked by their schemas (the longest allowed is 1,000 characters), not cut
   // at Fastify's default of 100 with a 414 of its own.
-  const app = Fastify({ loggerInstance: ctx.logger as FastifyBaseLogger, bodyLimit: 5 * 1024 * 1024, routerOptions: { maxParamLength: 2048 } });
+  const app = Fastify({ loggerInstance: ctx.logger as FastifyBaseLogger, bodyLimit: ctx.config.api.bodyLimitBytes, routerOptions: { maxParamLength: 2048 } });
   // zod validates in the handlers (src/api/route.ts), so errors carry Laurel's stable codes and
   // the path of the bad field; Fastify's own schema validation is off.
   app.setValidatorCompiler(() => () => true);
   app.setErrorHandler(errorHandler);
   // JSON only (the program route adds YAML): anything else is 415, not a silently empty body.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  registerJsonBodies(app, ctx.config.api.jsonMaxDepth);
 
   const listing: RouteListing = { contracts: [], undeclared: [] };
   const patterns: { method: string; url: string; pattern: RegExp; params: number }[] = [];
@@ -86,22 +88,14 @@ export async function buildServer(ctx: ApiContext): Promise<FastifyInstance> {
   let document: OpenApiDocument | undefined;
   await app.register(swagger, {
     openapi: { openapi: '3.1.0', info: { title: 'Laurel API', version: '1' } },
-    // The document is built from the route declarations; routes not yet declared with defineRoute
-    // still appear with what @fastify/swagger makes of their Fastify schema.
-    transformObject: (documentObject) => {
-      document ??= buildOpenApiDocument(listing.contracts);
-      const legacy = ('openapiObject' in documentObject ? (documentObject.openapiObject.paths as Record<string, Record<string, never>>) : undefined) ?? {};
-      const paths = { ...document.paths };
-      // Legacy schemas may hold refs into their own $defs, which mean nothing at the document's root.
-      const unhooked = JSON.parse(JSON.stringify(legacy).replace(/\{"\$ref":"#\/\$defs\/[^"]*"\}/g, '{}')) as typeof legacy;
-      for (const [path, operations] of Object.entries(unhooked)) paths[path] = { ...operations, ...paths[path] };
-      return { ...document, paths } as never;
-    },
+    // The document is built from the route declarations (every route is declared with defineRoute).
+    transformObject: () => (document ??= buildOpenApiDocument(listing.contracts)) as never,
   });
   await app.register(swaggerUi, { routePrefix: DOCUMENTATION_PREFIX });
   registerContractCheck(app, ctx.config.apiContractCheck);
   registerMetrics(app);
-  registerAuthentication(app, { pool: ctx.pool, memberTokenSecret: ctx.config.memberTokenSecret });
+  registerAuthentication(app, { pool: ctx.pool, memberTokenSecret: ctx.config.memberTokenSecret, keyCacheMs: ctx.config.api.keyCacheMs });
+  registerRateLimits(app, new RateLimiter(ctx.redis, ctx.config.queuePrefix, ctx.config.api.rateLimit));
   registerRoutes(app, ctx);
   registerWebPages(app, ctx.config.web);
   return app;

@@ -2,7 +2,7 @@ import type { ApiKeyRole } from './api-keys.js';
 
 /** Who is calling: an API key with a role, or a member holding a member token. */
 export type Principal =
-  | { kind: 'key'; keyId: string; role: ApiKeyRole; name: string; partnerId: string | null; dailyPointCap: number | null }
+  | { kind: 'key'; keyId: string; role: ApiKeyRole; name: string; partnerId: string | null; dailyPointCap: number | null; rateLimitPerMinute?: number | null }
   | { kind: 'member'; memberId: string };
 
 export type Role = ApiKeyRole | 'member';

@@ -33,6 +33,14 @@ const envSchema = z.object({
   MEMBER_TOKEN_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
   MEMBER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   API_CONTRACT_CHECK: z.enum(['off', 'log', 'strict']).default('off'),
+  // Limits of the API (src/api/rate-limit.ts, src/api/json-body.ts, src/auth/api-keys.ts).
+  API_RATE_LIMIT_KEY: z.coerce.number().int().min(0).max(100_000_000).default(60_000),
+  API_RATE_LIMIT_KEY_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  API_RATE_LIMIT_MEMBER: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  API_RATE_LIMIT_MEMBER_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
+  API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
+  API_JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(32),
   // Messaging (src/messaging): channels, delivery and policies.
   SMS_WEBHOOK_URL: z.string().url().optional(),
   SMS_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
@@ -95,10 +103,22 @@ export interface LaurelConfig {
   memberTokenTtlSeconds: number;
   /** Checks each API answer against its route's declared responses and problem codes (tests: strict). */
   apiContractCheck: 'off' | 'log' | 'strict';
+  api: ApiLimits;
   messaging: MessagingSettings;
   webhooks: WebhookSettings;
   draws: DrawSettings;
   web: WebSettings;
+}
+
+/** Limits of the API. */
+export interface ApiLimits {
+  /** Per API key (a key's own rate_limit_per_minute wins) and per member (all its tokens): requests a minute, burst; 0 = off. */
+  rateLimit: { apiKey: { perMinute: number; burst: number }; member: { perMinute: number; burst: number } };
+  /** A revoked key stops working in every process within this many milliseconds. */
+  keyCacheMs: number;
+  bodyLimitBytes: number;
+  /** Deepest nesting of arrays and objects a JSON body may have. */
+  jsonMaxDepth: number;
 }
 
 /** The console, widget and draw pages, built from web/ and served by the api role. */
@@ -196,6 +216,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
     memberTokenSecret,
     memberTokenTtlSeconds: e.MEMBER_TOKEN_TTL_SECONDS,
     apiContractCheck: e.API_CONTRACT_CHECK,
+    api: {
+      rateLimit: {
+        apiKey: { perMinute: e.API_RATE_LIMIT_KEY, burst: e.API_RATE_LIMIT_KEY_BURST },
+        member: { perMinute: e.API_RATE_LIMIT_MEMBER, burst: e.API_RATE_LIMIT_MEMBER_BURST },
+      },
+      keyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
+      bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+      jsonMaxDepth: e.API_JSON_MAX_DEPTH,
+    },
     messaging: {
       smsWebhookUrl: e.SMS_WEBHOOK_URL,
       smsWebhookSecret: e.SMS_WEBHOOK_SECRET,

@@ -20,7 +20,9 @@ export function createPool(databaseUrl: string, max = 20): Pool {
   // Prepared statements still plan every execution: their array parameters range from one member
   // to a thousand, and a generic plan would guess a few rows and scan whole tables instead of
   // using the indexes. Naming a statement saves the parse, not the plan.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'laurel', options: '-c plan_cache_mode=force_custom_plan' });
+  // No connectionTimeoutMillis: pg-pool applies it to waiting for a free client too, and a burst of
+  // requests beyond the pool's size must queue, not fail. A database that is down refuses at once.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'laurel', options: '-c plan_cache_mode=force_custom_plan', keepAlive: true });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => undefined);
   return pool;

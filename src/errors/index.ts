@@ -1,4 +1,5 @@
 export { LaurelError, ValidationError, NotFoundError, ConflictError, ServiceError } from './laurel-error.js';
+export { unavailableService } from './unavailable.js';
 import { LaurelError } from './laurel-error.js';
 
 /** One line naming the problem, for the CLI and logs. Never a stack trace. */

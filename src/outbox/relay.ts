@@ -75,12 +75,11 @@ export class OutboxRelay {
   /** Relays until stopped: woken by NOTIFY laurel_outbox, and polling once a second as a safety net. */
   async start(): Promise<void> {
     this.running = true;
-    this.listener = await this.pool.connect();
-    await this.listener.query('LISTEN laurel_outbox');
-    this.listener.on('notification', () => this.wake?.());
+    await this.listen();
     this.loop = (async () => {
       while (this.running) {
         try {
+          if (!this.listener) await this.listen();
           const moved = await this.relayOnce();
           if (moved === this.batchSize) continue;
         } catch (err) {
@@ -96,6 +95,32 @@ export class OutboxRelay {
         this.wake = undefined;
       }
     })();
+  }
+
+  /**
+   * LISTEN on a connection of its own. When PostgreSQL restarts the connection dies: the error is
+   * handled (an unhandled 'error' would end the process) and the loop listens again; the
+   * once-a-second poll covers the gap.
+   */
+  private async listen(): Promise<void> {
+    const client = await this.pool.connect();
+    let released = false;
+    client.on('error', (err) => {
+      if (released) return;
+      released = true;
+      this.logger.warn({ err: { message: err.message } }, 'outbox relay lost its LISTEN connection; listening again');
+      if (this.listener === client) this.listener = undefined;
+      client.release(err);
+    });
+    try {
+      await client.query('LISTEN laurel_outbox');
+    } catch (err) {
+      if (!released) client.release(err as Error);
+      released = true;
+      throw err;
+    }
+    client.on('notification', () => this.wake?.());
+    this.listener = client;
   }
 
   async stop(): Promise<void> {

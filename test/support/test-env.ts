@@ -26,7 +26,8 @@ function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
-export async function createTestEnv(overrides: NodeJS.ProcessEnv = {}): Promise<TestEnv> {
+/** `routeUrls` lets a test put something between the app and a service (a proxy it can cut). */
+export async function createTestEnv(overrides: NodeJS.ProcessEnv = {}, options: { routeUrls?: (urls: ServiceUrls) => ServiceUrls } = {}): Promise<TestEnv> {
   const stack = inject('stack');
   const id = `t${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: stack.databaseUrl });
@@ -36,12 +37,13 @@ export async function createTestEnv(overrides: NodeJS.ProcessEnv = {}): Promise<
   } finally {
     await admin.end();
   }
-  const urls: ServiceUrls = {
+  const direct: ServiceUrls = {
     databaseUrl: withDatabase(stack.databaseUrl, id),
     redisUrl: stack.redisUrl,
     temporalAddress: stack.temporalAddress,
     smtpUrl: stack.smtpUrl,
   };
+  const urls = options.routeUrls ? options.routeUrls(direct) : direct;
   const config = loadConfig({
     DATABASE_URL: urls.databaseUrl,
     REDIS_URL: urls.redisUrl,

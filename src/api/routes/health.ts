@@ -17,6 +17,7 @@ const Readiness = z
     status: z.enum(['ready', 'degraded', 'not_ready']),
     failing: z.array(z.enum(['postgres', 'redis', 'temporal'])),
     checks: z.record(z.string(), z.string()).describe('per service: ok, or why it did not answer'),
+    note: z.string().optional().describe('degraded: what still works and what waits'),
   })
   .meta({ id: 'Readiness' });
 
@@ -47,9 +48,12 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
     method: 'GET',
     url: '/readyz',
     tags: ['operations'],
-    summary: 'Readiness: PostgreSQL, Redis and Temporal reachable (503 naming the one that is not)',
+    summary: 'Readiness: PostgreSQL reachable (503 otherwise); Redis or Temporal out = 200 degraded (events are still accepted into the outbox)',
     auth: 'public',
-    responses: { 200: Readiness, 503: Readiness.describe('Not ready: `failing` names the services that did not answer') },
+    responses: {
+      200: Readiness.describe('Ready, or degraded: PostgreSQL answers, and `failing` names Redis or Temporal; events are accepted and wait in the outbox'),
+      503: Readiness.describe('Not ready: PostgreSQL did not answer; `failing` names every service that did not'),
+    },
     handler: async ({ reply }) => {
       const checks: Record<'postgres' | 'redis' | 'temporal', () => Promise<unknown>> = {
         postgres: () => deps.pool.query('SELECT 1'),
@@ -67,8 +71,16 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
         }),
       );
       const failing = results.filter(([, state]) => state !== 'ok').map(([name]) => name);
-      reply.code(failing.length === 0 ? 200 : 503);
-      return { status: failing.length === 0 ? ('ready' as const) : ('not_ready' as const), failing, checks: Object.fromEntries(results) };
+      // PostgreSQL is the ledger and the outbox: without it nothing can be accepted. Without Redis or
+      // Temporal the API still takes events (the outbox relays them when they are back).
+      const status = failing.includes('postgres') ? ('not_ready' as const) : failing.length > 0 ? ('degraded' as const) : ('ready' as const);
+      reply.code(status === 'not_ready' ? 503 : 200);
+      return {
+        status,
+        failing,
+        checks: Object.fromEntries(results),
+        ...(status === 'degraded' ? { note: `events are accepted and kept in the PostgreSQL outbox; work that needs ${failing.join(' and ')} waits until it is back` } : {}),
+      };
     },
   });
 }

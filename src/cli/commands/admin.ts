@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { API_KEY_ROLES } from '../../auth/api-keys.js';
 import { loadConfig } from '../../config/index.js';
 import { createPool, type Pool } from '../../db/index.js';
+import { NotFoundError } from '../../errors/index.js';
 
 /**
  * Admin commands talk to DATABASE_URL, or to the embedded stack's PostgreSQL when it is unset
@@ -26,6 +27,14 @@ function isoInstant(value: string): Date {
   return date;
 }
 
+/** `30d`, `12h`, `90m`, `45s` (or `0`) in milliseconds. */
+export function duration(value: string): number {
+  if (value === '0') return 0;
+  const match = /^(\d{1,9})(d|h|m|s)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('expected a duration such as 30d, 12h, 90m or 45s');
+  return Number(match[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[match[2] as 'd' | 'h' | 'm' | 's'];
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
@@ -41,11 +50,58 @@ export function registerAdminCommands(program: Command): void {
     .option('--name <name>', 'what the key is for', 'cli')
     .option('--partner <id>', 'partner id (partner keys)')
     .option('--daily-cap <points>', 'most points a partner key may award per UTC day', positiveInt)
-    .action(async (opts: { role: string; name: string; partner?: string; dailyCap?: number }) => {
+    .option('--expires-in <duration>', 'the key stops working after this long (30d, 12h, 90m)', duration)
+    .option('--rate-limit <per-minute>', 'requests a minute this key may send (default: API_RATE_LIMIT_KEY)', positiveInt)
+    .action(async (opts: { role: string; name: string; partner?: string; dailyCap?: number; expiresIn?: number; rateLimit?: number }) => {
       const { createApiKey } = await import('../../auth/index.js');
-      const key = await withPool((pool) => createApiKey(pool, { role: opts.role, name: opts.name, partnerId: opts.partner, dailyPointCap: opts.dailyCap }));
+      const key = await withPool((pool) =>
+        createApiKey(pool, {
+          role: opts.role,
+          name: opts.name,
+          partnerId: opts.partner,
+          dailyPointCap: opts.dailyCap,
+          expiresAt: opts.expiresIn === undefined ? undefined : new Date(Date.now() + opts.expiresIn),
+          rateLimitPerMinute: opts.rateLimit,
+        }),
+      );
       process.stdout.write(`${key.key}\n`);
-      process.stderr.write(`laurel: created ${key.role} key ${key.id} (${key.name}); store it now, it is not shown again\n`);
+      const expires = key.expiresAt ? `, expires ${key.expiresAt.toISOString()}` : '';
+      process.stderr.write(`laurel: created ${key.role} key ${key.id} (${key.name}${expires}); store it now, it is not shown again\n`);
+    });
+  keys
+    .command('list')
+    .description('every API key: role, name, status, created, expires, last used (never the key itself)')
+    .option('--json', 'one JSON object a line')
+    .action(async (opts: { json?: boolean }) => {
+      const { listApiKeys } = await import('../../auth/index.js');
+      const list = await withPool((pool) => listApiKeys(pool));
+      if (opts.json) {
+        for (const k of list) process.stdout.write(`${JSON.stringify(k)}\n`);
+        return;
+      }
+      const at = (d: Date | null) => (d ? d.toISOString().slice(0, 19) + 'Z' : '-');
+      const rows = [['ID', 'ROLE', 'NAME', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED', 'REPLACED BY'], ...list.map((k) => [k.id, k.role, k.name, k.status, at(k.createdAt), at(k.expiresAt), at(k.lastUsedAt), k.replacedBy ?? '-'])];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    });
+  keys
+    .command('rotate <id>')
+    .description('create the replacement of a key and print it once; the old key keeps working during the overlap, then expires')
+    .option('--overlap <duration>', 'how long both keys work (30d, 12h, 90m; 0 = the old key stops now)', duration, 24 * 3_600_000)
+    .action(async (id: string, opts: { overlap: number }) => {
+      const { rotateApiKey } = await import('../../auth/index.js');
+      const { created, oldExpiresAt } = await withPool((pool) => rotateApiKey(pool, id, opts.overlap));
+      process.stdout.write(`${created.key}\n`);
+      process.stderr.write(`laurel: created ${created.role} key ${created.id} replacing ${id}, which stops working at ${oldExpiresAt.toISOString()}; store the new key now, it is not shown again\n`);
+    });
+  keys
+    .command('revoke <id>')
+    .description('revoke a key: every api process refuses it within API_KEY_CACHE_SECONDS (default 10 s)')
+    .action(async (id: string) => {
+      const { revokeApiKey } = await import('../../auth/index.js');
+      const revoked = await withPool((pool) => revokeApiKey(pool, id));
+      if (!revoked) throw new NotFoundError('unknown_api_key', `no active API key ${id}`);
+      process.stderr.write(`laurel: revoked ${id}; every api process refuses it within API_KEY_CACHE_SECONDS\n`);
     });
 
   const tiers = program.command('tiers').description('tier operations');
