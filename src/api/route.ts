@@ -101,6 +101,11 @@ export interface RouteSpec<
   /** The body may be omitted (handled as `{}` by the schema's defaults). */
   bodyOptional?: boolean;
   /**
+   * The body stays a stream (an upload read by the handler from `request.body`): `body` and
+   * `bodyTypes` only document it; nothing parses it.
+   */
+  streamBody?: boolean;
+  /**
    * Media types the body may come in; default application/json (others need a parser on the app).
    * `{type, schema}` documents a type whose body has another shape (CSV text beside JSON).
    */
@@ -215,7 +220,7 @@ export function defineRoute<
       const query = (spec.parseQuery ? spec.parseQuery(parse(z.unknown(), request.query, 'query')) : parse(spec.query, request.query, 'query')) as Out<Q>;
       const headers = parse(spec.headers, request.headers, 'headers') as Out<H>;
       const rawBody = request.body === undefined && contract.bodyOptional ? {} : request.body;
-      const body = (spec.parseBody ? spec.parseBody(parse(z.unknown(), rawBody, 'body')) : parse(spec.body, rawBody, 'body')) as Out<B>;
+      const body = (spec.streamBody ? undefined : spec.parseBody ? spec.parseBody(parse(z.unknown(), rawBody, 'body')) : parse(spec.body, rawBody, 'body')) as Out<B>;
       let principal = request.principal;
       if (auth !== 'public' && spec.memberOf) {
         const memberId = spec.memberOf({ params, query, body });

@@ -9,11 +9,21 @@ import { z } from 'zod';
 import { actorOf } from '../../auth/index.js';
 import { LaurelError } from '../../errors/index.js';
 import { importEvents, importMembers, type ImportFormat, type ImportReport } from '../../imports/index.js';
-import { authorize } from '../auth.js';
+import { defineRoute } from '../route.js';
 import type { ApiContext } from '../server.js';
-import { parseInput } from '../validate.js';
 
 const ImportQuery = z.strictObject({ skipBad: z.enum(['true', 'false']).optional(), format: z.enum(['csv', 'ndjson']).optional() });
+
+const ImportReportSchema = z.object({
+  kind: z.enum(['members', 'events']),
+  lines: z.int().describe('records read (empty lines are not records)'),
+  imported: z.int().describe('written by this run'),
+  unchanged: z.int().describe('already there, exactly so: nothing written'),
+  bad: z.array(z.object({ line: z.int(), code: z.string(), message: z.string() })).describe('the first 1,000 bad lines, in file order'),
+  badCount: z.int(),
+  stopped: z.boolean(),
+  stoppedAtLine: z.int().optional(),
+});
 
 const FORMAT_OF_TYPE: Record<string, ImportFormat> = {
   'text/csv': 'csv',
@@ -41,21 +51,23 @@ export function registerImportRoutes(app: FastifyInstance, ctx: ApiContext): voi
       scope.addContentTypeParser(type, { bodyLimit: MAX_UPLOAD }, (_request, payload, done) => done(null, payload));
     }
     for (const kind of ['members', 'events'] as const) {
-      scope.post(
-        `/v1/imports/${kind}`,
-        {
-          bodyLimit: MAX_UPLOAD,
-          schema: {
-            tags: ['imports'],
-            summary:
-              kind === 'members'
-                ? 'Import members from CSV or NDJSON (create, or update the given fields; no welcome message; idempotent)'
-                : 'Import historic events from CSV or NDJSON (decided like live events, announced to no one; idempotent)',
-          },
-        },
-        async (request, reply) => {
-          const principal = authorize(request, kind === 'members' ? ['admin'] : ['admin', 'ingest']);
-          const query = parseInput(ImportQuery, request.query, 'query');
+      defineRoute(scope, {
+        method: 'POST',
+        url: `/v1/imports/${kind}`,
+        tags: ['imports'],
+        summary:
+          kind === 'members'
+            ? 'Import members from CSV or NDJSON (create, or update the given fields; no welcome message; idempotent)'
+            : 'Import historic events from CSV or NDJSON (decided like live events, announced to no one; idempotent)',
+        auth: { roles: kind === 'members' ? ['admin'] : ['admin', 'ingest'] },
+        query: ImportQuery,
+        body: z.string().describe(kind === 'members' ? 'one member a line' : 'one event a line'),
+        bodyTypes: ['text/csv', 'application/x-ndjson'],
+        streamBody: true,
+        bodyLimit: MAX_UPLOAD,
+        responses: { 200: ImportReportSchema },
+        problems: { 422: ['import_has_bad_lines'] },
+        handler: async ({ query, principal, request }) => {
           const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
           const format = query.format ?? FORMAT_OF_TYPE[type];
           if (!format || typeof (request.body as Readable | undefined)?.pipe !== 'function') {
@@ -78,12 +90,12 @@ export function registerImportRoutes(app: FastifyInstance, ctx: ApiContext): voi
                 { status: 422, details: { ...report } },
               );
             }
-            return reply.code(200).send(report);
+            return report;
           } finally {
             await rm(dir, { recursive: true, force: true });
           }
         },
-      );
+      });
     }
   });
 }
