@@ -4,9 +4,8 @@ import { IdSchema } from '../program/index.js';
 
 export const WebhookIdSchema = IdSchema;
 
-const EventTypeSchema = z.string().refine((t) => t === '*' || (FACT_TYPE_NAMES as string[]).includes(t), {
-  message: `expected "*" or one of ${FACT_TYPE_NAMES.join(', ')}`,
-});
+// An enum, so the OpenAPI document states it too (a bad type is a 400 of the shape).
+const EventTypeSchema = z.enum(['*', ...FACT_TYPE_NAMES] as [string, ...string[]], { error: `expected "*" or one of ${FACT_TYPE_NAMES.join(', ')}` });
 
 /** PUT /v1/webhooks/:id — create or update a subscription. */
 export const WebhookInputSchema = z.strictObject({

@@ -19,10 +19,21 @@ function ingestOptions(principal: Principal, dryRun: boolean): IngestOptions {
 
 /** Problems an event may meet once its shape is valid. */
 const EVENT_PROBLEMS = {
-  400: ['points_overflow'],
+  400: ['points_overflow', 'items_total_mismatch'],
   404: ['unknown_member', 'no_program'],
   409: ['idempotency_key_reused'],
-  422: ['partner_cap_exceeded', 'unknown_order', 'idempotency_key_required', 'unknown_event_type'],
+  422: [
+    'partner_cap_exceeded',
+    'unknown_order',
+    'idempotency_key_required',
+    'unknown_event_type',
+    'refund_exceeds_order',
+    'refund_before_purchase',
+    'refund_items_unknown',
+    'refund_item_unknown',
+    'refund_items_mismatch',
+    'refund_quantity_exceeded',
+  ],
   503: ['ledger_contention'],
 } as const;
 
