@@ -45,7 +45,7 @@ export function registerMemberRoutes(app: FastifyInstance, ctx: ApiContext): voi
     bodyOptional: true,
     inputCodes: { params: 'invalid_member_id' },
     responses: { 200: Member, 201: Member },
-    problems: { 404: ['no_program'] },
+    problems: { 404: ['no_program'], 409: ['member_erased'], 422: ['unknown_referral_code'] },
     handler: async ({ params, body, principal, reply }) => {
       const program = await currentProgram(ctx.pool);
       const { member, created } = await upsertMember(ctx.pool, params.id, body, program.definition, actorOf(principal));
