@@ -56,6 +56,8 @@ describe.skipIf(process.env.LAUREL_FUZZ !== '1')('contract fuzzing with Schemath
       '--checks', 'all',
       '--header', `Authorization: Bearer ${admin}`,
       '--max-examples', String(EXAMPLES),
+      // The coverage phase ignores --max-examples (thousands of cases); npm run fuzz:api can add it.
+      '--phases', process.env.FUZZ_PHASES ?? 'examples,fuzzing',
       '--seed', SEED,
       '--workers', '1',
       '--request-timeout', '20',
