@@ -189,7 +189,7 @@ async function checkRewardDiscount(client: PoolClient, d: OfferDefinition): Prom
 function checkTiersAndRules(program: ProgramDefinition, d: OfferDefinition): void {
   const tiers = new Set(program.tiers.map((t) => t.id));
   d.tiers?.forEach((tier, i) => {
-    if (!tiers.has(tier)) throw new ValidationError('unknown_tier', `tiers[${i}]: the program has no tier "${tier}"`, { tier });
+    if (!tiers.has(tier)) throw new ValidationError('unknown_tier', `tiers[${i}]: the program has no tier "${tier}"`, { tier }, 422);
   });
   if (d.kind === 'bonus_rule' && d.rule.effect.type === 'multiplier') {
     const rules = new Set(program.earningRules.map((r) => r.id));

@@ -140,7 +140,7 @@ export async function listRewards(db: Pool | PoolClient, filter: { status?: 'act
 function assertKnownTiers(program: ProgramDefinition, tiers: readonly string[] | undefined): void {
   const known = new Set(program.tiers.map((t) => t.id));
   tiers?.forEach((tier, i) => {
-    if (!known.has(tier)) throw new ValidationError('unknown_tier', `tiers[${i}]: the program has no tier "${tier}" (${[...known].join(', ')})`, { tier });
+    if (!known.has(tier)) throw new ValidationError('unknown_tier', `tiers[${i}]: the program has no tier "${tier}" (${[...known].join(', ')})`, { tier }, 422);
   });
 }
 

@@ -12,8 +12,14 @@ export const MAX_CODES_PER_IMPORT = 100_000;
 const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
 const CODE_RULE = '3-64 letters, digits, ".", "_" or "-", starting with a letter or digit';
 
+// The code rule and uniqueness are checked by checked() (its messages name the line or index); the
+// meta states them in the OpenAPI document, so the document and the check agree.
 export const CodePoolJsonSchema = z.strictObject({
-  codes: z.array(z.string()).min(1, 'expected at least one code').max(MAX_CODES_PER_IMPORT, `expected at most ${MAX_CODES_PER_IMPORT} codes per import`),
+  codes: z
+    .array(z.string().meta({ pattern: CODE_PATTERN.source }))
+    .min(1, 'expected at least one code')
+    .max(MAX_CODES_PER_IMPORT, `expected at most ${MAX_CODES_PER_IMPORT} codes per import`)
+    .meta({ uniqueItems: true }),
 });
 
 function refuse(message: string, details: Record<string, unknown> = {}): ValidationError {

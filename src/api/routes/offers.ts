@@ -74,7 +74,8 @@ export function registerOfferRoutes(app: FastifyInstance, ctx: ApiContext): void
     inputCodes: { ...OFFER_ID, body: 'invalid_offer' },
     responses: { 200: OfferWithCounts, 201: OfferWithCounts },
     problems: {
-      400: ['invalid_offer', 'unknown_tier', 'bonus_beyond_budget'],
+      400: ['invalid_offer', 'bonus_beyond_budget'],
+      422: ['unknown_tier'],
       404: ['no_program', 'unknown_campaign', 'unknown_reward'],
       409: ['campaign_not_draft', 'offer_window_overlap', 'offer_archived', 'offer_in_use', 'budget_below_given'],
     },

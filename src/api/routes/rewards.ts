@@ -100,7 +100,7 @@ export function registerRewardRoutes(app: FastifyInstance, ctx: ApiContext): voi
     body: RewardInputSchema,
     inputCodes: { ...REWARD_ID, body: 'invalid_reward' },
     responses: { 200: Reward, 201: Reward },
-    problems: { 400: ['unknown_tier'], 404: ['no_program'], 409: ['reward_kind_locked', 'stock_below_redeemed', 'reward_archived'] },
+    problems: { 422: ['unknown_tier'], 404: ['no_program'], 409: ['reward_kind_locked', 'stock_below_redeemed', 'reward_archived'] },
     handler: async ({ params, body, principal, reply }) => {
       const program = await currentProgram(ctx.pool);
       const result = await putReward(ctx.pool, { id: params.id, reward: body, program: program.definition, actor: actorOf(principal) });

@@ -87,7 +87,7 @@ describe('offers API: definitions, issuing, personal coupons, reward discounts, 
       ['a negative budget', { ...bonus, budgetPoints: -5 }, 400, 'invalid_offer'],
       ['a bonus beyond the budget', { ...bonus, budgetPoints: 5 }, 400, 'bonus_beyond_budget'],
       ['a per-member cap beyond the budget', { ...bonus, rule: { trigger: 'purchase', effect: { type: 'multiplier', extraPercent: 100 } }, budgetPoints: 500, maxPointsPerMember: 800 }, 400, 'bonus_beyond_budget'],
-      ['an unknown tier', { ...bonus, tiers: ['platinum'] }, 400, 'unknown_tier'],
+      ['an unknown tier', { ...bonus, tiers: ['platinum'] }, 422, 'unknown_tier'], // well formed; the program decides
       ['a multiplier of an unknown rule', { ...bonus, rule: { trigger: 'purchase', effect: { type: 'multiplier', extraPercent: 100, rules: ['nope'] } } }, 400, 'invalid_offer'],
       ['a discount of an unknown reward', { kind: 'reward_discount', name: 'x', discount: { rewardId: 'nope', costPoints: 1 } }, 404, 'unknown_reward'],
       ['a discount that is not one', { kind: 'reward_discount', name: 'x', discount: { rewardId: 'free-shipping', costPoints: 40 } }, 400, 'invalid_offer'],

@@ -67,7 +67,7 @@ describe('rewards: a catalog managed through the API, fulfilment, exact stock, c
     const cases: [string, unknown, number, string][] = [
       ['no cost', { name: 'x' }, 400, 'invalid_reward'],
       ['zero cost', { name: 'x', costPoints: 0 }, 400, 'invalid_reward'],
-      ['unknown tier', { name: 'x', costPoints: 10, tiers: ['platinum'] }, 400, 'unknown_tier'],
+      ['unknown tier', { name: 'x', costPoints: 10, tiers: ['platinum'] }, 422, 'unknown_tier'], // well formed; the program decides
       ['stock on a code reward', { name: 'x', kind: 'coupon_code', costPoints: 10, stock: 4 }, 400, 'invalid_reward'],
       ['fulfilment of a generic reward', { name: 'x', costPoints: 10, fulfilmentDays: 3 }, 400, 'invalid_reward'],
       ['unknown field', { name: 'x', costPoints: 10, colour: 'red' }, 400, 'invalid_reward'],
