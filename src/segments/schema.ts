@@ -141,11 +141,15 @@ function treeIssues(segment: Segment): SegmentIssue[] {
   return issues;
 }
 
-export type SegmentParseResult = { ok: true; segment: Segment } | { ok: false; issues: SegmentIssue[] };
+/** `onlyRules`: the shape is right and only rules across fields fail (`from` after `to`): a 422. */
+export type SegmentParseResult = { ok: true; segment: Segment } | { ok: false; issues: SegmentIssue[]; onlyRules?: boolean };
 
 export function safeParseSegment(value: unknown): SegmentParseResult {
   const result = SegmentSchema.safeParse(value);
-  if (!result.success) return { ok: false, issues: result.error.issues.map((i) => ({ path: pathName(i.path), message: i.message })) };
+  if (!result.success) {
+    const onlyRules = result.error.issues.every((i) => i.code === 'custom' && (i.params as { shape?: boolean } | undefined)?.shape !== true);
+    return { ok: false, issues: result.error.issues.map((i) => ({ path: pathName(i.path), message: i.message })), onlyRules };
+  }
   const issues = treeIssues(result.data);
   return issues.length > 0 ? { ok: false, issues } : { ok: true, segment: result.data };
 }
@@ -156,5 +160,5 @@ export function parseSegment(value: unknown, pathPrefix = ''): Segment {
   if (result.ok) return result.segment;
   const issues = result.issues.map((i) => ({ path: pathPrefix ? (i.path === '(root)' ? pathPrefix : `${pathPrefix}.${i.path}`) : i.path, message: i.message }));
   const first = issues[0]!;
-  throw new ValidationError('invalid_segment', `${first.path}: ${first.message}`, { issues });
+  throw new ValidationError('invalid_segment', `${first.path}: ${first.message}`, { issues }, result.onlyRules ? 422 : 400);
 }

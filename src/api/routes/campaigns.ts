@@ -45,7 +45,7 @@ export function registerCampaignRoutes(app: FastifyInstance, ctx: ApiContext): v
     body: CampaignDefinitionSchema,
     inputCodes: { params: 'invalid_campaign_id', body: 'invalid_campaign' },
     responses: { 200: Campaign, 201: Campaign },
-    problems: { 400: ['invalid_segment'], 404: ['segment_not_found'], 409: ['campaign_not_draft'] },
+    problems: { 400: ['invalid_segment'], 422: ['invalid_segment'], 404: ['segment_not_found'], 409: ['campaign_not_draft'] },
     handler: async ({ params, body, principal, reply }) => {
       if (body.segment) parseSegment(body.segment, 'body.segment');
       else await getSegment(ctx.pool, body.segmentId!);

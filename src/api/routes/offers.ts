@@ -134,7 +134,7 @@ export function registerOfferRoutes(app: FastifyInstance, ctx: ApiContext): void
     body: IssueBody,
     inputCodes: { ...OFFER_ID, body: 'invalid_issue' },
     responses: { 200: IssueResult },
-    problems: { 400: ['invalid_segment'], 404: ['offer_not_found', 'unknown_member', 'segment_not_found', 'no_program'], 409: ['offer_ended', 'offer_archived'] },
+    problems: { 400: ['invalid_segment'], 422: ['invalid_segment'], 404: ['offer_not_found', 'unknown_member', 'segment_not_found', 'no_program'], 409: ['offer_ended', 'offer_archived'] },
     handler: async ({ params, body, principal }) => {
       const segment = body.segment !== undefined ? parseSegment(body.segment, 'body.segment') : body.segmentId ? (await getSegment(ctx.pool, body.segmentId)).definition : undefined;
       return await issueOffer(ctx.pool, { offerId: params.id, memberIds: body.memberIds, segment, actor: actorOf(principal) });

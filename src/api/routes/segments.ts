@@ -37,7 +37,7 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: ApiContext): vo
     parseBody: withDefinition(SegmentBody.extend({ definition: z.unknown() })),
     inputCodes: { params: 'invalid_segment_id' },
     responses: { 200: SavedSegment, 201: SavedSegment },
-    problems: { 400: ['invalid_segment'] },
+    problems: { 400: ['invalid_segment'], 422: ['invalid_segment'] },
     handler: async ({ params, body, principal, reply }) => {
       const { segment, created } = await saveSegment(ctx.pool, { id: params.id, name: body.name, definition: body.definition, actor: actorOf(principal) });
       reply.code(created ? 201 : 200);
@@ -95,7 +95,7 @@ export function registerSegmentRoutes(app: FastifyInstance, ctx: ApiContext): vo
     body: PreviewBody,
     parseBody: withDefinition(PreviewBody.extend({ definition: z.unknown() })),
     responses: { 200: SegmentPreview },
-    problems: { 400: ['invalid_segment'] },
+    problems: { 400: ['invalid_segment'], 422: ['invalid_segment'] },
     handler: async ({ body }) => await previewSegment(ctx.pool, body.definition, { now: body.at ? new Date(body.at) : new Date(), sampleSize: body.sampleSize }),
   });
 }
