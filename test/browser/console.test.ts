@@ -189,6 +189,18 @@ describe('marketer console /console', () => {
       await page.locator('h1').first().waitFor();
       await expectAccessible(page, `console ${path}`);
     }
+    // A coupon-code reward's pool: codes pasted, sent as text/csv; one of three already there.
+    const put = await fetch(`${web.baseUrl}/v1/rewards/cinema`, { method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Cinema ticket', kind: 'coupon_code', costPoints: 50 }) });
+    expect(put.status).toBeLessThan(300);
+    await page.goto(`${web.baseUrl}/console/rewards`);
+    await page.locator('#codes-cinema-text').fill('CINE-0001\nCINE-0002');
+    await page.getByRole('button', { name: 'Add the codes' }).click();
+    await expect.poll(() => page.getByTestId('codes-result').innerText()).toContain('2 codes added, 0 already in the pool; 2 available now.');
+    await page.locator('#codes-cinema-text').fill('code\nCINE-0002\nCINE-0003');
+    await page.getByRole('button', { name: 'Add the codes' }).click();
+    await expect.poll(() => page.getByTestId('codes-result').innerText()).toContain('1 codes added, 1 already in the pool; 3 available now.');
+    await expectAccessible(page, 'rewards with a code pool');
+
     // A draw from the form: drand round after the close, an operator secret made in the browser.
     await page.goto(`${web.baseUrl}/console/draws`);
     await page.getByRole('button', { name: 'New draw' }).click();

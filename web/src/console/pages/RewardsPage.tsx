@@ -2,9 +2,10 @@ import type { RewardItem } from '../../shared/api/types.js';
 import { useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
+import { CodePoolUpload } from '../components/CodePoolUpload.js';
 import { useConsole } from '../session.js';
 
-/** The rewards catalog of the program in force (code pools and fulfilment come with the offers API). */
+/** The rewards catalog (GET /v1/rewards) and, for coupon-code rewards, their code pools. */
 export function RewardsPage() {
   const { api } = useConsole();
   const { t, fmt } = useI18n();
@@ -47,6 +48,14 @@ export function RewardsPage() {
           </tbody>
         </table>
       </section>
+      {(rewards.data?.rewards ?? [])
+        .filter((r) => r.kind === 'coupon_code')
+        .map((r) => (
+          <section class="card" key={r.id} aria-labelledby={`pool-${r.id}-h`} data-testid="code-pool">
+            <h2 id={`pool-${r.id}-h`}>{t('rewards.codes.title', { name: r.name })}</h2>
+            <CodePoolUpload rewardId={r.id} onDone={rewards.reload} />
+          </section>
+        ))}
     </>
   );
 }

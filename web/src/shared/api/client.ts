@@ -77,7 +77,10 @@ export class ApiClient {
     const token = this.credential();
     if (token) headers.authorization = `Bearer ${token}`;
     let body: string | undefined;
-    if (options.body !== undefined) {
+    if (typeof options.body === 'string' && options.headers?.['content-type']) {
+      // A document sent as it is (a CSV file), with the type the caller names.
+      body = options.body;
+    } else if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
