@@ -27,6 +27,7 @@ export const FACT_TYPES = {
   'member.erased': 'A member was erased (their personal data removed): memberId, erasedAt. Erase your copy too.',
   'points.earned': 'Points were credited: memberId, points, pending (true while in the return window), eventId or awardId, source, balance {available, pending}.',
   'points.redeemed': 'Points were spent on a reward: memberId, rewardId, quantity, points, redemptionId, balance {available, pending}.',
+  'reward.redeemed': 'A catalog reward was redeemed (same transaction as its points.redeemed): memberId, rewardId, redemptionId, points, quantity, status (requested for material rewards, else completed). Never the coupon codes it revealed.',
   'points.expiring': 'Points will expire soon (sent with the 30/7/1-day reminders): memberId, points, expiresAt, daysBefore.',
   'points.expired': 'Points expired in a sweep: memberId, points, balance {available}.',
   'tier.changed': 'A member moved tier: memberId, fromTier, toTier, direction (up|down), reason.',

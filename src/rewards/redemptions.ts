@@ -259,6 +259,14 @@ export async function redeemReward(
         redemptionId: id,
         balance: { available: balance.available, pending: balance.pending },
       }),
+      // The redemption itself; never its coupon codes (a webhook payload is no place for a secret).
+      memberFact('reward.redeemed', `reward.redeemed.${id}`, member.id, now, {
+        rewardId: reward.id,
+        redemptionId: id,
+        points,
+        quantity: input.quantity,
+        status,
+      }),
     ]);
     return { ...view(rows[0]!), balance: { available: balance.available, pending: balance.pending }, replayed: false };
   });
