@@ -13,6 +13,10 @@ describe('console report catalogue', () => {
       expect(Object.keys(report!.tables), entry.name).toEqual([...entry.tables]);
     }
   });
+
+  it('offers every report the API registry serves (a new report missing from the page fails here)', () => {
+    expect(REPORT_CATALOGUE.map((r) => r.name as string).sort()).toEqual([...REPORTS.keys()].sort());
+  });
 });
 
 describe('parseCsv', () => {
