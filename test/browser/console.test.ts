@@ -218,6 +218,18 @@ describe('marketer console /console', () => {
     const draw = (await (await fetch(`${web.baseUrl}/v1/draws/console-draw`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { rules: { randomness: { secretCommitment?: string; drand?: { round: number } } } };
     expect(draw.rules.randomness.secretCommitment).toMatch(/^[0-9a-f]{64}$/);
     expect(draw.rules.randomness.drand?.round).toBeGreaterThan(0);
+    // A mission from the form: three purchases within 30 days of enrollment, members opt in.
+    await page.goto(`${web.baseUrl}/console/missions`);
+    await page.getByRole('button', { name: 'New mission' }).click();
+    await page.locator('#m-id').fill('console-mission');
+    await page.locator('#m-name').fill('Three coffees');
+    await page.locator('#m-period').selectOption('days');
+    await page.locator('#m-enrollment').selectOption('opt_in');
+    await expectAccessible(page, 'mission form');
+    await page.getByRole('button', { name: 'Create the mission' }).click();
+    await page.getByText('Mission console-mission created.').waitFor();
+    const mission = (await (await fetch(`${web.baseUrl}/v1/missions/console-mission`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { definition: { goal: unknown; period: unknown; enrollment: string; rewardPoints: number } };
+    expect(mission.definition).toMatchObject({ goal: { type: 'count', target: 3 }, period: { type: 'from_enrollment', days: 30 }, enrollment: 'opt_in', rewardPoints: 500 });
     // Reports: every report downloads its CSV (key in the header, not the URL) and shows the same table.
     await page.goto(`${web.baseUrl}/console/reports`);
     for (const name of REPORT_CATALOGUE.map((r) => r.name)) {

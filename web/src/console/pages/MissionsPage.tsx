@@ -1,8 +1,10 @@
+import { useState } from 'preact/hooks';
 import { useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import type { Json } from '../../shared/api/types.js';
 import type { MissionDefinition } from '../../../../src/journeys/missions/definition.js';
+import { MissionCreateForm } from '../components/MissionCreateForm.js';
 import { useConsole } from '../session.js';
 
 type Mission = { id: string; name: string; status: string; createdAt: string; definition: Json<MissionDefinition> };
@@ -11,12 +13,30 @@ export function MissionsPage() {
   const { api } = useConsole();
   const { t, fmt } = useI18n();
   const list = useLoad((signal) => api.get<{ missions: Mission[] }>('/v1/missions', undefined, { signal }), []);
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<string | null>(null);
   return (
     <>
       <div class="page-head">
         <h1>{t('nav.missions')}</h1>
+        <button type="button" class="button" aria-expanded={creating} onClick={() => setCreating(!creating)}>
+          {t('missions.new')}
+        </button>
       </div>
-      <p class="muted">{t('placeholder.soon')}</p>
+      {creating ? (
+        <MissionCreateForm
+          onCreated={(id) => {
+            setCreating(false);
+            setCreated(id);
+            list.reload();
+          }}
+        />
+      ) : null}
+      {created ? (
+        <p class="notice-ok" role="status">
+          {t('missions.created', { id: created })}
+        </p>
+      ) : null}
       <ProblemNotice error={list.error} onRetry={list.reload} />
       <section class="card">
         <table>
