@@ -83,7 +83,7 @@ describe('lifecycle journeys: triggers, entry rules, steps, goals — one workfl
   it('PUT validates the definition (forward jumps, messages, channels, tiers, templates) and keeps every version', async () => {
     const base = { name: 'Probe', trigger: { type: 'member_created' }, steps: [{ id: 'a', type: 'send', message: 'bonus_points', vars: { bonusPoints: 5 } }] };
     const back = await api.call('PUT', '/v1/journeys/probe', marketer, { ...base, steps: [{ id: 'a', type: 'exit' }, { id: 'b', type: 'branch', segment: { tier: { in: ['gold'] } }, then: 'a' }] });
-    expect(back).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(back).toMatchObject({ status: 422, body: { code: 'invalid_request' } });
     expect(String(back.body.detail)).toMatch(/^body\.steps\.1\.then: a is not after step b/);
     const tier = await api.call('PUT', '/v1/journeys/probe', marketer, { ...base, trigger: { type: 'tier_changed', toTiers: ['platinum'] } });
     expect(tier).toMatchObject({ status: 400, body: { code: 'journey_invalid' } });
