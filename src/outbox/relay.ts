@@ -24,6 +24,8 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private listener: pg.PoolClient | undefined;
+  /** Gives the LISTEN connection back to the pool exactly once, whoever gets there first (an error or stop()). */
+  private releaseListener: ((err?: Error) => void) | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -105,22 +107,31 @@ export class OutboxRelay {
   private async listen(): Promise<void> {
     const client = await this.pool.connect();
     let released = false;
-    client.on('error', (err) => {
+    const release = (err?: Error): void => {
       if (released) return;
       released = true;
-      this.logger.warn({ err: { message: err.message } }, 'outbox relay lost its LISTEN connection; listening again');
-      if (this.listener === client) this.listener = undefined;
+      if (this.listener === client) {
+        this.listener = undefined;
+        this.releaseListener = undefined;
+      }
       client.release(err);
+    };
+    // The handler stays on the client after it is released: an error while it idles in the pool
+    // (a terminated backend) must not release it a second time, which pg-pool throws on.
+    client.on('error', (err) => {
+      if (released) return;
+      this.logger.warn({ err: { message: err.message } }, 'outbox relay lost its LISTEN connection; listening again');
+      release(err);
     });
     try {
       await client.query('LISTEN laurel_outbox');
     } catch (err) {
-      if (!released) client.release(err as Error);
-      released = true;
+      release(err as Error);
       throw err;
     }
     client.on('notification', () => this.wake?.());
     this.listener = client;
+    this.releaseListener = release;
   }
 
   async stop(): Promise<void> {
@@ -128,8 +139,9 @@ export class OutboxRelay {
     this.wake?.();
     await this.loop;
     if (this.listener) {
+      const release = this.releaseListener;
       await this.listener.query('UNLISTEN laurel_outbox').catch(() => undefined);
-      this.listener.release();
+      release?.();
     }
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
