@@ -3,7 +3,27 @@
  * numbers are joined with spaces, and a rate becomes its numerator, denominator and value columns.
  * Text that a spreadsheet would run as a formula (=, +, -, @ first) is prefixed with a quote.
  */
+import { z } from 'zod';
+
 export type CsvValue = string | number | boolean | null;
+
+/**
+ * The columns a row of `schema` flattens to (as `flattenRow` names them), in the schema's order:
+ * the header line of a table that has no rows. Lists of objects are tables of their own and get
+ * no column; columns only known from the data (one per tier) are not listed.
+ */
+export function csvColumns(schema: z.ZodObject, prefix = ''): string[] {
+  const columns: string[] = [];
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    let inner = field as z.ZodType;
+    while (inner instanceof z.ZodNullable || inner instanceof z.ZodOptional || inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
+    if (inner instanceof z.ZodObject) columns.push(...csvColumns(inner, name));
+    else if (inner instanceof z.ZodArray && inner.element instanceof z.ZodObject) continue;
+    else columns.push(name);
+  }
+  return columns;
+}
 
 export function flattenRow(value: Record<string, unknown>, prefix = '', out: Record<string, CsvValue> = {}): Record<string, CsvValue> {
   for (const [key, v] of Object.entries(value)) {
@@ -25,7 +45,10 @@ function cell(value: CsvValue): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** Columns in the order they first appear; every line ends with CRLF, as RFC 4180 writes it. */
+/**
+ * Columns in the order they first appear (after `header`, the columns to list even without rows);
+ * every line ends with CRLF, as RFC 4180 writes it.
+ */
 export function toCsv(rows: readonly Record<string, unknown>[], header: readonly string[] = []): string {
   const flat = rows.map((r) => flattenRow(r));
   const columns: string[] = [...header];

@@ -1,6 +1,6 @@
 export { REPORTS, type ReportDefinition } from './registry.js';
 export { parseReportQuery, ReportQuerySchema, type ReportQuery } from './query.js';
-export { toCsv } from './csv.js';
+export { csvColumns, toCsv } from './csv.js';
 export { reportRange, bucketBoundaries, MAX_REPORT_BUCKETS, REPORT_INTERVALS, REPORT_CALENDARS, type ReportRange, type ReportBucket } from './intervals.js';
 export { pointsReport } from './points.js';
 export { membersReport } from './members.js';

@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { REJECTION_REASONS } from '../referrals/attach.js';
 import type { Pool } from '../db/index.js';
 import { campaignsReport, CampaignsReportQuerySchema } from './campaigns.js';
 import { contestsReport, ContestsReportQuerySchema } from './contests.js';
@@ -8,7 +9,22 @@ import { salesReport, SalesReportQuerySchema } from './sales.js';
 import { pointsReport } from './points.js';
 import { ReportQuerySchema, type ReportQuery } from './query.js';
 import {
+  CampaignRowSchema,
+  CampaignsIntervalSchema,
   CampaignsReportSchema,
+  CampaignVariantSchema,
+  ContestRowSchema,
+  IntervalBaseSchema,
+  MembersIntervalSchema,
+  MissionRowSchema,
+  PointsIntervalSchema,
+  PointsSourceRowSchema,
+  SalesGroupSchema,
+  SalesIntervalSchema,
+  SellerSchema,
+  TierMoveSchema,
+  TiersFiguresSchema,
+  TiersIntervalSchema,
   ContestsReportSchema,
   MembersReportSchema,
   MissionsReportSchema,
@@ -24,7 +40,11 @@ import {
   type TiersReport,
 } from './schemas.js';
 import { tiersReport } from './tiers.js';
-import { referralsReport, ReferralsReportSchema, type ReferralsReport } from './referrals.js';
+import { ReferralFlowSchema, referralsReport, ReferralsReportSchema, type ReferralsReport } from './referrals.js';
+
+const ReferralsIntervalRowSchema = IntervalBaseSchema.extend(ReferralFlowSchema.omit({ rejectedByReason: true }).shape).extend(
+  Object.fromEntries(REJECTION_REASONS.map((r) => [`rejected_${r}`, z.int()])),
+);
 
 /** A report as the API serves it: its query, its computation, its response schema and its CSV tables. */
 export interface ReportDefinition<R = unknown, Q extends z.ZodObject = z.ZodObject> {
@@ -34,9 +54,20 @@ export interface ReportDefinition<R = unknown, Q extends z.ZodObject = z.ZodObje
   query: Q;
   response: z.ZodType<R>;
   run(pool: Pool, query: z.output<Q> & ReportQuery): Promise<R>;
-  /** CSV tables by name; the first is the default. Each turns the report into flat rows. */
-  tables: Record<string, (report: R) => Record<string, unknown>[]>;
+  /** CSV tables by name; the first is the default. */
+  tables: Record<string, CsvTable<R>>;
 }
+
+/** A CSV table: how the report turns into its rows, and a row's schema (the header of an empty table). */
+export interface CsvTable<R> {
+  row: z.ZodObject;
+  rows(report: R): Record<string, unknown>[];
+}
+
+const table = <R>(row: z.ZodObject, rows: (report: R) => Record<string, unknown>[]): CsvTable<R> => ({ row, rows });
+
+/** The columns `intervalColumns` puts first in a per-interval row of a sub-table. */
+const IntervalColumnsSchema = IntervalBaseSchema.pick({ label: true, start: true, end: true });
 
 /** The interval columns every per-interval CSV row starts with. */
 function intervalColumns(i: { label: string; start: string; end: string }): Record<string, unknown> {
@@ -55,8 +86,8 @@ const points = defineReport<PointsReport, typeof ReportQuerySchema>({
   response: PointsReportSchema,
   run: (pool, query) => pointsReport(pool, query),
   tables: {
-    intervals: (r) => r.intervals.map(({ bySource: _bySource, ...i }) => i),
-    sources: (r) => r.intervals.flatMap((i) => i.bySource.map((s) => ({ ...intervalColumns(i), ...s }))),
+    intervals: table(PointsIntervalSchema.omit({ bySource: true }), (r) => r.intervals.map(({ bySource: _bySource, ...i }) => i)),
+    sources: table(IntervalColumnsSchema.extend(PointsSourceRowSchema.shape), (r) => r.intervals.flatMap((i) => i.bySource.map((s) => ({ ...intervalColumns(i), ...s })))),
   },
 });
 
@@ -81,11 +112,13 @@ const members = defineReport<MembersReport, typeof ReportQuerySchema>({
   response: MembersReportSchema,
   run: (pool, query) => membersReport(pool, query),
   tables: {
-    intervals: (r) =>
+    // Per-tier columns come from the data: an empty table lists the others.
+    intervals: table(MembersIntervalSchema.omit({ closing: true }).extend({ total: z.int() }), (r) =>
       tierColumns(
         r.intervals.map(({ closing, ...i }) => ({ ...i, total: closing.total, byTier: closing.byTier })),
         ['newByTier', 'activeByTier', 'byTier'],
       ),
+    ),
   },
 });
 
@@ -96,9 +129,9 @@ const tiers = defineReport<TiersReport, typeof ReportQuerySchema>({
   response: TiersReportSchema,
   run: (pool, query) => tiersReport(pool, query),
   tables: {
-    intervals: (r) => r.intervals.map(({ matrix: _m, betweenReviews: { byReason: _b, ...between }, ...i }) => ({ ...i, betweenReviews: between })),
-    matrix: (r) => r.intervals.flatMap((i) => i.matrix.map((m) => ({ ...intervalColumns(i), ...m }))),
-    changes: (r) => r.intervals.flatMap((i) => i.betweenReviews.byReason.map((c) => ({ ...intervalColumns(i), ...c }))),
+    intervals: table(TiersIntervalSchema, (r) => r.intervals.map(({ matrix: _m, betweenReviews: { byReason: _b, ...between }, ...i }) => ({ ...i, betweenReviews: between }))),
+    matrix: table(IntervalColumnsSchema.extend(TierMoveSchema.shape), (r) => r.intervals.flatMap((i) => i.matrix.map((m) => ({ ...intervalColumns(i), ...m })))),
+    changes: table(IntervalColumnsSchema.extend(TiersFiguresSchema.shape.betweenReviews.shape.byReason.element.shape), (r) => r.intervals.flatMap((i) => i.betweenReviews.byReason.map((c) => ({ ...intervalColumns(i), ...c })))),
   },
 });
 
@@ -109,8 +142,10 @@ const campaigns = defineReport<CampaignsReport, typeof CampaignsReportQuerySchem
   response: CampaignsReportSchema,
   run: (pool, query) => campaignsReport(pool, query),
   tables: {
-    variants: (r) => r.campaigns.flatMap(({ variants, totals: _t, ...c }) => variants.map((v) => ({ ...c, ...v }))),
-    intervals: (r) => r.intervals,
+    variants: table(CampaignRowSchema.omit({ totals: true, variants: true }).extend(CampaignVariantSchema.shape), (r) =>
+      r.campaigns.flatMap(({ variants, totals: _t, ...c }) => variants.map((v) => ({ ...c, ...v }))),
+    ),
+    intervals: table(CampaignsIntervalSchema, (r) => r.intervals),
   },
 });
 
@@ -120,7 +155,7 @@ const missions = defineReport<MissionsReport, typeof MissionsReportQuerySchema>(
   query: MissionsReportQuerySchema,
   response: MissionsReportSchema,
   run: (pool, query) => missionsReport(pool, query),
-  tables: { intervals: (r) => r.intervals, missions: (r) => r.missions },
+  tables: { intervals: table(MissionsReportSchema.shape.intervals.element, (r) => r.intervals), missions: table(MissionRowSchema, (r) => r.missions) },
 });
 
 const contests = defineReport<ContestsReport, typeof ContestsReportQuerySchema>({
@@ -129,7 +164,7 @@ const contests = defineReport<ContestsReport, typeof ContestsReportQuerySchema>(
   query: ContestsReportQuerySchema,
   response: ContestsReportSchema,
   run: (pool, query) => contestsReport(pool, query),
-  tables: { contests: (r) => r.contests, intervals: (r) => r.intervals },
+  tables: { contests: table(ContestRowSchema, (r) => r.contests), intervals: table(ContestsReportSchema.shape.intervals.element, (r) => r.intervals) },
 });
 
 const sales = defineReport<SalesReport, typeof SalesReportQuerySchema>({
@@ -139,15 +174,18 @@ const sales = defineReport<SalesReport, typeof SalesReportQuerySchema>({
   response: SalesReportSchema,
   run: (pool, query) => salesReport(pool, query),
   tables: {
-    intervals: (r) => r.intervals.map(({ byTier: _t, byPartner: _p, ...i }) => i),
-    tiers: (r) => r.intervals.flatMap((i) => i.byTier.map((t) => ({ ...intervalColumns(i), ...t }))),
-    partners: (r) => r.intervals.flatMap((i) => i.byPartner.map((p) => ({ ...intervalColumns(i), ...p }))),
-    sellers: (r) =>
+    intervals: table(SalesIntervalSchema.omit({ byTier: true, byPartner: true }), (r) => r.intervals.map(({ byTier: _t, byPartner: _p, ...i }) => i)),
+    tiers: table(IntervalColumnsSchema.extend(SalesGroupSchema.shape).extend({ tier: z.string() }), (r) => r.intervals.flatMap((i) => i.byTier.map((t) => ({ ...intervalColumns(i), ...t })))),
+    partners: table(IntervalColumnsSchema.extend(SalesGroupSchema.shape).extend({ source: z.string() }), (r) =>
+      r.intervals.flatMap((i) => i.byPartner.map((p) => ({ ...intervalColumns(i), ...p }))),
+    ),
+    sellers: table(z.object({ kind: z.string(), by: z.string(), which: z.string(), rank: z.int() }).extend(SellerSchema.shape), (r) =>
       (['skus', 'categories'] as const).flatMap((kind) =>
         (['byRevenue', 'byQuantity'] as const).flatMap((by) =>
           (['best', 'worst'] as const).flatMap((which) => r.sellers[kind][by][which].map((s, rank) => ({ kind, by, which, rank: rank + 1, ...s }))),
         ),
       ),
+    ),
   },
 });
 
@@ -158,8 +196,10 @@ const referrals = defineReport<ReferralsReport, typeof ReportQuerySchema>({
   response: ReferralsReportSchema,
   run: (pool, query) => referralsReport(pool, query),
   tables: {
-    intervals: (r) => r.intervals.map(({ rejectedByReason, ...i }) => ({ ...i, ...Object.fromEntries(Object.entries(rejectedByReason).map(([k, v]) => [`rejected_${k}`, v])) })),
-    referrers: (r) => r.topReferrers,
+    intervals: table(ReferralsIntervalRowSchema, (r) =>
+      r.intervals.map(({ rejectedByReason, ...i }) => ({ ...i, ...Object.fromEntries(Object.entries(rejectedByReason).map(([k, v]) => [`rejected_${k}`, v])) })),
+    ),
+    referrers: table(ReferralsReportSchema.shape.topReferrers.element, (r) => r.topReferrers),
   },
 });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
-import { REPORTS, parseReportQuery, toCsv, type ReportQuery } from '../../reports/index.js';
+import { REPORTS, csvColumns, parseReportQuery, toCsv, type ReportQuery } from '../../reports/index.js';
 import { defineRoute } from '../route.js';
 import type { ApiContext } from '../server.js';
 
@@ -42,8 +42,8 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ApiContext): voi
         const query = parsed as unknown as ReportQuery & Record<string, unknown>; // what parseQuery returned: the registry erases each report's own query type
         const tableNames = Object.keys(report.tables);
         const table = query.table ?? tableNames[0]!;
-        const toRows = report.tables[table];
-        if (!toRows) throw new ValidationError('invalid_report_query', `query.table: the ${report.name} report has the tables ${tableNames.join(', ')}`, { tables: tableNames });
+        const csvTable = report.tables[table];
+        if (!csvTable) throw new ValidationError('invalid_report_query', `query.table: the ${report.name} report has the tables ${tableNames.join(', ')}`, { tables: tableNames });
         const result = (await report.run(ctx.pool, query)) as { timeZone: string; from: string; to: string; interval: string; programVersions: { version: number }[] };
         if (!wantsCsv(request, query.format)) return result;
         reply
@@ -51,7 +51,9 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ApiContext): voi
           .header('content-disposition', `attachment; filename="${report.name}-${table}_${result.from}_${result.to}_${result.interval}.csv"`)
           .header('laurel-report-time-zone', result.timeZone)
           .header('laurel-report-program-versions', result.programVersions.map((v) => v.version).join(' '));
-        return toCsv(toRows(result));
+        const rows = csvTable.rows(result);
+        // A table without rows still gets its header line (a spreadsheet import expects one).
+        return toCsv(rows, rows.length === 0 ? csvColumns(csvTable.row) : []);
       },
     });
   }

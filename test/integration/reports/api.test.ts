@@ -3,7 +3,7 @@ import { adjustPoints, ingestEvent } from '../../../src/ledger/index.js';
 import { redeemReward } from '../../../src/rewards/index.js';
 import { upsertMember } from '../../../src/members/index.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
-import { compactReportRollups, PointsReportSchema, rebuildReportRollups } from '../../../src/reports/index.js';
+import { compactReportRollups, csvColumns, PointsReportSchema, rebuildReportRollups, REPORTS } from '../../../src/reports/index.js';
 import { Api, apiKey, publishExample, publishVariant } from '../../support/ledger-fixture.js';
 import { oraclePoints, oracleStock } from '../../support/report-oracle.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
@@ -139,6 +139,40 @@ describe('GET /v1/reports/…: access, bad input, CSV, rollup upkeep', () => {
     const tiers = await api.app.inject({ method: 'GET', url: '/v1/reports/tiers?from=2025-03-01&to=2025-04-30&format=csv&table=changes', headers: { authorization: `Bearer ${marketer}` } });
     expect(tiers.body.split('\r\n')[0]).toBe('label,start,end,reason,from,to,count');
     expect(tiers.body).toContain(',upgrade,bronze,silver,1');
+  });
+
+  it('every CSV table has its header line, rows or none; the header lists the schema columns the rows carry', async () => {
+    const csvOf = async (url: string) => {
+      const res = await api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${marketer}`, accept: 'text/csv' } });
+      expect(res.statusCode, url).toBe(200);
+      const lines = res.body.split('\r\n');
+      expect(lines.at(-1), url).toBe('');
+      return { header: lines[0]!.split(','), rows: lines.length - 2 };
+    };
+    // Columns known only from the data: one per tier (members) — the schema cannot list them.
+    const dataOnly = (c: string) => /^(newByTier|activeByTier|byTier)\./.test(c);
+    let withRows = 0;
+    let empty = 0;
+    for (const [name, report] of REPORTS) {
+      for (const [table, { row }] of Object.entries(report.tables)) {
+        const schemaColumns = csvColumns(row);
+        expect(schemaColumns.length, `${name}/${table}`).toBeGreaterThan(0);
+        // A range with activity: the rows' columns are the schema's (plus per-tier ones).
+        const busy = await csvOf(`/v1/reports/${name}?from=2025-03-01&to=2025-04-30&interval=month&table=${table}`);
+        if (busy.rows > 0) {
+          withRows++;
+          expect(busy.header.filter((c) => !dataOnly(c)).sort(), `${name}/${table}`).toEqual([...schemaColumns].sort());
+        }
+        // A range before the program: tables of found things (sources, sellers, contests…) are empty.
+        const quiet = await csvOf(`/v1/reports/${name}?from=2020-01-01&to=2020-01-02&table=${table}`);
+        if (quiet.rows === 0) {
+          empty++;
+          expect(quiet.header, `${name}/${table}`).toEqual(schemaColumns);
+        }
+      }
+    }
+    expect(withRows).toBeGreaterThan(5);
+    expect(empty).toBeGreaterThan(5);
   });
 
   it('compaction folds shards without changing a figure; a rebuild from the ledger gives the same rollups', async () => {
