@@ -5,15 +5,6 @@ import type { ResponseEntry, ResponseSpec, RouteContract } from './route.js';
 
 type JsonSchema = Record<string, unknown>;
 
-/**
- * A zod schema as JSON Schema for routes not yet declared with defineRoute (Fastify's own
- * `schema`, shown by @fastify/swagger until they are converted).
- */
-export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
-  return rest;
-}
-
 const PROBLEM_SCHEMA: JsonSchema = {
   type: 'object',
   description: 'RFC 9457 problem details. `code` is stable and machine-readable; `detail` is for people.',

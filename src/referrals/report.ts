@@ -61,7 +61,7 @@ export async function referralReport(pool: Pool, range: { from: Date; to: Date; 
 /** A member's side of the program: their code, who referred them, and their referrals by status. */
 export async function memberReferral(pool: Pool, memberId: string, code: string) {
   const [by, mine] = await Promise.all([
-    pool.query<{ referrer_id: string; status: string; reject_reason: string | null; created_at: Date; rewarded_at: Date | null }>(
+    pool.query<{ referrer_id: string; status: 'pending' | 'qualified' | 'rewarded' | 'rejected' | 'expired'; reject_reason: string | null; created_at: Date; rewarded_at: Date | null }>(
       `SELECT referrer_id, status, reject_reason, created_at, rewarded_at FROM referrals WHERE referee_id = $1 ORDER BY (status = 'rejected'), created_at DESC LIMIT 1`,
       [memberId],
     ),

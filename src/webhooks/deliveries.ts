@@ -1,13 +1,15 @@
 import type { Pool } from '../db/index.js';
 import { NotFoundError } from '../errors/index.js';
 
+export type DeliveryStatus = 'pending' | 'sending' | 'retrying' | 'succeeded' | 'dead' | 'cancelled';
+
 export interface DeliveryView {
   id: string;
   webhookId: string;
   eventId: string;
   eventType: string;
   memberId: string | null;
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: string | null;
   lastStatus: number | null;
@@ -33,7 +35,7 @@ interface DeliveryRow {
   event_id: string;
   type: string;
   member_id: string | null;
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   next_attempt_at: Date | null;
   last_status: number | null;
@@ -89,7 +91,7 @@ export async function listDeliveries(
 }
 
 /** One delivery with the event it carries and every attempt with the receiver's answer. */
-export async function getDelivery(pool: Pool, webhookId: string, deliveryId: string): Promise<DeliveryView & { event: unknown; attemptLog: AttemptView[] }> {
+export async function getDelivery(pool: Pool, webhookId: string, deliveryId: string): Promise<DeliveryView & { event: { id: string; type: string; occurredAt: string; data: unknown }; attemptLog: AttemptView[] }> {
   const { rows } = await pool.query<DeliveryRow & { occurred_at: Date; data: unknown }>(
     `SELECT d.id, d.subscription_id, e.id AS event_id, e.type, e.member_id, d.status, d.attempts, d.next_attempt_at, d.last_status, d.last_error,
             d.replay_of, d.created_at, d.finished_at, e.occurred_at, e.data

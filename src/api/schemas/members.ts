@@ -89,3 +89,41 @@ export const MemberSearchPage = z.object({ items: z.array(Member), nextAfter: z.
 export const MemberConsent = z.object({ memberId: MemberIdSchema, consent: ConsentSchema });
 
 export const MemberToken = z.object({ token: z.string().describe('mt.… — send as Authorization: Bearer'), expiresAt: Timestamp });
+
+export const MemberReferral = z.object({
+  memberId: MemberIdSchema,
+  code: z.string().describe("the member's referral code (made on first ask)"),
+  referredBy: z
+    .object({
+      memberId: MemberIdSchema,
+      status: z.enum(['pending', 'qualified', 'rewarded', 'rejected', 'expired']),
+      rejectReason: z.string().nullable(),
+      createdAt: Timestamp,
+      rewardedAt: Timestamp.nullable(),
+    })
+    .nullable()
+    .describe('who referred the member, and how that referral stands'),
+  referrals: z
+    .object({ sent: z.int(), pending: z.int(), waitingReturnWindow: z.int(), rewarded: z.int(), rejected: z.int(), expired: z.int() })
+    .describe("the members this one referred, by status"),
+});
+
+const Rows = z.array(z.record(z.string(), z.unknown()));
+export const MemberExport = z
+  .object({
+    memberId: MemberIdSchema,
+    exportedAt: Timestamp,
+    member: z.record(z.string(), z.unknown()).nullable().describe('the profile row'),
+    referrals: Rows,
+    journeySteps: Rows,
+    auditLog: Rows.describe('every audit entry about the member'),
+    tables: z.record(z.string(), Rows).describe('every row of each table holding rows of the member, by table'),
+  })
+  .meta({ id: 'MemberExport' });
+
+export const Erasure = z.object({
+  memberId: MemberIdSchema,
+  erasedAt: Timestamp,
+  alreadyErased: z.boolean().describe('erased before: nothing done now'),
+  messagesCancelled: z.int().describe('messages not yet sent that will not be'),
+});

@@ -1,4 +1,4 @@
-import { LaurelError, ValidationError } from '../../errors/index.js';
+import { LaurelError } from '../../errors/index.js';
 import { messageDefinition, renderMessage, SAMPLE_LINKS, SAMPLE_LOCALES, SAMPLE_NOW, SAMPLE_TIERS, sampleMember, type TemplateSource } from '../../messaging/templates/index.js';
 import type { Pool } from '../../db/index.js';
 import type { ProgramDefinition } from '../../program/index.js';
@@ -53,5 +53,6 @@ export async function validateJourney(source: TemplateSource, definition: Journe
     }
   }
   const first = issues[0];
-  if (first) throw new ValidationError('journey_invalid', `${first.path}: ${first.message}`, { issues: issues.slice(0, 50) });
+  // The definition has its documented shape; what it refers to or renders does not hold: 422.
+  if (first) throw new LaurelError('journey_invalid', `${first.path}: ${first.message}`, { status: 422, details: { issues: issues.slice(0, 50) } });
 }
