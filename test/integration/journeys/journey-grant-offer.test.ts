@@ -46,7 +46,7 @@ describe('the grant_offer journey step: the member holds the offer and hears abo
       ],
     };
     const missing = await api.call('PUT', '/v1/journeys/welcome-coupon', marketer, journey);
-    expect(missing).toMatchObject({ status: 400, body: { code: 'journey_invalid' } });
+    expect(missing).toMatchObject({ status: 422, body: { code: 'journey_invalid' } });
     expect(String(missing.body.detail)).toBe('steps.0.offerId: no offer welcome-10');
     const offer = await api.call('PUT', '/v1/offers/welcome-10', marketer, { kind: 'coupon', name: 'Welcome 10 %', coupon: { discount: { type: 'percent', percent: 10 }, codes: { source: 'generated', prefix: 'HI' } } });
     expect(offer.status, JSON.stringify(offer.body)).toBe(201);

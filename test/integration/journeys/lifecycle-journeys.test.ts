@@ -86,7 +86,7 @@ describe('lifecycle journeys: triggers, entry rules, steps, goals — one workfl
     expect(back).toMatchObject({ status: 422, body: { code: 'invalid_request' } });
     expect(String(back.body.detail)).toMatch(/^body\.steps\.1\.then: a is not after step b/);
     const tier = await api.call('PUT', '/v1/journeys/probe', marketer, { ...base, trigger: { type: 'tier_changed', toTiers: ['platinum'] } });
-    expect(tier).toMatchObject({ status: 400, body: { code: 'journey_invalid' } });
+    expect(tier).toMatchObject({ status: 422, body: { code: 'journey_invalid' } });
     expect(String(tier.body.detail)).toBe('trigger.toTiers.0: the program has no tier platinum');
     const channel = await api.call('PUT', '/v1/journeys/probe', marketer, { ...base, steps: [{ id: 'a', type: 'send', message: 'bonus_points', channels: ['sms'], vars: { bonusPoints: 5 } }] });
     expect(String(channel.body.detail)).toMatch(/bonus_points has no sms templates/);
