@@ -174,7 +174,7 @@ describe('outbound webhooks: committed facts → signed deliveries, in order per
     expect(again.status).toBe(202);
     await until('replay of the replay', () => deliveries('down'), (rows) => rows.filter((r) => r.status === 'succeeded').length === 3);
     expect(receiver.received.filter((r) => r.path === '/down' && r.webhookId === 'member.created.wd' && r.answered === 200)).toHaveLength(2);
-    expect((await api.call('POST', '/v1/webhooks/down/replay', admin, { from: new Date().toISOString(), to: from })).status).toBe(400);
+    expect((await api.call('POST', '/v1/webhooks/down/replay', admin, { from: new Date().toISOString(), to: from })).status).toBe(422);
   });
 
   it('a paused subscription keeps its deliveries and sends them in order when resumed; a disabled one cancels them', async () => {
