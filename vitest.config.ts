@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_MAX_WORKERS } from './test/support/stack-info.js';
 
 // Two projects: `unit` is pure logic (no services, runs anywhere in seconds);
 // `integration` covers test/integration and test/e2e against the real stack
@@ -6,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
+    // One file per worker at a time; each worker has its own Temporal namespace (stack-info.ts).
+    maxWorkers: TEST_MAX_WORKERS,
     reporters: ['default', ['json', { outputFile: '.laurel/test-report.json' }]],
     projects: [
       {

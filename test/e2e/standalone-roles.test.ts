@@ -19,6 +19,7 @@ describe('the roles alone, each its own process', () => {
         DATABASE_URL: env.urls.databaseUrl,
         REDIS_URL: env.urls.redisUrl,
         TEMPORAL_ADDRESS: env.urls.temporalAddress,
+        TEMPORAL_NAMESPACE: env.config.temporalNamespace,
         SMTP_URL: env.urls.smtpUrl,
         QUEUE_PREFIX: env.config.queuePrefix,
         TEMPORAL_TASK_QUEUE: env.config.taskQueue,

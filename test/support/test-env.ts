@@ -4,11 +4,12 @@ import { inject } from 'vitest';
 import { loadConfig, type LaurelConfig, type ServiceUrls } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/index.js';
 import { openAppContext, type AppContext } from '../../src/app/context.js';
-import { TEMPLATE_DB, type StackInfo } from './stack-info.js';
+import { TEMPLATE_DB, testNamespace, type StackInfo } from './stack-info.js';
 
 /**
  * Per test file: a database cloned from the migrated template, a BullMQ prefix and a Temporal task
- * queue of its own, so files run in parallel against one stack without seeing each other.
+ * queue of its own, in its worker's Temporal namespace, so files run in parallel against one stack
+ * without seeing each other. Processes a test spawns get `env.config.temporalNamespace` too.
  */
 export interface TestEnv {
   id: string;
@@ -51,6 +52,7 @@ export async function createTestEnv(overrides: NodeJS.ProcessEnv = {}, options: 
     SMTP_URL: urls.smtpUrl,
     QUEUE_PREFIX: id,
     TEMPORAL_TASK_QUEUE: `laurel-${id}`,
+    TEMPORAL_NAMESPACE: testNamespace(),
     LOG_LEVEL: 'warn',
     PORT: '0',
     // Every answer of a declared route is checked against its contract: drift fails the test.

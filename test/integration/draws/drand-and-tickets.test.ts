@@ -3,10 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../../src/cli/runtime.js';
-import { QUICKNET, verifyDraw, type DrawAuditRecord } from '../../../src/draws/index.js';
+import { G1_DST } from '../../../src/draws/drand-chains.js';
+import { QUICKNET, drandFirstRoundAfter, u64be, drandRandomness, drandRoundTime, verifyDraw, type DrandChain, type DrawAuditRecord } from '../../../src/draws/index.js';
 import { drandChains, fetchDrandRound } from '../../../src/journeys/draws/index.js';
 import { adjustPoints, ingestEvent } from '../../../src/ledger/index.js';
 import { upsertMember } from '../../../src/members/index.js';
@@ -23,34 +25,55 @@ function historyJson(history: unknown): string {
 }
 
 /**
- * There is no network here, so drand is a tiny local relay serving the recorded real quicknet
- * round 123. Its signature only verifies against quicknet's public key, and round 123 of quicknet
- * is in 2023; a "replay" chain with the same key and a later genesis makes round 123 lie a few
- * seconds in the future, so the whole path (sleep until the round, fetch, BLS check, draw) runs.
+ * There is no network here, so drand is a tiny local relay. It serves two chains:
+ * - quicknet's recorded real round 123 (its signature verifies against quicknet's public key);
+ * - a local chain whose key the test holds (same scheme as quicknet: unchained, signatures on G1),
+ *   so it signs any round. The draw names the first round after its close, computed when the draw
+ *   is created — as an operator does — so the whole path (sleep until the round, fetch, BLS check,
+ *   draw) runs however long the setup took on a loaded machine.
  */
 const ROUND = DRAND_FIXTURE.round;
-const ROUND_AT = Math.floor(Date.now() / 1000) + 12;
-const REPLAY_CHAIN = {
-  name: 'quicknet-replay',
-  chainHash: createHash('sha256').update('quicknet replay for tests').digest('hex'),
-  publicKey: QUICKNET.publicKey,
-  scheme: 'bls-unchained-g1-rfc9380' as const,
-  genesisTime: ROUND_AT - (ROUND - 1) * QUICKNET.period,
+const bls = bls12_381.shortSignatures;
+const LOCAL_KEY = createHash('sha256').update('laurel test drand key').digest();
+const LOCAL_CHAIN: DrandChain = {
+  name: 'local-test',
+  chainHash: createHash('sha256').update('laurel test drand chain').digest('hex'),
+  publicKey: Buffer.from(bls.getPublicKey(LOCAL_KEY).toBytes()).toString('hex'),
+  scheme: 'bls-unchained-g1-rfc9380',
+  genesisTime: Math.floor(Date.now() / 1000) - 3600,
   period: QUICKNET.period,
 };
-const EXTRA_CHAINS = JSON.stringify([REPLAY_CHAIN]);
+const EXTRA_CHAINS = JSON.stringify([LOCAL_CHAIN]);
 
-function startRelay(signature: string): Promise<{ server: Server; url: string; hits: () => number }> {
-  let hits = 0;
+function localSignature(round: number): string {
+  const message = createHash('sha256').update(u64be(round)).digest();
+  return Buffer.from(bls.sign(bls.hash(message, G1_DST), LOCAL_KEY).toBytes()).toString('hex');
+}
+
+interface Relay {
+  server: Server;
+  url: string;
+  /** When the relay was first asked for each round of the local chain (ms). */
+  firstAsked: Map<number, number>;
+}
+
+function startRelay(quicknetSignature: string): Promise<Relay> {
+  const firstAsked = new Map<number, number>();
   const server = createServer((req, res) => {
-    hits++;
-    if (req.url === `/${REPLAY_CHAIN.chainHash}/public/${ROUND}`) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ round: ROUND, randomness: DRAND_FIXTURE.randomness, signature }));
+    const local = new RegExp(`^/${LOCAL_CHAIN.chainHash}/public/(\\d+)$`).exec(req.url ?? '');
+    const localRound = local ? Number(local[1]) : 0;
+    if (local && !firstAsked.has(localRound)) firstAsked.set(localRound, Date.now());
+    if (local && drandRoundTime(LOCAL_CHAIN, localRound) * 1000 <= Date.now()) {
+      // Like drand: a round is served once its time has come, never before.
+      const signature = localSignature(localRound);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ round: localRound, randomness: drandRandomness(Buffer.from(signature, 'hex')).toString('hex'), signature }));
+    } else if (req.url === `/${QUICKNET.chainHash}/public/${ROUND}`) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ round: ROUND, randomness: DRAND_FIXTURE.randomness, signature: quicknetSignature }));
     } else res.writeHead(404).end();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
     const address = server.address() as { port: number };
-    resolve({ server, url: `http://127.0.0.1:${address.port}`, hits: () => hits });
+    resolve({ server, url: `http://127.0.0.1:${address.port}`, firstAsked });
   }));
 }
 
@@ -60,7 +83,7 @@ describe('draws: a drand round from a relay, ticket formulas, export + verify th
   let api: Api;
   let marketer: string;
   let admin: string;
-  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let relay: Relay;
   const roles: Role[] = [];
 
   beforeAll(async () => {
@@ -97,40 +120,59 @@ describe('draws: a drand round from a relay, ticket formulas, export + verify th
       await member(id);
       await adjustPoints(env.ctx.pool, { memberId: id, points: 100 * (id.charCodeAt(1) - 47), reason: 'seed', idempotencyKey: `seed-${id}`, actor: 'test' });
     }
-    const res = await api.call('POST', '/v1/draws', marketer, {
-      id: 'drand-draw',
-      name: 'drand draw',
-      tickets: { type: 'balance', pointsPerTicket: 100 },
-      entryStartsAt: new Date(Date.now() - 60_000).toISOString(),
-      entryEndsAt: new Date(Date.now() + 2_000).toISOString(),
-      prizes: [{ id: 'p', name: '100 points', quantity: 2, points: 100 }],
-      randomness: { drand: { chainHash: REPLAY_CHAIN.chainHash, round: ROUND } },
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    const result = (await env.ctx.temporal.workflow.getHandle('draw:drand-draw').result()) as { status: string; seed: string };
-    expect(result.status).toBe('closed');
-    expect(Date.now()).toBeGreaterThanOrEqual(ROUND_AT * 1000);
-    expect(relay.hits()).toBeGreaterThan(0);
+    // The entries close 2 s from now and the draw names the first round published `margin` seconds
+    // after the close. The freeze runs at the close and must come before that round exists (a late
+    // freeze voids the draw, drand_round_in_past, as it must). On a machine too loaded to freeze
+    // within the margin, a new draw is made with a wider one: the path under test stays the same.
+    let drawId = '';
+    let round = 0;
+    for (const margin of [10, 30, 60]) {
+      drawId = margin === 10 ? 'drand-draw' : `drand-draw-${margin}`;
+      const entryEndsAt = Date.now() + 2_000;
+      round = drandFirstRoundAfter(LOCAL_CHAIN, entryEndsAt / 1000 + margin);
+      const res = await api.call('POST', '/v1/draws', marketer, {
+        id: drawId,
+        name: 'drand draw',
+        tickets: { type: 'balance', pointsPerTicket: 100 },
+        entryStartsAt: new Date(Date.now() - 60_000).toISOString(),
+        entryEndsAt: new Date(entryEndsAt).toISOString(),
+        prizes: [{ id: 'p', name: '100 points', quantity: 2, points: 100 }],
+        randomness: { drand: { chainHash: LOCAL_CHAIN.chainHash, round } },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const result = (await env.ctx.temporal.workflow.getHandle(`draw:${drawId}`).result()) as { status: string; reason?: string };
+      if (result.status === 'void' && result.reason === 'drand_round_in_past' && margin !== 60) continue;
+      expect(result, JSON.stringify(result)).toMatchObject({ status: 'closed' });
+      break;
+    }
+    // It slept until the round (never asked the relay before the round's time) and then fetched it.
+    const firstAsked = relay.firstAsked.get(round);
+    expect(firstAsked).toBeDefined();
+    expect(firstAsked).toBeGreaterThanOrEqual(drandRoundTime(LOCAL_CHAIN, round) * 1000);
 
-    const audit = (await api.call('GET', '/v1/public/draws/drand-draw/audit', undefined)).body as unknown as DrawAuditRecord;
-    expect(audit.evidence.drand).toEqual({ chain_hash: REPLAY_CHAIN.chainHash, round: ROUND, signature: DRAND_FIXTURE.signature, randomness: DRAND_FIXTURE.randomness });
+    const signature = localSignature(round);
+    const audit = (await api.call('GET', `/v1/public/draws/${drawId}/audit`, undefined)).body as unknown as DrawAuditRecord;
+    expect(audit.evidence.drand).toEqual({ chain_hash: LOCAL_CHAIN.chainHash, round, signature, randomness: drandRandomness(Buffer.from(signature, 'hex')).toString('hex') });
     expect(audit.evidence.secret).toBeNull();
-    const leavesRes = await api.app.inject({ method: 'GET', url: '/v1/public/draws/drand-draw/leaves' });
+    const leavesRes = await api.app.inject({ method: 'GET', url: `/v1/public/draws/${drawId}/leaves` });
     expect(leavesRes.statusCode).toBe(200);
     const verified = await verifyDraw(audit, [leavesRes.rawPayload], { chains: drandChains(EXTRA_CHAINS) });
     expect(verified).toMatchObject({ ok: true, summary: { n: 4 } });
+    // The same files checked against another key do not verify: the BLS check is real.
+    expect(await verifyDraw(audit, [leavesRes.rawPayload], { chains: [{ ...LOCAL_CHAIN, publicKey: QUICKNET.publicKey }] })).toMatchObject({ ok: false });
 
     if (process.env.RECORD_HISTORIES === '1') {
-      writeFileSync(join(PROJECT_ROOT, 'test/fixtures/histories', 'draw-drand.json'), historyJson(await env.ctx.temporal.workflow.getHandle('draw:drand-draw').fetchHistory()));
+      writeFileSync(join(PROJECT_ROOT, 'test/fixtures/histories', 'draw-drand.json'), historyJson(await env.ctx.temporal.workflow.getHandle(`draw:${drawId}`).fetchHistory()));
     }
-  });
+  }, 240_000); // up to three draws when the freeze runs late (see above)
 
   it('a relay serving a tampered signature is refused before anything uses it', async () => {
     const bad = DRAND_FIXTURE.signature.slice(0, -2) + (DRAND_FIXTURE.signature.endsWith('00') ? '01' : '00');
     const tampered = await startRelay(bad);
     try {
-      await expect(fetchDrandRound(tampered.url, REPLAY_CHAIN, ROUND)).rejects.toMatchObject({ code: 'drand_signature_invalid' });
-      await expect(fetchDrandRound(relay.url, REPLAY_CHAIN, ROUND)).resolves.toEqual({ round: ROUND, signature: DRAND_FIXTURE.signature });
+      // quicknet's real round 123, served by the relay: the true signature passes, a changed one not.
+      await expect(fetchDrandRound(tampered.url, QUICKNET, ROUND)).rejects.toMatchObject({ code: 'drand_signature_invalid' });
+      await expect(fetchDrandRound(relay.url, QUICKNET, ROUND)).resolves.toEqual({ round: ROUND, signature: DRAND_FIXTURE.signature });
     } finally {
       tampered.server.close();
     }

@@ -238,6 +238,7 @@ describe('webhooks: a SIGKILL of the worker mid-delivery neither loses nor doubl
         DATABASE_URL: env.urls.databaseUrl,
         REDIS_URL: env.urls.redisUrl,
         TEMPORAL_ADDRESS: env.urls.temporalAddress,
+        TEMPORAL_NAMESPACE: env.config.temporalNamespace,
         SMTP_URL: env.urls.smtpUrl,
         QUEUE_PREFIX: env.config.queuePrefix,
         TEMPORAL_TASK_QUEUE: env.config.taskQueue,

@@ -21,6 +21,7 @@ async function spawnJourneysWorker(env: TestEnv): Promise<WorkerProcess> {
       DATABASE_URL: env.urls.databaseUrl,
       REDIS_URL: env.urls.redisUrl,
       TEMPORAL_ADDRESS: env.urls.temporalAddress,
+      TEMPORAL_NAMESPACE: env.config.temporalNamespace,
       SMTP_URL: env.urls.smtpUrl,
       QUEUE_PREFIX: env.id,
       TEMPORAL_TASK_QUEUE: env.config.taskQueue,

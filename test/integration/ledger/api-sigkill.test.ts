@@ -44,6 +44,7 @@ describe('SIGKILL of the api during a retrying 10,000-event load', () => {
         DATABASE_URL: env.urls.databaseUrl,
         REDIS_URL: env.urls.redisUrl,
         TEMPORAL_ADDRESS: env.urls.temporalAddress,
+        TEMPORAL_NAMESPACE: env.config.temporalNamespace,
         QUEUE_PREFIX: env.id,
         TEMPORAL_TASK_QUEUE: env.config.taskQueue,
         PORT: String(port),

@@ -66,6 +66,7 @@ export async function spawnDeliveryWorker(env: TestEnv, overrides: Record<string
       REDIS_URL: env.urls.redisUrl,
       SMTP_URL: env.urls.smtpUrl,
       TEMPORAL_ADDRESS: env.urls.temporalAddress,
+      TEMPORAL_NAMESPACE: env.config.temporalNamespace,
       QUEUE_PREFIX: env.id,
       MAILDEV_API_URL: env.stack.mailboxUrl,
       LOG_LEVEL: 'warn',
