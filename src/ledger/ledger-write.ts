@@ -34,6 +34,7 @@ export async function writeMemberLedger(
 export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promise<Set<string>> {
   if (w.members.length === 0) return new Set();
   const allocations = w.entries.flatMap((e) => e.allocations.map((a) => ({ key: e.idempotencyKey, ...a })));
+  const offerUseOf = new Map(w.offerUses.map((u) => [u.entryKey, u]));
   const { rows } = await db.query<{ written: string[] }>({
     name: 'ledger_write',
     text: `WITH guard AS (
@@ -67,13 +68,13 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
      ),
      entries AS (
        INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, pending, at, event_id, rule_id, component,
-                                   order_id, reward_id, source, program_version, actor, reason)
+                                   order_id, reward_id, source, program_version, actor, reason, offer_id, campaign_id)
        SELECT e.key, e.member_id, e.kind, e.amount, e.qualifying, e.pending, e.at, e.event_id, e.rule_id, e.component,
-              e.order_id, e.reward_id, e.source, e.program_version, e.actor, e.reason
+              e.order_id, e.reward_id, e.source, e.program_version, e.actor, e.reason, e.offer_id, e.campaign_id
          FROM unnest($26::text[], $27::text[], $28::text[], $29::bigint[], $30::bigint[], $31::boolean[], $32::timestamptz[], $33::text[],
-                     $34::text[], $35::text[], $36::text[], $37::text[], $38::text[], $39::int[], $40::text[], $41::text[])
+                     $34::text[], $35::text[], $36::text[], $37::text[], $38::text[], $39::int[], $40::text[], $41::text[], $76::text[], $77::text[])
               WITH ORDINALITY AS e(key, member_id, kind, amount, qualifying, pending, at, event_id, rule_id, component,
-                                   order_id, reward_id, source, program_version, actor, reason, ord)
+                                   order_id, reward_id, source, program_version, actor, reason, offer_id, campaign_id, ord)
         WHERE e.member_id IN (SELECT id FROM guard)
         ORDER BY e.ord
        RETURNING seq, idempotency_key
@@ -117,6 +118,28 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
          FROM unnest($70::text[], $71::text[], $72::text[], $73::jsonb[], $74::text[]) AS o(queue, job_name, job_id, payload, member_id)
         WHERE o.member_id IN (SELECT id FROM guard)
        ON CONFLICT (job_id) DO NOTHING
+     ),
+     offer_used AS (
+       SELECT * FROM unnest($78::bigint[], $79::text[], $80::text[], $81::text[], $82::text[], $83::text[], $84::bigint[], $85::timestamptz[])
+                     AS u(grant_id, offer_id, member_id, campaign_id, ref, order_id, points, at)
+        WHERE u.member_id IN (SELECT id FROM guard)
+     ),
+     offer_uses AS (
+       INSERT INTO offer_uses (grant_id, offer_id, member_id, campaign_id, kind, ref, order_id, points, at)
+       SELECT grant_id, offer_id, member_id, campaign_id, 'bonus', ref, order_id, points, at FROM offer_used
+     ),
+     offer_grant_counters AS (
+       UPDATE offer_grants g SET uses = g.uses + s.uses, points_given = g.points_given + s.points,
+              first_used_at = least(coalesce(g.first_used_at, s.first_at), s.first_at), last_used_at = greatest(coalesce(g.last_used_at, s.last_at), s.last_at)
+         FROM (SELECT grant_id, count(*) AS uses, sum(points) AS points, min(at) AS first_at, max(at) AS last_at FROM offer_used GROUP BY grant_id) s
+        WHERE g.id = s.grant_id
+     ),
+     -- A budgeted offer's total: its CHECK offers_within_budget fails the whole write when holders
+     -- spent past it at the same time (the event path then decides again with the new total).
+     offer_budgets AS (
+       UPDATE offers o SET points_given = o.points_given + s.points
+         FROM (SELECT offer_id, sum(points) AS points FROM offer_used GROUP BY offer_id) s
+        WHERE o.id = s.offer_id AND o.budget_points IS NOT NULL
      )
      SELECT array(SELECT id FROM guard) AS written,
             CASE WHEN $75::boolean THEN pg_notify('laurel_outbox', '') END AS notified`,
@@ -184,6 +207,16 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
       w.outbox.map(outboxPayload),
       w.outbox.map((o) => o.memberId),
       w.outbox.length > 0,
+      w.entries.map((e) => offerUseOf.get(e.idempotencyKey)?.offerId ?? null),
+      w.entries.map((e) => offerUseOf.get(e.idempotencyKey)?.campaignId ?? null),
+      w.offerUses.map((u) => u.grantId),
+      w.offerUses.map((u) => u.offerId),
+      w.offerUses.map((u) => u.memberId),
+      w.offerUses.map((u) => u.campaignId),
+      w.offerUses.map((u) => u.eventId),
+      w.offerUses.map((u) => u.orderId),
+      w.offerUses.map((u) => u.points),
+      w.offerUses.map((u) => u.at),
     ],
   });
   return new Set(rows[0]!.written);

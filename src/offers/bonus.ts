@@ -4,6 +4,7 @@ import { addDays } from '../program/calendar.js';
 import type { ProgramDefinition } from '../program/index.js';
 import { basePointsForEffect, evaluatePredicate, predicateContext, type RuleOutcome } from '../rules/index.js';
 import type { MemberEvent, MemberSnapshot } from '../rules/types.js';
+import type { EntryWrite, OfferUseWrite } from '../ledger/core/rows.js';
 import type { BonusRule } from './definition.js';
 
 /*
@@ -136,6 +137,19 @@ export function decideBonusOffers(input: BonusDecisionInput): { entries: Planned
     outcomes.push({ offerId: offer.offerId, status: 'applied', points, ...(cappedBy ? { cappedBy } : {}) });
   }
   return { entries, outcomes };
+}
+
+/** The uses the written entries make of held offers: each offer earn entry is one use of its grant. */
+export function offerUsesOf(entries: readonly EntryWrite[], held: readonly HeldBonusOffer[]): OfferUseWrite[] {
+  if (held.length === 0) return [];
+  const uses: OfferUseWrite[] = [];
+  for (const e of entries) {
+    if (e.kind !== 'earn' || e.component !== 'offer' || e.eventId === null) continue;
+    const offer = held.find((o) => offerRuleId(o.offerId) === e.ruleId);
+    if (!offer) throw new Error(`entry ${e.idempotencyKey} earns on ${e.ruleId ?? 'no rule'}, which member ${e.memberId} does not hold`);
+    uses.push({ entryKey: e.idempotencyKey, grantId: offer.grantId, offerId: offer.offerId, campaignId: offer.campaignId, memberId: e.memberId, eventId: e.eventId, orderId: e.orderId, points: e.amount, at: e.at });
+  }
+  return uses;
 }
 
 /** The base points of the program rules a multiplier multiplies (fired rules only). */

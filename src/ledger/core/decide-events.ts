@@ -5,7 +5,7 @@ import { checkPurchaseItems, evaluateEvent, limitWindowsForEvent, type ItemLine,
 import { currentQualificationWindow, decideTier, nextReviewAt, type ActivitySummary, type TimeWindow } from '../../tiers/index.js';
 import type { EventInput } from '../event-input.js';
 import { activityWithEvent } from './activity.js';
-import { decideBonusOffers, offerRuleId, type HeldBonusOffer, type OfferOutcome } from '../../offers/bonus.js';
+import { decideBonusOffers, offerRuleId, offerUsesOf, type HeldBonusOffer, type OfferOutcome } from '../../offers/bonus.js';
 import { MemberLedger } from './member-ledger.js';
 import { mulDivFloor } from './integer-math.js';
 import { emptyLedgerWrite, type LedgerWrite, type MemberWrite, type TierChangeWrite, type WrittenEntry } from './rows.js';
@@ -296,6 +296,7 @@ export function decideEvents(input: DecisionInput): Decision {
     write.members.push(state.write);
     state.ledger.collect(write);
     write.tierChanges.push(...state.tierChanges);
+    write.offerUses.push(...offerUsesOf(state.ledger.unsaved(), state.heldOffers));
     for (const orderId of state.refundedOrders) write.orderRefunds.push({ memberId: state.member.id, orderId, refundedTotal: state.refundedByOrder.get(orderId)! });
   }
   return { outcomes, write };
@@ -521,7 +522,7 @@ function applyEarningRules(
 /**
  * The member's bonus-rule offers on top of the program's rules (src/offers/bonus.ts decides; only
  * holders have any). Their entries are ordinary earn entries of rule `offer:<id>`, component
- * `offer`; a trigger on ledger_entries tags them and counts the use (migration 0023).
+ * `offer`; the write tags them with the offer and campaign and counts the use (LedgerWrite.offerUses).
  */
 function applyBonusOffers(
   program: ProgramInForce,

@@ -18,7 +18,7 @@ export {
 export { isPendingAt, initialLotStatus, planActivation, planDebtSettlement } from './pending.js';
 export type { RefundPlanInput, RefundLotOutcome, RefundPlan } from './refund.js';
 export { planRefund } from './refund.js';
-export type { WrittenEntry, EntryWrite, MemberWrite, EventWrite, OutboxWrite, TierChangeWrite, BalanceWrite, LedgerWrite } from './rows.js';
+export type { WrittenEntry, EntryWrite, MemberWrite, EventWrite, OutboxWrite, TierChangeWrite, BalanceWrite, LedgerWrite, OfferUseWrite } from './rows.js';
 export { emptyLedgerWrite } from './rows.js';
 export { MemberLedger, type EntryContext } from './member-ledger.js';
 export { eventSumMeasures, foldActivity, activityWithEvent, type ActivityRows } from './activity.js';

@@ -77,6 +77,22 @@ export interface BalanceWrite {
   earned: number;
 }
 
+/**
+ * One use of a held bonus offer: its earn entry (`entryKey`) is tagged with the offer and campaign,
+ * the use is an offer_uses row (ref = the event), and the grant's and the budget's counters grow.
+ */
+export interface OfferUseWrite {
+  entryKey: string;
+  grantId: number;
+  offerId: string;
+  campaignId: string | null;
+  memberId: string;
+  eventId: string;
+  orderId: string | null;
+  points: number;
+  at: Date;
+}
+
 export interface LedgerWrite {
   members: MemberWrite[];
   entries: EntryWrite[];
@@ -87,8 +103,9 @@ export interface LedgerWrite {
   orderRefunds: { memberId: string; orderId: string; refundedTotal: number }[];
   events: EventWrite[];
   outbox: OutboxWrite[];
+  offerUses: OfferUseWrite[];
 }
 
 export function emptyLedgerWrite(): LedgerWrite {
-  return { members: [], entries: [], createdLots: [], changedLots: [], balances: [], tierChanges: [], orderRefunds: [], events: [], outbox: [] };
+  return { members: [], entries: [], createdLots: [], changedLots: [], balances: [], tierChanges: [], orderRefunds: [], events: [], outbox: [], offerUses: [] };
 }
