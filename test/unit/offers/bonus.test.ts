@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BonusRuleSchema } from '../../../src/offers/definition.js';
-import { decideBonusOffers, type HeldBonusOffer } from '../../../src/offers/bonus.js';
+import { decideBonusOffers, offerUsesOf, type HeldBonusOffer } from '../../../src/offers/bonus.js';
+import type { EntryWrite } from '../../../src/ledger/core/rows.js';
 import { evaluateEvent } from '../../../src/rules/index.js';
 import type { MemberEvent } from '../../../src/rules/types.js';
 import { exampleProgram } from '../rules/helpers.js';
@@ -121,5 +122,25 @@ describe('bonus-rule offers in the decision', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('each written offer earn entry is one use of its grant; other entries are none; an entry on an offer not held is refused', () => {
+    const entry = (key: string, over: Partial<EntryWrite>): EntryWrite => ({
+      idempotencyKey: key, kind: 'earn', amount: 100, qualifyingPoints: 0, pending: false, at: NOW, ruleId: 'purchase', component: 'base',
+      orderId: 'o1', rewardId: null, memberId: 'm1', eventId: 'e1', source: 'api', programVersion: 1, actor: null, reason: null, allocations: [], ...over,
+    });
+    const offers = [held('double', DOUBLE, { grantId: 7 }), held('solo', DOUBLE, { grantId: 9, campaignId: null })];
+    const written = [
+      entry('e1:purchase', {}),
+      entry('e1:offer:double', { ruleId: 'offer:double', component: 'offer', amount: 250 }),
+      entry('e2:offer:solo', { ruleId: 'offer:solo', component: 'offer', amount: 40, eventId: 'e2', orderId: null }),
+      entry('r1:reverse', { kind: 'reverse', ruleId: 'offer:double', component: 'offer', amount: -250 }),
+    ];
+    expect(offerUsesOf(written, offers)).toEqual([
+      { entryKey: 'e1:offer:double', grantId: 7, offerId: 'double', campaignId: 'spring', memberId: 'm1', eventId: 'e1', orderId: 'o1', points: 250, at: NOW },
+      { entryKey: 'e2:offer:solo', grantId: 9, offerId: 'solo', campaignId: null, memberId: 'm1', eventId: 'e2', orderId: null, points: 40, at: NOW },
+    ]);
+    expect(offerUsesOf([entry('e1:purchase', {})], [])).toEqual([]);
+    expect(() => offerUsesOf([entry('e3:offer:gone', { ruleId: 'offer:gone', component: 'offer', eventId: 'e3' })], offers)).toThrow(/does not hold/);
   });
 });
