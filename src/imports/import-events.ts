@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Pool } from '../db/index.js';
 import { LaurelError } from '../errors/index.js';
 import { EventInputSchema, eventFingerprint, idempotencyKeyOf, ingestHistoric, type EventInput } from '../ledger/index.js';
+import type { EventOutcome } from '../ledger/core/index.js';
 import { readRecords, type ImportFormat } from './read-records.js';
 import { addBad, emptyReport, type BadLine, type ImportProgress, type ImportReport } from './report.js';
 
@@ -66,14 +67,19 @@ async function eventPass(pool: Pool, input: Readable, options: ImportOptions, ch
   let chunk: { line: number; event: EventInput; key: string }[] = [];
   const progress = () => onProgress?.({ lines: report.lines, imported: report.imported, unchanged: report.unchanged, badCount: report.badCount, phase: pass === 'checking' ? 'checking' : 'importing' });
 
-  const flush = async (): Promise<boolean> => {
-    if (chunk.length === 0) return true;
-    const outcomes = await ingestHistoric(
-      pool,
-      chunk.map((c) => ({ input: c.event, key: c.key })),
-      { now, dryRun: pass === 'checking' },
-    );
-    const failed = outcomes.flatMap((o, i) => (o.ok ? [] : [{ line: chunk[i]!.line, error: o.error }]));
+  // Chunks overlap: while one chunk is written by PostgreSQL, the next is read from the file and
+  // decided here, so both cores work. The next chunk goes ahead only for members the chunk in
+  // flight does not touch; its events of those members wait until that chunk is written (a refund
+  // must see its purchase of the chunk before). A strict import (no skipBad) stops at the first
+  // chunk the decision refuses and writes nothing after it, so it runs one chunk at a time.
+  const overlap = pass !== 'importing-strict';
+  let inFlight: InFlightChunk | null = null;
+
+  /** Reports what a chunk's events came to; false when a strict import must stop here. */
+  const settle = async (done: InFlightChunk): Promise<boolean> => {
+    const outcomes = await done.outcomes;
+    const lines = done.lines;
+    const failed = outcomes.flatMap((o, i) => (o.ok ? [] : [{ line: lines[i]!, error: o.error }]));
     if (pass === 'importing-strict' && failed.length > 0) {
       // Nothing of this chunk was written: report its bad lines and stop here.
       for (const f of failed) bad(badLine(f.line, f.error));
@@ -84,13 +90,27 @@ async function eventPass(pool: Pool, input: Readable, options: ImportOptions, ch
     outcomes.forEach((o, i) => {
       // What an earlier line of the file may make right (its purchase) is judged by the import pass.
       if (!o.ok && pass === 'checking' && o.error instanceof LaurelError && DEPENDS_ON_EARLIER_LINES.has(o.error.code)) return;
-      if (!o.ok) bad(badLine(chunk[i]!.line, o.error));
-      else if (pass !== 'checking' && o.result.replayed) report.unchanged += 1;
-      else if (pass !== 'checking') report.imported += 1;
+      if (!o.ok) bad(badLine(lines[i]!, o.error));
+      else if (pass !== 'checking') {
+        if (o.result.replayed) report.unchanged += 1;
+        else report.imported += 1;
+      }
     });
-    chunk = [];
     progress();
     return true;
+  };
+
+  const flush = async (): Promise<boolean> => {
+    if (chunk.length === 0) return true;
+    const events = chunk.map((c) => ({ input: c.event, key: c.key }));
+    const started = startChunk(events, chunk.map((c) => c.line), inFlight, (part) => ingestHistoric(pool, part, { now, dryRun: pass === 'checking' }));
+    chunk = [];
+    const before = inFlight;
+    inFlight = started;
+    if (before && !(await settle(before))) return false;
+    if (overlap) return true;
+    inFlight = null;
+    return await settle(started);
   };
 
   try {
@@ -121,11 +141,58 @@ async function eventPass(pool: Pool, input: Readable, options: ImportOptions, ch
       chunk.push({ line: record.line, event, key });
       if (chunk.length >= chunkSize && !(await flush())) return report;
     }
-    await flush();
+    if (!(await flush())) return report;
+    if (inFlight) {
+      const last: InFlightChunk = inFlight;
+      inFlight = null;
+      await settle(last);
+    }
     return report;
   } finally {
     input.destroy();
+    // Leaving early (a stop, an error): the chunk still in flight finishes before the pool may close.
+    await (inFlight as InFlightChunk | null)?.outcomes.catch(() => undefined);
   }
+}
+
+/** A chunk handed to the ledger: its lines, its members, and the outcome of every event in order. */
+interface InFlightChunk {
+  lines: number[];
+  members: Set<string>;
+  outcomes: Promise<EventOutcome[]>;
+}
+
+type HistoricEvent = { input: EventInput; key: string };
+
+/**
+ * Starts a chunk while `before` may still be in flight: events of members `before` does not touch
+ * go now; the others wait until `before` is done (each member's events keep the file's order).
+ */
+function startChunk(
+  events: readonly HistoricEvent[],
+  lines: number[],
+  before: InFlightChunk | null,
+  ingest: (events: HistoricEvent[]) => Promise<EventOutcome[]>,
+): InFlightChunk {
+  const members = new Set(events.map((e) => e.input.memberId));
+  const now: number[] = [];
+  const later: number[] = [];
+  events.forEach((e, i) => (before?.members.has(e.input.memberId) ? later : now).push(i));
+  const run = async (indices: number[], after?: Promise<unknown>): Promise<EventOutcome[]> => {
+    if (indices.length === 0) return [];
+    // The chunk before fails on its own; these events still wait for it to end.
+    if (after) await after.catch(() => undefined);
+    return await ingest(indices.map((i) => events[i]!));
+  };
+  const outcomes = Promise.all([run(now), run(later, before?.outcomes)]).then(([first, second]) => {
+    const all: EventOutcome[] = new Array(events.length);
+    now.forEach((i, k) => (all[i] = first[k]!));
+    later.forEach((i, k) => (all[i] = second[k]!));
+    return all;
+  });
+  // Awaited in order by the caller; until then a failure must not count as unhandled.
+  outcomes.catch(() => undefined);
+  return { lines, members, outcomes };
 }
 
 function badLine(line: number, error: unknown): { line: number; code: string; message: string } {

@@ -455,9 +455,14 @@ function byMember<T extends { member_id: string }>(rows: readonly T[]): Map<stri
 /** Stored usage of every limited rule window the events touch (one query, only when a rule has limits). */
 async function readRuleUsage(db: Pool | PoolClient, program: ProgramVersion, events: readonly EventToDecide[], states: Map<string, ReadState>, now: Date): Promise<void> {
   const wanted: { memberId: string; ruleId: string; start: Date; end: Date | null }[] = [];
+  const byMember = new Map<string, EventInput[]>();
+  for (const e of events) {
+    const own = byMember.get(e.input.memberId);
+    if (own) own.push(e.input);
+    else byMember.set(e.input.memberId, [e.input]);
+  }
   for (const [memberId, state] of states) {
-    const own = events.filter((e) => e.input.memberId === memberId).map((e) => e.input);
-    for (const w of limitWindowsOf(program.definition, state.member, own, now)) wanted.push({ memberId, ruleId: w.ruleId, start: w.start, end: w.end });
+    for (const w of limitWindowsOf(program.definition, state.member, byMember.get(memberId) ?? [], now)) wanted.push({ memberId, ruleId: w.ruleId, start: w.start, end: w.end });
   }
   if (wanted.length === 0) return;
   const { rows } = await db.query<{ i: string; fired: number; points: number }>(
