@@ -1,4 +1,6 @@
 // Reports benchmark: `npm run bench:reports [-- --members N --entries N --runs R]`.
+// `-- --reuse DATABASE_URL,REDIS_URL,TEMPORAL_ADDRESS` times the reports again on a stack a run
+// left seeded (`--keep` leaves it running and prints that argument) without seeding again.
 // Seeds a year of history (default 1,000,000 members and 10,000,000 ledger entries with items),
 // then times every report over the year by day through the API, beside a raw baseline in the same
 // run on the same PostgreSQL — `SELECT count(*), sum(…)` over the rows that report reads — and
@@ -21,6 +23,8 @@ import { join } from 'node:path';
 const MEMBERS = argNumber('--members', 1_000_000);
 const ENTRIES = argNumber('--entries', 10_000_000);
 const RUNS = argNumber('--runs', 3);
+const REUSE = process.argv.includes('--reuse') ? process.argv[process.argv.indexOf('--reuse') + 1]!.split(',') : null;
+const KEEP = process.argv.includes('--keep');
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
@@ -67,8 +71,10 @@ const BASELINES: Record<string, string[]> = {
 };
 
 async function main(): Promise<void> {
-  console.log(`bench:reports — ${MEMBERS.toLocaleString('en')} members, ${ENTRIES.toLocaleString('en')} ledger entries; load average ${load()}`);
-  const stack = await startBenchStack();
+  console.log(`bench:reports — ${REUSE ? 'on a stack seeded earlier' : `${MEMBERS.toLocaleString('en')} members, ${ENTRIES.toLocaleString('en')} ledger entries`}; load average ${load()}`);
+  const stack = REUSE
+    ? { databaseUrl: REUSE[0]!, redisUrl: REUSE[1]!, temporalAddress: REUSE[2]!, smtpUrl: 'smtp://127.0.0.1:1', services: [] as { name: string; pid?: number }[], cleanup: async () => undefined }
+    : await startBenchStack();
   const urls = { databaseUrl: stack.databaseUrl, redisUrl: stack.redisUrl, temporalAddress: stack.temporalAddress, smtpUrl: stack.smtpUrl };
   const config = loadConfig({ DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl, TEMPORAL_ADDRESS: stack.temporalAddress, SMTP_URL: stack.smtpUrl, LOG_LEVEL: 'error', PORT: '0' });
   const ctx = await openAppContext(config, urls, createLogger('error'));
@@ -76,16 +82,18 @@ async function main(): Promise<void> {
   await db.connect();
   postgresPid = stack.services.find((s) => s.name === 'postgres')?.pid;
   try {
-    await publishProgram(ctx.pool, await loadProgramFile(join(PROJECT_ROOT, 'examples', 'reference.yaml')), 'bench');
-    console.log('\nseeding (server side; progress per table):');
     const t0 = performance.now();
-    await seedReportHistory(db, { members: MEMBERS, entries: ENTRIES }, (step, ms) => console.log(`  ${step.padEnd(42)} ${(ms / 1000).toFixed(1).padStart(7)} s   load ${load()}`));
+    if (!REUSE) {
+      await publishProgram(ctx.pool, await loadProgramFile(join(PROJECT_ROOT, 'examples', 'reference.yaml')), 'bench');
+      console.log('\nseeding (server side; progress per table):');
+      await seedReportHistory(db, { members: MEMBERS, entries: ENTRIES }, (step, ms) => console.log(`  ${step.padEnd(42)} ${(ms / 1000).toFixed(1).padStart(7)} s   load ${load()}`));
+    }
     const { rows: sizes } = await db.query<{ entries: string; items: string; events: string; rollup: string }>(
       `SELECT (SELECT count(*) FROM ledger_entries) AS entries, (SELECT count(*) FROM event_items) AS items, (SELECT count(*) FROM events) AS events,
               (SELECT count(*) FROM ledger_rollup) AS rollup`,
     );
     console.log(
-      `  seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${Number(sizes[0]!.entries).toLocaleString('en')} ledger entries, ${Number(sizes[0]!.events).toLocaleString('en')} events, ` +
+      `  ${REUSE ? 'reused' : `seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s`}: ${Number(sizes[0]!.entries).toLocaleString('en')} ledger entries, ${Number(sizes[0]!.events).toLocaleString('en')} events, ` +
         `${Number(sizes[0]!.items).toLocaleString('en')} items; ${Number(sizes[0]!.rollup).toLocaleString('en')} rollup rows`,
     );
 
@@ -121,6 +129,10 @@ async function main(): Promise<void> {
   } finally {
     await db.end();
     await ctx.close();
+    if (KEEP && !REUSE) {
+      console.log(`\nstack kept running (Ctrl-C stops it); time again with: npm run bench:reports -- --reuse ${stack.databaseUrl},${stack.redisUrl},${stack.temporalAddress}`);
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+    }
     await stack.cleanup();
   }
 }

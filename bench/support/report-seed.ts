@@ -5,7 +5,8 @@
  * actions, redemptions, expiries, reversals and cancellations, adjustments, awards), tier reviews
  * and changes, win-backs, campaigns with their messages, mission enrollments and contest
  * contributions. Triggers and foreign keys are off while seeding (session_replication_role =
- * replica); the rollups are rebuilt from the ledger afterwards, as after any bulk import.
+ * replica) and every index (keys included) is built once after the rows are in; the rollups are
+ * rebuilt from the ledger afterwards, as after any bulk import.
  */
 import type pg from 'pg';
 
@@ -66,6 +67,9 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
   const M = size.members;
   const P = c.purchases;
   await db.query(`SET session_replication_role = replica; SET maintenance_work_mem = '512MB'`);
+  // The throwaway bench server checkpointed every ~550 MB of WAL (max_wal_size 1 GB) while seeding.
+  await db.query(`ALTER SYSTEM SET max_wal_size = '8GB'`);
+  await db.query(`SELECT pg_reload_conf()`);
   await db.query(FUNCTIONS);
   // Secondary indexes are dropped while the rows go in and built once afterwards (a bulk load's
   // usual way: one sort per index instead of a random insert per row). Constraint indexes stay.
@@ -76,6 +80,16 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
     [SEEDED_TABLES],
   );
   for (const index of indexes) await db.query(`DROP INDEX ${index.name}`);
+  // Primary keys and unique constraints too (their indexes are built once at the end, by a sort),
+  // and so the foreign keys that lean on them: re-added NOT VALID (the seed makes consistent rows;
+  // PostgreSQL checks new rows against them as usual).
+  const { rows: constraints } = await db.query<{ table: string; name: string; def: string; type: string }>(
+    `SELECT conrelid::regclass::text AS table, conname AS name, pg_get_constraintdef(oid) AS def, contype AS type FROM pg_constraint
+      WHERE contype IN ('p', 'u', 'f') AND (conrelid::regclass::text = ANY($1::text[]) OR (contype = 'f' AND confrelid::regclass::text = ANY($1::text[])))
+      ORDER BY contype = 'f' DESC`,
+    [SEEDED_TABLES],
+  );
+  for (const c of constraints) await db.query(`ALTER TABLE ${c.table} DROP CONSTRAINT ${c.name}`);
   const step = async (name: string, sql: string, values: unknown[] = []) => {
     const t0 = performance.now();
     await db.query(sql, values);
@@ -304,8 +318,11 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
   );
   await db.query(`DROP TABLE seed_lines, seed_purchases, seed_refunds; SET session_replication_role = origin`);
   const t0 = performance.now();
+  for (const c of [...constraints].reverse()) await db.query(`ALTER TABLE ${c.table} ADD CONSTRAINT ${c.name} ${c.def}${c.type === 'f' ? ' NOT VALID' : ''}`);
+  progress(`${constraints.filter((c) => c.type !== 'f').length} keys built, ${constraints.filter((c) => c.type === 'f').length} foreign keys re-added`, performance.now() - t0);
+  const t1 = performance.now();
   for (const index of indexes) await db.query(index.def);
-  progress(`${indexes.length} secondary indexes built`, performance.now() - t0);
+  progress(`${indexes.length} secondary indexes built`, performance.now() - t1);
   await step('rollups rebuilt from the ledger', `SELECT rebuild_report_rollups()`);
   await step('VACUUM ANALYZE', `VACUUM ANALYZE`);
   return c;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pool } from '../db/index.js';
+import { analyticQuery } from './analytic-query.js';
 import { intervalBase, reportContext, reportHeader, toInt } from './context.js';
 import { ReportQuerySchema, type ReportQuery } from './query.js';
 import { rate } from './rate.js';
@@ -117,7 +118,7 @@ SELECT en.campaign_id, en.holdout, en.variant, width_bucket(en.entered_at, $1::t
 export async function campaignsReport(pool: Pool, query: ReportQuery & { campaignId?: string | undefined }, now = new Date()): Promise<CampaignsReport> {
   const ctx = await reportContext(pool, query, now);
   const [rows, campaigns] = await Promise.all([
-    pool.query<FunnelRow>(FUNNEL_SQL, [ctx.boundaries, ctx.range.start, ctx.range.end, query.campaignId ?? null]),
+    analyticQuery<FunnelRow>(pool, FUNNEL_SQL, [ctx.boundaries, ctx.range.start, ctx.range.end, query.campaignId ?? null]),
     pool.query<{ id: string; name: string; status: string; definition: { goal?: { eventType: string; withinDays: number }; variants: { key: string }[] } }>(
       `SELECT id, name, status, definition FROM campaigns WHERE $1::text IS NULL OR id = $1 ORDER BY id`,
       [query.campaignId ?? null],

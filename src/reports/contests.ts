@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pool } from '../db/index.js';
+import { analyticQuery } from './analytic-query.js';
 import { formatInstantInZone } from '../program/calendar.js';
 import { intervalBase, reportContext, reportHeader, toInt } from './context.js';
 import { pointsBySource } from './points.js';
@@ -22,7 +23,8 @@ export async function contestsReport(pool: Pool, query: ReportQuery & { contestI
   const zone = ctx.range.timeZone;
   const contestId = query.contestId ?? null;
   const [contests, perInterval, awarded] = await Promise.all([
-    pool.query<{ id: string; name: string; status: string; starts_at: Date; ends_at: Date; budget: string; participants: number; winners: number; awarded: number }>(
+    analyticQuery<{ id: string; name: string; status: string; starts_at: Date; ends_at: Date; budget: string; participants: number; winners: number; awarded: number }>(
+      pool,
       `SELECT c.id, c.name, c.status, c.starts_at, c.ends_at, c.definition ->> 'prizeBudget' AS budget,
               (SELECT count(*) FROM (SELECT member_id FROM contest_contributions cc WHERE cc.contest_id = c.id GROUP BY member_id HAVING sum(delta) <> 0) p)::bigint AS participants,
               (SELECT count(*) FROM contest_standings s WHERE s.contest_id = c.id AND s.prize_points > 0)::bigint AS winners,
@@ -33,7 +35,8 @@ export async function contestsReport(pool: Pool, query: ReportQuery & { contestI
         ORDER BY c.starts_at, c.id`,
       [ctx.range.start, ctx.range.end, contestId],
     ),
-    pool.query<{ b: number; contributions: number; participants: number }>(
+    analyticQuery<{ b: number; contributions: number; participants: number }>(
+      pool,
       `SELECT width_bucket(at, $1::timestamptz[]) AS b, count(*) FILTER (WHERE delta <> 0)::bigint AS contributions,
               count(DISTINCT member_id) FILTER (WHERE delta <> 0)::bigint AS participants
          FROM contest_contributions WHERE at >= $2 AND at < $3 AND ($4::text IS NULL OR contest_id = $4) GROUP BY 1`,

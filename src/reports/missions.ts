@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Pool } from '../db/index.js';
+import { analyticQuery } from './analytic-query.js';
 import { intervalBase, reportContext, reportHeader, toInt } from './context.js';
 import { pointsBySource } from './points.js';
 import { ReportQuerySchema, type ReportQuery } from './query.js';
@@ -30,12 +31,14 @@ export async function missionsReport(pool: Pool, query: ReportQuery & { missionI
   const ctx = await reportContext(pool, query, now);
   const bounds = [ctx.boundaries, ctx.range.start, ctx.range.end, query.missionId ?? null];
   const [enrolled, completed, points, missions] = await Promise.all([
-    pool.query<{ b: number; mission_id: string; status: string; n: number }>(
+    analyticQuery<{ b: number; mission_id: string; status: string; n: number }>(
+      pool,
       `SELECT width_bucket(created_at, $1::timestamptz[]) AS b, mission_id, status, count(*)::bigint AS n
          FROM mission_enrollments WHERE created_at >= $2 AND created_at < $3 AND ($4::text IS NULL OR mission_id = $4) GROUP BY 1, 2, 3`,
       bounds,
     ),
-    pool.query<{ b: number; mission_id: string; n: number }>(
+    analyticQuery<{ b: number; mission_id: string; n: number }>(
+      pool,
       `SELECT width_bucket(completed_at, $1::timestamptz[]) AS b, mission_id, count(*)::bigint AS n
          FROM mission_enrollments WHERE completed_at >= $2 AND completed_at < $3 AND ($4::text IS NULL OR mission_id = $4) GROUP BY 1, 2`,
       bounds,

@@ -1,4 +1,5 @@
 import type { Pool } from '../db/index.js';
+import { analyticQuery } from './analytic-query.js';
 import { intervalBase, reportContext, reportHeader, toInt, type ReportContext } from './context.js';
 import type { ReportQuery } from './query.js';
 import type { PointsFlow, PointsReport, PointsStock } from './schemas.js';
@@ -152,7 +153,8 @@ function pointsSql(fromRollups: boolean) {
  */
 export async function pointsBySource(pool: Pool, ctx: ReportContext, pattern: string): Promise<{ b: number; source: string; points: number }[]> {
   const fromRollups = ctx.boundaries.every((b) => b.getTime() % SLICE_MS === 0);
-  const { rows } = await pool.query<{ b: number; source: string; points: number }>(
+  const { rows } = await analyticQuery<{ b: number; source: string; points: number }>(
+    pool,
     fromRollups
       ? `SELECT width_bucket(slice, $1::timestamptz[]) AS b, source, sum(points)::bigint AS points FROM ledger_rollup
           WHERE slice >= $2 AND slice < $3 AND kind = 'earn' AND source LIKE $4 GROUP BY 1, 2`
@@ -176,9 +178,9 @@ export async function pointsReport(pool: Pool, query: ReportQuery, now = new Dat
   const sql = pointsSql(fromRollups);
   const bounds = [ctx.boundaries, ctx.range.start, ctx.range.end];
   const [groups, pending, opening] = await Promise.all([
-    pool.query<GroupRow>(sql.groups, bounds),
-    pool.query<{ b: number; points: number }>(sql.pending, bounds),
-    pool.query<{ balance: string; pending: string }>(sql.opening, [ctx.range.start]),
+    analyticQuery<GroupRow>(pool, sql.groups, bounds),
+    analyticQuery<{ b: number; points: number }>(pool, sql.pending, bounds),
+    analyticQuery<{ balance: string; pending: string }>(pool, sql.opening, [ctx.range.start]),
   ]);
   return buildPointsReport(ctx, groups.rows, pending.rows, { balance: toInt(opening.rows[0]!.balance), pending: toInt(opening.rows[0]!.pending) }, fromRollups);
 }

@@ -1,4 +1,5 @@
 import type { Pool } from '../db/index.js';
+import { analyticQuery } from './analytic-query.js';
 import type { ProgramDefinition } from '../program/index.js';
 import { intervalBase, reportContext, reportHeader, toInt } from './context.js';
 import type { ReportQuery } from './query.js';
@@ -66,17 +67,20 @@ export async function tiersReport(pool: Pool, query: ReportQuery, now = new Date
   const program = ctx.program.definition;
   const bounds = [ctx.boundaries, ctx.range.start, ctx.range.end];
   const [reviews, changes, winbacks] = await Promise.all([
-    pool.query<{ b: number; from_tier: string; to_tier: string; outcome: string; n: number }>(
+    analyticQuery<{ b: number; from_tier: string; to_tier: string; outcome: string; n: number }>(
+      pool,
       `SELECT width_bucket(reviewed_at, $1::timestamptz[]) AS b, from_tier, to_tier, outcome, count(*)::bigint AS n
          FROM tier_reviews WHERE reviewed_at >= $2 AND reviewed_at < $3 GROUP BY 1, 2, 3, 4`,
       bounds,
     ),
-    pool.query<{ b: number; reason: string; from_tier: string; to_tier: string; n: number }>(
+    analyticQuery<{ b: number; reason: string; from_tier: string; to_tier: string; n: number }>(
+      pool,
       `SELECT width_bucket(at, $1::timestamptz[]) AS b, reason, from_tier, to_tier, count(*)::bigint AS n
          FROM tier_changes WHERE at >= $2 AND at < $3 AND reason NOT LIKE 'review\\_%' GROUP BY 1, 2, 3, 4`,
       bounds,
     ),
-    pool.query<{ b: number; status: 'active' | 'regained' | 'lapsed'; n: number }>(
+    analyticQuery<{ b: number; status: 'active' | 'regained' | 'lapsed'; n: number }>(
+      pool,
       `SELECT width_bucket(demoted_at, $1::timestamptz[]) AS b, status, count(*)::bigint AS n
          FROM winbacks WHERE demoted_at >= $2 AND demoted_at < $3 GROUP BY 1, 2`,
       bounds,
