@@ -128,6 +128,10 @@ describe('member widget /widget', () => {
     // Tier names in Persian text are the Persian names (the templates' names), never 'Bronze'.
     expect(await page.getByTestId('tier-name').innerText()).toBe('برنزی');
     expect(await page.locator('main').innerText()).not.toMatch(/Bronze|Silver|Gold|Diamond/);
+    // Amounts in Persian digits, thousands grouped with the Persian separator ٬ (U+066C), no Latin comma.
+    const amounts = await page.locator('section[aria-labelledby="recent-h"] strong').allInnerTexts();
+    expect(amounts).toContain('+۱٬۰۰۰');
+    for (const amount of amounts) expect(amount).not.toMatch(/[0-9,.]/);
     await expectAccessible(page, 'widget home fa');
     await screenshot(page, 'widget-home-fa');
     await openTab(page, /جوایز/);

@@ -45,24 +45,37 @@ function numberFormat(locale: Locale, options: Intl.NumberFormatOptions = {}): I
   return f;
 }
 
+const PERSIAN_DIGITS = '۰۱۲۳۴۵۶۷۸۹';
+
+/**
+ * A formatted fa number with Persian digits and Persian separators whatever the engine's locale
+ * data: U+066C (٬) between thousands and U+066B (٫) before decimals. Chromium's ICU already gives
+ * them; an engine with less locale data falls back to Latin digits or separators, which this maps.
+ * (Vazirmatn draws ٬ low, much like a comma: it is still the Persian separator in the text.)
+ */
+export function persianNumerals(text: string): string {
+  return text.replace(/[0-9,.]/g, (c) => (c === ',' ? '٬' : c === '.' ? '٫' : PERSIAN_DIGITS[Number(c)]!));
+}
+
 function toDate(value: string | Date): Date | null {
   const d = typeof value === 'string' ? new Date(value) : value;
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
 export function createFormatter(locale: Locale): Formatter {
+  const numerals = locale === 'fa' ? persianNumerals : (text: string) => text;
   return {
     locale,
     number(n) {
       if (typeof n === 'string') {
         if (!/^-?\d+$/.test(n)) return n;
-        return numberFormat(locale).format(BigInt(n));
+        return numerals(numberFormat(locale).format(BigInt(n)));
       }
-      return numberFormat(locale).format(n);
+      return numerals(numberFormat(locale).format(n));
     },
     percent(numerator, denominator) {
       if (denominator === 0) return '—';
-      return numberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(numerator / denominator);
+      return numerals(numberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(numerator / denominator));
     },
     date(value, timeZone) {
       const d = value ? toDate(value) : null;
@@ -93,9 +106,9 @@ export function createFormatter(locale: Locale): Formatter {
     money(minor, currency) {
       const value = typeof minor === 'string' ? Number(minor) : minor;
       try {
-        return numberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 0 }).format(value);
+        return numerals(numberFormat(locale, { style: 'currency', currency, maximumFractionDigits: 0 }).format(value));
       } catch {
-        return `${numberFormat(locale).format(value)} ${currency}`;
+        return `${numerals(numberFormat(locale).format(value))} ${currency}`;
       }
     },
   };
