@@ -163,6 +163,8 @@ describe('marketer console /console', () => {
     await page.getByTestId('top-campaign').filter({ hasText: 'Yalda A/B' }).waitFor({ timeout: 15_000 });
     await page.getByTestId('campaigns-chart').waitFor();
     expect(await page.locator('.console-main').innerText()).not.toMatch(/Bronze|Silver|Gold|Diamond/);
+    // Message counts by status, the statuses in Persian words.
+    expect(await page.locator('section[aria-labelledby="msg-h"] .kpi .label').allInnerTexts()).toEqual(['ارسال‌شده', 'در صف', 'نگه‌داشته', 'بیش از سقف', 'جلوگیری‌شده', 'ناموفق', 'ارسال‌نشدنی']);
     await expectAccessible(page, 'dashboard fa');
     await screenshot(page, 'console-dashboard-fa');
     await page.getByRole('link', { name: 'بخش‌بندی مخاطبان' }).click();
@@ -230,6 +232,39 @@ describe('marketer console /console', () => {
     await page.getByText('Mission console-mission created.').waitFor();
     const mission = (await (await fetch(`${web.baseUrl}/v1/missions/console-mission`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { definition: { goal: unknown; period: unknown; enrollment: string; rewardPoints: number } };
     expect(mission.definition).toMatchObject({ goal: { type: 'count', target: 3 }, period: { type: 'from_enrollment', days: 30 }, enrollment: 'opt_in', rewardPoints: 500 });
+    // A contest from the form: points earned this week, two prizes. A budget below the prizes is the
+    // API's 422, shown in words with the field; the budget then follows the prizes' sum.
+    await page.goto(`${web.baseUrl}/console/contests`);
+    await page.getByRole('button', { name: 'New contest' }).click();
+    await page.locator('#c-id').fill('console-contest');
+    await page.locator('#c-name').fill('Yalda week');
+    await page.locator('#cp-0-name').fill('First place');
+    await page.getByRole('button', { name: 'Add a prize' }).click();
+    await page.locator('#cp-1-name').fill('Second place');
+    await page.locator('#cp-1-points').fill('400');
+    expect(await page.locator('#c-budget').inputValue()).toBe('1400');
+    expect(await page.getByTestId('contest-prize-sum').innerText()).toContain('1,400');
+    await page.locator('#c-budget').fill('1000');
+    await page.getByRole('button', { name: 'Create the contest' }).click();
+    expect(await page.locator('.problem').innerText()).toContain('prizeBudget');
+    await page.locator('#c-budget').fill('1400');
+    await expectAccessible(page, 'contest form');
+    await screenshot(page, 'console-contest-new-en');
+    await page.getByRole('button', { name: 'Create the contest' }).click();
+    await page.getByText('Contest console-contest created.').waitFor();
+    const contest = (await (await fetch(`${web.baseUrl}/v1/contests/console-contest`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { status: string; definition: unknown };
+    expect(contest).toMatchObject({
+      status: 'open',
+      definition: { metric: { type: 'points_earned' }, prizeBudget: 1400, prizes: [{ rank: 1, name: 'First place', points: 1000 }, { rank: 2, name: 'Second place', points: 400 }] },
+    });
+    // Listed with its status in words; in fa the status is Persian.
+    const listed = page.getByRole('listitem').filter({ hasText: 'Yalda week' });
+    expect(await listed.locator('.badge').innerText()).toBe('Open');
+    await switchLocale(page, 'fa');
+    await expect.poll(() => listed.locator('.badge').innerText()).toBe('باز');
+    await expectAccessible(page, 'contests fa');
+    await screenshot(page, 'console-contests-fa');
+    await switchLocale(page, 'en');
     // Reports: every report downloads its CSV (key in the header, not the URL) and shows the same table.
     await page.goto(`${web.baseUrl}/console/reports`);
     for (const name of REPORT_CATALOGUE.map((r) => r.name)) {

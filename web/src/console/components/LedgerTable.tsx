@@ -8,7 +8,7 @@ import { useConsole } from '../session.js';
 /** The member's ledger, newest first, keyset paging (GET /v1/members/:id/ledger?before=). */
 export function LedgerTable(props: { memberId: string; refreshKey: unknown }) {
   const { api } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const [before, setBefore] = useState<number | undefined>(undefined);
   const [rows, setRows] = useState<LedgerPage['entries']>([]);
   const page = useLoad((signal) => api.get<LedgerPage>(`/v1/members/${encodeURIComponent(props.memberId)}/ledger`, { limit: 25, before }, { signal }), [props.memberId, before, props.refreshKey]);
@@ -36,7 +36,7 @@ export function LedgerTable(props: { memberId: string; refreshKey: unknown }) {
               <tr key={e.seq} data-testid="ledger-row">
                 <td>{fmt.dateTime(e.at)}</td>
                 <td>
-                  {e.kind}
+                  {term('kind', e.kind)}
                   {e.pending ? ' ⏳' : ''}
                 </td>
                 <td class="num" dir="ltr">

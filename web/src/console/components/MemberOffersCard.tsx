@@ -8,7 +8,7 @@ import { Link } from './Link.js';
 /** Every offer the member was given (GET /v1/members/:id/offers?status=all): status, code, uses, until when. */
 export function MemberOffersCard(props: { memberId: string }) {
   const { api } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const offers = useLoad((signal) => api.get<{ items: HeldOfferView[] }>(`/v1/members/${encodeURIComponent(props.memberId)}/offers`, { status: 'all' }, { signal }), [props.memberId]);
   const items = offers.data?.items ?? [];
   return (
@@ -44,7 +44,7 @@ export function MemberOffersCard(props: { memberId: string }) {
                     ) : null}
                   </td>
                   <td>
-                    <span class="badge neutral">{o.status}</span>
+                    <span class="badge neutral">{term('status', o.status)}</span>
                   </td>
                   <td dir="ltr">{o.gives.type === 'coupon' && o.gives.code ? <code>{o.gives.code}</code> : '—'}</td>
                   <td>{fmt.date(o.grantedAt)}</td>

@@ -15,7 +15,7 @@ import { useConsole } from '../session.js';
 /** A campaign: preview every variant in every tier and language, test send, launch, control, results. */
 export function CampaignPage(props: { id: string }) {
   const { api } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const base = `/v1/campaigns/${encodeURIComponent(props.id)}`;
   const campaign = useLoad((signal) => api.get<CampaignView>(base, undefined, { signal }), [base], { refreshMs: 5000 });
   const running = campaign.data && campaign.data.status !== 'draft';
@@ -76,7 +76,7 @@ export function CampaignPage(props: { id: string }) {
         ) : null}
         <dl class="facts">
           <dt>{t('campaigns.channel')}</dt>
-          <dd>{c.definition.channel}</dd>
+          <dd>{term('channel', c.definition.channel)}</dd>
           <dt>{t('campaigns.segment')}</dt>
           <dd>{c.definition.segmentId ?? 'inline'}</dd>
           <dt>{t('campaigns.holdout')}</dt>

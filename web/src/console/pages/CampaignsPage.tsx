@@ -9,7 +9,7 @@ import { useConsole } from '../session.js';
 
 export function CampaignsPage() {
   const { api } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const list = useLoad((signal) => api.get<{ items: CampaignView[] }>('/v1/campaigns', undefined, { signal }), []);
   return (
     <>
@@ -42,7 +42,7 @@ export function CampaignsPage() {
                   <td>
                     <StatusBadge status={c.status} />
                   </td>
-                  <td>{c.definition.channel}</td>
+                  <td>{term('channel', c.definition.channel)}</td>
                   <td>{fmt.dateTime(c.createdAt)}</td>
                 </tr>
               ))}

@@ -3,16 +3,19 @@ import type { LeaderboardRow } from '../../shared/api/types.js';
 import { useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
+import { ContestCreateForm } from '../components/ContestCreateForm.js';
 import { useConsole } from '../session.js';
 
 type Contest = { id: string; name: string; status: string; startsAt: string; endsAt: string; participants: number | null };
 
-/** Contests with a live leaderboard (refreshed every 5 s while open; final standings after the freeze). */
+/** Contests with a live leaderboard (refreshed every 5 s while open; final standings after the freeze) and a form for a new one. */
 export function ContestsPage() {
   const { api } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const list = useLoad((signal) => api.get<{ contests: Contest[] }>('/v1/contests', undefined, { signal }), []);
   const [selected, setSelected] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<string | null>(null);
   const board = useLoad(
     (signal) => (selected ? api.get<{ final: boolean; entries: (LeaderboardRow & { prizeName?: string | null })[] }>(`/v1/contests/${encodeURIComponent(selected)}/leaderboard`, { limit: 20 }, { signal }) : Promise.resolve(null)),
     [selected],
@@ -22,14 +25,32 @@ export function ContestsPage() {
     <>
       <div class="page-head">
         <h1>{t('nav.contests')}</h1>
+        <button type="button" class="button" aria-expanded={creating} onClick={() => setCreating(!creating)}>
+          {t('contests.new')}
+        </button>
       </div>
+      {creating ? (
+        <ContestCreateForm
+          onCreated={(id) => {
+            setCreating(false);
+            setCreated(id);
+            setSelected(id);
+            list.reload();
+          }}
+        />
+      ) : null}
+      {created ? (
+        <p class="notice-ok" role="status">
+          {t('contests.created', { id: created })}
+        </p>
+      ) : null}
       <ProblemNotice error={list.error} onRetry={list.reload} />
       <section class="card">
         <ul class="list">
           {(list.data?.contests ?? []).map((c) => (
             <li key={c.id} class="item-head">
               <span>
-                {c.name} · <span class="badge neutral">{c.status}</span> · {fmt.dateTime(c.startsAt)} – {fmt.dateTime(c.endsAt)}
+                {c.name} · <span class="badge neutral">{term('status', c.status)}</span> · {fmt.dateTime(c.startsAt)} – {fmt.dateTime(c.endsAt)}
               </span>
               <button type="button" class="button link" onClick={() => setSelected(c.id)}>
                 {t('common.open')}

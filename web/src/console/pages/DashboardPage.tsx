@@ -22,7 +22,7 @@ const STATUSES = ['sent', 'queued', 'held', 'capped', 'suppressed', 'failed', 'd
  */
 export function DashboardPage() {
   const { api } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const [range, setRange] = useState(defaultReportRange);
   const stats = useLoad((signal) => api.get<MessageCounts>('/v1/messages/stats', undefined, { signal }), [], { refreshMs: 30_000 });
   const campaigns = useLoad((signal) => api.get<{ items: CampaignView[] }>('/v1/campaigns', undefined, { signal }), []);
@@ -47,7 +47,7 @@ export function DashboardPage() {
             {STATUSES.map((s) => (
               <div class="kpi" key={s}>
                 <div class="value">{fmt.number(stats.data![s])}</div>
-                <div class="label">{s}</div>
+                <div class="label">{term('status', s)}</div>
               </div>
             ))}
           </div>

@@ -9,7 +9,7 @@ import { useConsole } from '../session.js';
 /** Draws with their public page; a new draw's rules; admins close the entry window early and reveal the operator secret. */
 export function DrawsPage() {
   const { api, isAdmin } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const list = useLoad((signal) => api.get<{ items: PublicDraw[] }>('/v1/draws', undefined, { signal }), [], { refreshMs: 10_000 });
   const [secret, setSecret] = useState<Record<string, string>>({});
   const [creating, setCreating] = useState(false);
@@ -57,7 +57,7 @@ export function DrawsPage() {
                   <a href={`/draws/${encodeURIComponent(d.id)}`}>{d.name}</a>
                 </td>
                 <td>
-                  <span class="badge neutral">{d.status}</span>
+                  <span class="badge neutral">{term('status', d.status)}</span>
                 </td>
                 <td>{fmt.dateTime(d.entryEndsAt)}</td>
                 <td class="row">

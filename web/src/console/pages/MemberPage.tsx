@@ -12,7 +12,7 @@ import { useConsole } from '../session.js';
 /** One member: summary, tier progress per metric, expiring points, ledger, messages, missions, draws; adjustment (admin). */
 export function MemberPage(props: { id: string }) {
   const { api, isAdmin } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const base = `/v1/members/${encodeURIComponent(props.id)}`;
   const member = useLoad((signal) => api.get<MemberView>(base, undefined, { signal }), [base]);
   const summary = useLoad((signal) => api.get<MemberSummaryView>(`${base}/summary`, undefined, { signal }), [base]);
@@ -78,9 +78,9 @@ export function MemberPage(props: { id: string }) {
           {(messages.data?.items ?? []).map((msg) => (
             <li key={msg.id} class="item-head">
               <span>
-                <code>{msg.message}</code> · {msg.channel}
+                <code>{msg.message}</code> · {term('channel', msg.channel)}
               </span>
-              <span class="badge neutral">{msg.status}</span>
+              <span class="badge neutral">{term('status', msg.status)}</span>
             </li>
           ))}
         </ul>
@@ -91,7 +91,7 @@ export function MemberPage(props: { id: string }) {
         <ul class="list">
           {(missions.data?.missions ?? []).map((mi) => (
             <li key={mi.id}>
-              {mi.name}: {mi.current ? `${fmt.number(mi.current.progress)} / ${fmt.number(mi.current.target)} (${mi.current.status})` : '—'}
+              {mi.name}: {mi.current ? `${fmt.number(mi.current.progress)} / ${fmt.number(mi.current.target)} (${term('status', mi.current.status)})` : '—'}
             </li>
           ))}
         </ul>

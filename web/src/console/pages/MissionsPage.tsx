@@ -11,7 +11,7 @@ type Mission = { id: string; name: string; status: string; createdAt: string; de
 
 export function MissionsPage() {
   const { api } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const list = useLoad((signal) => api.get<{ missions: Mission[] }>('/v1/missions', undefined, { signal }), []);
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<string | null>(null);
@@ -56,7 +56,7 @@ export function MissionsPage() {
                 <td>
                   {m.name} <code class="small">{m.id}</code>
                 </td>
-                <td>{m.status}</td>
+                <td>{term('status', m.status)}</td>
                 <td class="num">{fmt.number(m.definition.rewardPoints)}</td>
                 <td>{fmt.date(m.createdAt)}</td>
               </tr>

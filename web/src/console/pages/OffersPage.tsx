@@ -8,7 +8,7 @@ import { useConsole } from '../session.js';
 /** Offers with their campaign and grant/use counts (GET /v1/offers). */
 export function OffersPage() {
   const { api } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const list = useLoad((signal) => api.get<{ items: OfferView[] }>('/v1/offers', { status: 'all' }, { signal }), []);
   return (
     <>
@@ -36,9 +36,9 @@ export function OffersPage() {
                 <td>
                   {o.name} <code class="small">{o.id}</code>
                 </td>
-                <td>{o.kind}</td>
+                <td>{term('kind', o.kind)}</td>
                 <td>{o.definition.campaign ? <Link to={`/campaigns/${o.definition.campaign.id}`}>{o.definition.campaign.id}</Link> : '—'}</td>
-                <td>{o.status}</td>
+                <td>{term('status', o.status)}</td>
                 <td class="num">
                   {fmt.number(o.counts?.grants ?? 0)} / {fmt.number(o.counts?.uses ?? 0)}
                 </td>

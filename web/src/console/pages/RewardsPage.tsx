@@ -8,7 +8,7 @@ import { useConsole } from '../session.js';
 /** The rewards catalog (GET /v1/rewards) and, for coupon-code rewards, their code pools. */
 export function RewardsPage() {
   const { api } = useConsole();
-  const { t, fmt } = useI18n();
+  const { t, fmt, term } = useI18n();
   const rewards = useLoad((signal) => api.get<{ rewards: RewardItem[] }>('/v1/rewards', { status: 'all' }, { signal }), []);
   return (
     <>
@@ -40,7 +40,7 @@ export function RewardsPage() {
                 <td>{r.name}</td>
                 <td class="num">{fmt.number(r.costPoints)}</td>
                 <td>
-                  {r.kind} · {r.status}
+                  {term('kind', r.kind)} · {term('status', r.status)}
                 </td>
                 <td class="num">{r.available === null ? '∞' : fmt.number(r.available)}</td>
               </tr>

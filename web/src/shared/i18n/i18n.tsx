@@ -3,6 +3,8 @@ import { useContext, useEffect, useMemo, useState } from 'preact/hooks';
 import type { Catalogue, Locale } from './catalogue.js';
 import { createFormatter, type Formatter } from './format.js';
 
+export type TermGroup = 'status' | 'kind' | 'channel';
+
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
 export interface I18n {
@@ -11,6 +13,12 @@ export interface I18n {
   t: Translate;
   /** The translation of `key` if the catalogue has it. */
   has(key: string): boolean;
+  /**
+   * A value the API sends as a code (a status, a kind, a channel) in words: `term.<group>.<value>`;
+   * the code itself if the catalogue lacks it (the catalogue unit test holds every value of the
+   * API's enums, so that happens only for a value newer than the page).
+   */
+  term(group: TermGroup, value: string): string;
   fmt: Formatter;
   setLocale(locale: Locale): void;
 }
@@ -48,6 +56,10 @@ export function I18nProvider(props: { catalogue: Catalogue; locale?: Locale; chi
       dir: locale === 'fa' ? 'rtl' : 'ltr',
       fmt: createFormatter(locale),
       has: (key) => key in catalogue,
+      term: (group, value) => {
+        const entry = catalogue[`term.${group}.${value}`];
+        return entry ? entry[locale] : value;
+      },
       t: (key, vars) => {
         const entry = catalogue[key];
         return entry ? interpolate(entry[locale], vars) : key;

@@ -45,6 +45,8 @@ export const widget = defineMessages({
   'widget.entry.adjust': { en: 'Adjustment', fa: 'اصلاح' },
   'widget.entry.reverse': { en: 'Reversed', fa: 'برگشت' },
   'widget.entry.award': { en: 'Award', fa: 'جایزه' },
+  'widget.entry.settle': { en: 'Debt settled', fa: 'تسویهٔ بدهی' },
+  'widget.entry.restore': { en: 'Restored', fa: 'بازگردانده' },
   'widget.missions.none': { en: 'No missions right now.', fa: 'فعلاً مأموریتی نیست.' },
   'widget.missions.progress': { en: '{progress} of {target}', fa: '{progress} از {target}' },
   'widget.missions.reward': { en: 'Reward: {n} points', fa: 'جایزه: {n} امتیاز' },

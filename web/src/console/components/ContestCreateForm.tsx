@@ -1,0 +1,174 @@
+import { useState } from 'preact/hooks';
+import type { ContestInput } from '../../../../src/journeys/contests/definition.js';
+import { useAction } from '../../shared/api/use-api.js';
+import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
+import { useI18n } from '../../shared/i18n/i18n.js';
+import { useConsole } from '../session.js';
+
+type MetricType = ContestInput['metric']['type'];
+interface PrizeRow {
+  rank: string;
+  name: string;
+  points: string;
+}
+
+const localInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+
+/**
+ * POST /v1/contests: a leaderboard over a window (points earned, purchases, or the sum of a field of
+ * a custom event), prizes by rank within a points budget (the budget starts as the prizes' sum and
+ * follows it until the marketer changes it), leaders named in the result message, and the grace for
+ * late events. The API checks the rest (ranks once each, prizes within the budget, end after start).
+ */
+export function ContestCreateForm(props: { onCreated(id: string): void }) {
+  const { api } = useConsole();
+  const { t, fmt } = useI18n();
+  const now = new Date();
+  const [id, setId] = useState('');
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [starts, setStarts] = useState(localInput(now));
+  const [ends, setEnds] = useState(localInput(new Date(now.getTime() + 7 * 86_400_000)));
+  const [metric, setMetric] = useState<MetricType>('points_earned');
+  const [eventType, setEventType] = useState('');
+  const [field, setField] = useState('event.amount');
+  const [prizes, setPrizes] = useState<PrizeRow[]>([{ rank: '1', name: '', points: '1000' }]);
+  const [budget, setBudget] = useState<string | null>(null);
+  const [leadersShown, setLeadersShown] = useState('3');
+  const [grace, setGrace] = useState('60');
+  const prizeSum = prizes.reduce((s, p) => s + (Number(p.points) || 0), 0);
+
+  const create = useAction(async () => {
+    const body: ContestInput = {
+      id,
+      name,
+      ...(description ? { description } : {}),
+      startsAt: new Date(starts).toISOString(),
+      endsAt: new Date(ends).toISOString(),
+      metric: metric === 'event_sum' ? { type: metric, eventType, field } : { type: metric },
+      prizes: prizes.map((p) => ({ rank: Number(p.rank), name: p.name, points: Number(p.points) })),
+      prizeBudget: Number(budget ?? prizeSum),
+      leadersShown: Number(leadersShown),
+      lateEventGraceSeconds: Number(grace),
+    };
+    await api.post('/v1/contests', body);
+    props.onCreated(id);
+  });
+  const setPrize = (i: number, patch: Partial<PrizeRow>) => setPrizes(prizes.map((p, j) => (j === i ? { ...p, ...patch } : p)));
+  const input = (set: (v: string) => void) => (e: Event) => set((e.currentTarget as HTMLInputElement).value);
+  return (
+    <section class="card" aria-labelledby="contest-new-h">
+      <h2 id="contest-new-h">{t('contests.new')}</h2>
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create.run();
+        }}
+      >
+        <div class="row">
+          <div class="field">
+            <label for="c-id">{t('common.id')}</label>
+            <input id="c-id" dir="ltr" required value={id} onInput={input(setId)} />
+          </div>
+          <div class="field" style={{ flex: 1 }}>
+            <label for="c-name">{t('common.name')}</label>
+            <input id="c-name" required style={{ width: '100%' }} value={name} onInput={input(setName)} />
+          </div>
+        </div>
+        <div class="field">
+          <label for="c-desc">{t('contests.description')}</label>
+          <textarea id="c-desc" rows={2} value={description} onInput={input(setDescription)} />
+        </div>
+        <div class="row">
+          <div class="field">
+            <label for="c-starts">{t('contests.startsAt')}</label>
+            <input id="c-starts" type="datetime-local" required value={starts} onInput={input(setStarts)} />
+          </div>
+          <div class="field">
+            <label for="c-ends">{t('contests.endsAt')}</label>
+            <input id="c-ends" type="datetime-local" required value={ends} onInput={input(setEnds)} />
+          </div>
+        </div>
+        <div class="row">
+          <div class="field">
+            <label for="c-metric">{t('contests.metric')}</label>
+            <select id="c-metric" value={metric} onChange={(e) => setMetric((e.currentTarget as HTMLSelectElement).value as MetricType)}>
+              {(['points_earned', 'purchase_count', 'event_sum'] as const).map((m) => (
+                <option key={m} value={m}>
+                  {t(`contests.metric.${m}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          {metric === 'event_sum' ? (
+            <>
+              <div class="field">
+                <label for="c-event">{t('contests.eventType')}</label>
+                <input id="c-event" dir="ltr" required value={eventType} onInput={input(setEventType)} />
+              </div>
+              <div class="field">
+                <label for="c-field">{t('contests.field')}</label>
+                <input id="c-field" dir="ltr" required value={field} onInput={input(setField)} />
+              </div>
+            </>
+          ) : null}
+        </div>
+        <fieldset>
+          <legend>{t('contests.prizes')}</legend>
+          {prizes.map((p, i) => (
+            <div class="row" key={i} data-testid="contest-prize-row">
+              <div class="field">
+                <label for={`cp-${i}-rank`}>{t('contests.rank')}</label>
+                <input id={`cp-${i}-rank`} type="number" min={1} dir="ltr" required value={p.rank} onInput={(e) => setPrize(i, { rank: (e.currentTarget as HTMLInputElement).value })} />
+              </div>
+              <div class="field">
+                <label for={`cp-${i}-name`}>{t('common.name')}</label>
+                <input id={`cp-${i}-name`} required value={p.name} onInput={(e) => setPrize(i, { name: (e.currentTarget as HTMLInputElement).value })} />
+              </div>
+              <div class="field">
+                <label for={`cp-${i}-points`}>{t('contests.prizePoints')}</label>
+                <input id={`cp-${i}-points`} type="number" min={1} dir="ltr" required value={p.points} onInput={(e) => setPrize(i, { points: (e.currentTarget as HTMLInputElement).value })} />
+              </div>
+              <button type="button" class="button secondary" onClick={() => setPrizes(prizes.filter((_, j) => j !== i))}>
+                {t('contests.removePrize')}
+              </button>
+            </div>
+          ))}
+          <div class="row">
+            <button
+              type="button"
+              class="button secondary"
+              onClick={() => setPrizes([...prizes, { rank: String(Math.max(0, ...prizes.map((p) => Number(p.rank) || 0)) + 1), name: '', points: '100' }])}
+            >
+              {t('contests.addPrize')}
+            </button>
+            <div class="field">
+              <label for="c-budget">{t('contests.prizeBudget')}</label>
+              <input id="c-budget" type="number" min={0} dir="ltr" required value={budget ?? String(prizeSum)} onInput={(e) => setBudget((e.currentTarget as HTMLInputElement).value)} />
+            </div>
+          </div>
+          <p class="small muted" data-testid="contest-prize-sum">
+            {t('contests.prizeSum', { points: fmt.number(prizeSum) })}
+          </p>
+        </fieldset>
+        <div class="row">
+          <div class="field">
+            <label for="c-leaders">{t('contests.leadersShown')}</label>
+            <input id="c-leaders" type="number" min={0} max={20} dir="ltr" value={leadersShown} onInput={input(setLeadersShown)} />
+          </div>
+          <div class="field">
+            <label for="c-grace">{t('contests.lateGrace')}</label>
+            <input id="c-grace" type="number" min={0} max={86400} dir="ltr" value={grace} onInput={input(setGrace)} />
+          </div>
+        </div>
+        <div>
+          <button type="submit" class="button" disabled={create.busy}>
+            {t('contests.create')}
+          </button>
+        </div>
+      </form>
+      <ProblemNotice error={create.error} />
+    </section>
+  );
+}
