@@ -308,6 +308,11 @@ async function main(): Promise<void> {
     phases(phases1);
     ratio('batch / raw same rows multi-row', f.rate / e.rate, 0.5);
     console.log(`  ratio batch / narrow rows: ${(f.rate / d.rate).toFixed(3)}\n`);
+    // Updates PostgreSQL kept on the page (HOT: no new index entries), migration 0050's fillfactor.
+    const hot = await db.query<{ relname: string; upd: number; hot: number }>(
+      `SELECT relname, n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname IN ('members', 'member_balances') ORDER BY relname`,
+    );
+    console.log(`  HOT updates so far: ${hot.rows.map((r) => `${r.relname} ${r.hot}/${r.upd} (${((100 * r.hot) / Math.max(r.upd, 1)).toFixed(0)}%)`).join(', ')}\n`);
     client.close();
     await api.stop();
 
