@@ -49,43 +49,46 @@ export async function requestAwardNow(pool: Pool, award: AwardRequest): Promise<
 
 /** Writes the award's ledger entry (once: the entry key is unique and the row records it). */
 export async function grantAward(pool: Pool, awardId: string, now = new Date()): Promise<{ granted: boolean; points: number }> {
-  return await withTransaction(pool, async (client) => {
-    const { rows } = await client.query<{ member_id: string; points: number; source: string; reason: string; granted_at: Date | null }>(
-      `SELECT member_id, points, source, reason, granted_at FROM awards WHERE id = $1`,
-      [awardId],
-    );
-    const award = rows[0];
-    if (!award) throw new Error(`award ${awardId} does not exist`);
-    await getMember(client, award.member_id, true);
-    if (award.granted_at) return { granted: false, points: award.points };
-    const program = await currentProgram(client);
-    const ledger = await openMemberLedger(client, { memberId: award.member_id, returnPolicy: program.definition.returnPolicy, programVersion: program.version, source: award.source });
-    ledger.prepare(now, `award:${awardId}:prepare`);
-    const key = `award:${awardId}`;
-    ledger.earn({
-      key,
-      points: award.points,
-      at: now,
-      pendingUntil: null,
-      expiresAt: lotExpiresAt(program.definition.expiry, now, program.definition.timeZone),
-      orderId: null,
-      orderAmount: null,
-      ruleId: null,
-      context: { reason: award.reason },
-    });
-    const balance = await writeMemberLedger(client, ledger);
-    await client.query(`UPDATE awards SET granted_at = $2, entry_key = $3 WHERE id = $1`, [awardId, now, key]);
-    await emitFacts(client, [
-      memberFact('points.earned', `points.earned.award.${awardId}`, award.member_id, now, {
-        points: award.points,
-        pending: false,
-        awardId,
-        source: award.source,
-        balance: { available: balance.available, pending: balance.pending },
-      }),
-    ]);
-    return { granted: true, points: award.points };
+  return await withTransaction(pool, (client) => grantAwardIn(client, awardId, now));
+}
+
+/** grantAward in the caller's transaction (a reversal first makes sure what it reverses was given). */
+export async function grantAwardIn(client: PoolClient, awardId: string, now = new Date()): Promise<{ granted: boolean; points: number }> {
+  const { rows } = await client.query<{ member_id: string; points: number; source: string; reason: string; granted_at: Date | null }>(
+    `SELECT member_id, points, source, reason, granted_at FROM awards WHERE id = $1 FOR UPDATE`,
+    [awardId],
+  );
+  const award = rows[0];
+  if (!award) throw new Error(`award ${awardId} does not exist`);
+  await getMember(client, award.member_id, true);
+  if (award.granted_at) return { granted: false, points: award.points };
+  const program = await currentProgram(client);
+  const ledger = await openMemberLedger(client, { memberId: award.member_id, returnPolicy: program.definition.returnPolicy, programVersion: program.version, source: award.source });
+  ledger.prepare(now, `award:${awardId}:prepare`);
+  const key = `award:${awardId}`;
+  ledger.earn({
+    key,
+    points: award.points,
+    at: now,
+    pendingUntil: null,
+    expiresAt: lotExpiresAt(program.definition.expiry, now, program.definition.timeZone),
+    orderId: null,
+    orderAmount: null,
+    ruleId: null,
+    context: { reason: award.reason },
   });
+  const balance = await writeMemberLedger(client, ledger);
+  await client.query(`UPDATE awards SET granted_at = $2, entry_key = $3 WHERE id = $1`, [awardId, now, key]);
+  await emitFacts(client, [
+    memberFact('points.earned', `points.earned.award.${awardId}`, award.member_id, now, {
+      points: award.points,
+      pending: false,
+      awardId,
+      source: award.source,
+      balance: { available: balance.available, pending: balance.pending },
+    }),
+  ]);
+  return { granted: true, points: award.points };
 }
 
 export function createAwardWorker(deps: { connection: Redis; prefix: string; pool: Pool; logger: Logger; concurrency: number }): Worker<AwardJob> {

@@ -7,5 +7,5 @@ export { memberSummary, ledgerPage, type MemberSummary, type LedgerEntryView } f
 export { expirePoints, activatePendingPoints, reviewTiers, type ExpiryCounts, type ReviewCounts } from './sweeps.js';
 export { checkLedger, checkLedgerInvariant, type InvariantViolation, type LedgerCheck, type MemberImbalance } from './invariant.js';
 export { activitySummaries } from './activity.js';
-export { requestAward, requestAwards, requestAwardNow, grantAward, createAwardWorker, type AwardRequest, type AwardJob } from './awards.js';
+export { requestAward, requestAwards, requestAwardNow, grantAward, grantAwardIn, createAwardWorker, type AwardRequest, type AwardJob } from './awards.js';
 export { findStoredEvent, type StoredEvent } from './stored-event.js';

@@ -2,3 +2,4 @@ export { attachReferral, referralCodeOf, REJECTION_REASONS, type AttachOutcome, 
 export { createReferralFanoutHandler, rejectRefunded } from './qualify.js';
 export { rewardDueReferrals, type ReferralRewardCounts } from './reward.js';
 export { referralReport, memberReferral, type ReferralReport } from './report.js';
+export { reverseRefundedReferrals } from './reverse.js';

@@ -1,20 +1,24 @@
 import type { Pool } from '../db/index.js';
 import type { FanoutHandler, MemberEventJob } from '../fanout/index.js';
 import { currentProgram } from '../program/store.js';
+import { reverseRefundedReferrals } from './reverse.js';
 
 /**
  * Fan-out handler: the referee's first qualifying event (type and minimum amount of the program's
  * referral settings, within `qualifyWithinDays` of the referral) qualifies a pending referral and
  * starts its return window; a refund that takes that order below the minimum before anyone was
- * rewarded rejects it (`purchase_refunded`: never given). Both are single guarded UPDATEs, so a
- * redelivered event changes nothing.
+ * rewarded rejects it (`purchase_refunded`: never given), and one after the reward reverses it
+ * (reverse.ts). All are guarded, so a redelivered event changes nothing.
  */
 export function createReferralFanoutHandler(deps: { pool: Pool }): FanoutHandler {
   return {
     name: 'referrals',
     async handle(job: MemberEventJob): Promise<void> {
-      // Cheap exit for the usual member: no live referral as referee.
-      const { rows } = await deps.pool.query<{ status: string }>(`SELECT status FROM referrals WHERE referee_id = $1 AND status IN ('pending', 'qualified')`, [job.memberId]);
+      // Cheap exit for the usual member: no live referral as referee (nor a reward a refund could reverse).
+      const { rows } = await deps.pool.query<{ status: string }>(
+        `SELECT status FROM referrals WHERE referee_id = $1 AND (status IN ('pending', 'qualified') OR (status = 'rewarded' AND reversed_at IS NULL))`,
+        [job.memberId],
+      );
       if (rows.length === 0) return;
       const settings = (await currentProgram(deps.pool)).definition.referrals;
       if (!settings) return;
@@ -28,6 +32,7 @@ export function createReferralFanoutHandler(deps: { pool: Pool }): FanoutHandler
         [job.eventId, settings.qualifying.eventType, settings.returnWindowDays, settings.qualifying.minAmount, settings.qualifyWithinDays],
       );
       await rejectRefunded(deps.pool, job.memberId, settings.qualifying.minAmount);
+      await reverseRefundedReferrals(deps.pool, job.memberId, settings.qualifying.minAmount);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestEvent } from '../../../src/ledger/index.js';
+import { adjustPoints, checkLedger, ingestEvent } from '../../../src/ledger/index.js';
 import { issueMemberToken } from '../../../src/auth/index.js';
-import { rewardDueReferrals } from '../../../src/referrals/index.js';
+import { reverseRefundedReferrals, rewardDueReferrals } from '../../../src/referrals/index.js';
 import { startWorkerRole, type Role } from '../../../src/roles/index.js';
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
@@ -168,5 +168,36 @@ describe('referrals: a code per member, rewards after the return window, fraud c
     const csv = await api.app.inject({ method: 'GET', url: `/v1/reports/referrals?from=${today}&to=${later}&interval=month&format=csv`, headers: { authorization: `Bearer ${admin}` } });
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     expect(csv.body.split('\n')[0]).toContain('rejected_referrer_monthly_cap');
+  });
+
+  it('a refund after the reward reverses it once: each side gives back what it still holds, nothing becomes debt', async () => {
+    const reversal = async (refereeId: string) =>
+      (await env.ctx.pool.query<{ reversed: boolean; reversed_points: string | null; unrecovered_points: string | null; status: string }>(
+        `SELECT reversed_at IS NOT NULL AS reversed, reversed_points::text, unrecovered_points::text, status FROM referrals WHERE referee_id = $1 AND referrer_id = 'rita'`,
+        [refereeId],
+      )).rows[0];
+    const reversals = async () =>
+      (await env.ctx.pool.query<{ member_id: string; kind: string; amount: string }>(`SELECT member_id, kind, amount::text FROM ledger_entries WHERE source = 'referral:reversal' ORDER BY seq`)).rows;
+    // qa returns the whole qualifying order after the reward: qa gives back 200, rita 300.
+    await ingestEvent(env.ctx.pool, { memberId: 'qa', type: 'refund', amount: 500_000, orderId: 'qa1', refundId: 'qa1-r1' }, { source: 'api' });
+    await until('qa\'s referral reversed', () => reversal('qa'), (r) => r?.reversed === true);
+    expect(await reversal('qa')).toEqual({ reversed: true, reversed_points: '500', unrecovered_points: '0', status: 'rewarded' });
+    expect(await reversals()).toEqual([
+      { member_id: 'rita', kind: 'adjust', amount: '-300' },
+      { member_id: 'qa', kind: 'adjust', amount: '-200' },
+    ]);
+    // ned has spent everything he had: a partial return below the minimum takes back rita's 300 and nothing from ned.
+    const { rows } = await env.ctx.pool.query<{ available: string }>(`SELECT available::text FROM member_balances WHERE member_id = 'ned'`);
+    const available = Number(rows[0]!.available);
+    if (available > 0) await adjustPoints(env.ctx.pool, { memberId: 'ned', points: -available, reason: 'spent', idempotencyKey: 'ned-spends', actor: 'test' });
+    await ingestEvent(env.ctx.pool, { memberId: 'ned', type: 'refund', amount: 200_000, orderId: 'n1', refundId: 'n1-r1' }, { source: 'api' });
+    await until('ned\'s referral reversed', () => reversal('ned'), (r) => r?.reversed === true);
+    expect(await reversal('ned')).toEqual({ reversed: true, reversed_points: '300', unrecovered_points: '200', status: 'rewarded' });
+    // Once: a redelivered refund (the handler again) and the hourly sweep take nothing more.
+    expect(await reverseRefundedReferrals(env.ctx.pool, 'qa', 500_000)).toBe(0);
+    expect(await reverseRefundedReferrals(env.ctx.pool, 'ned', 500_000)).toBe(0);
+    expect(await rewardDueReferrals(env.ctx.pool, new Date(Date.now() + 30 * DAY))).toEqual({ rewarded: 0, rejected: 0, expired: 0 });
+    expect((await reversals()).length).toBe(3);
+    expect((await checkLedger(env.ctx.pool)).ok).toBe(true);
   });
 });
