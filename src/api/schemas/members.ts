@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConsentSchema, MemberIdSchema } from '../../members/index.js';
 import { Balance, LocalDate, Timestamp } from './common.js';
 import { EntryKind } from './events.js';
+import { REJECTION_REASONS } from '../../referrals/attach.js';
 
 export const MemberParams = z.strictObject({ id: MemberIdSchema });
 
@@ -90,13 +91,16 @@ export const MemberConsent = z.object({ memberId: MemberIdSchema, consent: Conse
 
 export const MemberToken = z.object({ token: z.string().describe('mt.… — send as Authorization: Bearer'), expiresAt: Timestamp });
 
+export const ReferralStatus = z.enum(['pending', 'qualified', 'rewarded', 'rejected', 'expired']);
+export const ReferralRejectReason = z.enum(REJECTION_REASONS);
+
 export const MemberReferral = z.object({
   memberId: MemberIdSchema,
   code: z.string().describe("the member's referral code (made on first ask)"),
   referredBy: z
     .object({
       memberId: MemberIdSchema,
-      status: z.enum(['pending', 'qualified', 'rewarded', 'rejected', 'expired']),
+      status: ReferralStatus,
       rejectReason: z.string().nullable(),
       createdAt: Timestamp,
       rewardedAt: Timestamp.nullable(),
@@ -106,6 +110,30 @@ export const MemberReferral = z.object({
   referrals: z
     .object({ sent: z.int(), pending: z.int(), waitingReturnWindow: z.int(), rewarded: z.int(), rejected: z.int(), expired: z.int() })
     .describe("the members this one referred, by status"),
+});
+
+export const ReferralPage = z.object({
+  items: z.array(
+    z
+      .object({
+        referrerId: MemberIdSchema,
+        refereeId: MemberIdSchema,
+        code: z.string(),
+        status: ReferralStatus,
+        rejectReason: ReferralRejectReason.nullable(),
+        qualifyingOrderId: z.string().nullable(),
+        qualifyingAmount: z.int().nullable(),
+        qualifiedAt: Timestamp.nullable(),
+        rewardableAt: Timestamp.nullable().describe('the end of the qualifying purchase\'s return window: rewarded from then on'),
+        rewardedAt: Timestamp.nullable(),
+        reversedAt: Timestamp.nullable().describe('a refund after the reward took the order below the minimum'),
+        reversedPoints: z.int().nullable().describe('points taken back from both sides'),
+        unrecoveredPoints: z.int().nullable().describe('points the sides had already spent (not taken: no debt)'),
+        createdAt: Timestamp,
+      })
+      .meta({ id: 'Referral' }),
+  ),
+  nextBefore: z.string().nullable().describe('pass as ?before= for the next page'),
 });
 
 const Rows = z.array(z.record(z.string(), z.unknown()));

@@ -200,4 +200,30 @@ describe('referrals: a code per member, rewards after the return window, fraud c
     expect((await reversals()).length).toBe(3);
     expect((await checkLedger(env.ctx.pool)).ok).toBe(true);
   });
+
+  it('GET /v1/referrals lists the attempts newest first for admins and marketers, with filters and keyset paging', async () => {
+    const marketer = await apiKey(env, 'marketer');
+    const rewarded = await api.call('GET', '/v1/referrals?status=rewarded', marketer);
+    expect(rewarded.status).toBe(200);
+    const items = rewarded.body.items as { refereeId: string; referrerId: string; status: string; reversedPoints: number | null; unrecoveredPoints: number | null; rewardedAt: string | null }[];
+    expect(items.map((r) => r.refereeId).sort()).toEqual(['ned', 'qa']);
+    expect(items.find((r) => r.refereeId === 'ned')).toMatchObject({ referrerId: 'rita', status: 'rewarded', reversedPoints: 300, unrecoveredPoints: 200 });
+    expect((await api.call('GET', '/v1/referrals?rejectReason=purchase_refunded', admin)).body.items).toMatchObject([{ refereeId: 'pam', status: 'rejected', rejectReason: 'purchase_refunded' }]);
+    // Every attempt, two at a time: the pages add up to all of them, each once, newest first.
+    const all = (await api.call('GET', '/v1/referrals?limit=500', admin)).body.items as { referrerId: string; refereeId: string; createdAt: string }[];
+    expect(all.length).toBe(11);
+    const paged: typeof all = [];
+    let before: string | null = null;
+    do {
+      const page = await api.call('GET', `/v1/referrals?limit=2${before ? `&before=${encodeURIComponent(before)}` : ''}`, admin);
+      paged.push(...(page.body.items as typeof all));
+      before = page.body.nextBefore as string | null;
+    } while (before);
+    expect(paged).toEqual(all);
+    expect([...all].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((r) => r.createdAt)).toEqual(all.map((r) => r.createdAt));
+    expect((await api.call('GET', '/v1/referrals?referrerId=olga', admin)).body.items).toHaveLength(1);
+    expect((await api.call('GET', '/v1/referrals?before=nocolon', admin)).status).toBe(400);
+    const token = issueMemberToken(env.config.memberTokenSecret, 'rita', 300).token;
+    expect((await api.call('GET', '/v1/referrals', token)).status).toBe(403);
+  });
 });
