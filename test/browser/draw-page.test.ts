@@ -5,43 +5,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUICKNET } from '../../src/draws/index.js';
+import { drandFirstRoundAfter } from '../../src/draws/index.js';
 import { adjustPoints } from '../../src/ledger/index.js';
 import { upsertMember } from '../../src/members/index.js';
 import { Api, apiKey, publishExample } from '../support/ledger-fixture.js';
+import { localDrand } from '../support/local-drand.js';
 import { createTestEnv, type TestEnv } from '../support/test-env.js';
-import { DRAND_FIXTURE } from '../unit/draws/helpers.js';
 import { collectConsoleErrors, expectAccessible, launchBrowser, screenshot, switchLocale, type BrowserSession } from './support/browser.js';
 import { startWebStack, type WebStack } from './support/web-stack.js';
 import { buildWeb } from '../../web/build.js';
 
 /**
- * The public draw page against a draw the stack really ran: drand (the recorded quicknet round,
- * replayed by a local relay a few seconds in the future, so the page's BLS check runs on a real
- * signature) plus an operator secret. The page re-runs LAUREL-DRAW-v1 with Web Crypto; a tampered
- * leaves file fails in the page with the first mismatch.
+ * The public draw page against a draw the stack really ran: drand (a local chain whose key the test
+ * holds, served by a local relay once each round's time has come, so the page's BLS check runs on a
+ * real signature) plus an operator secret. The page re-runs LAUREL-DRAW-v1 with Web Crypto; a
+ * tampered leaves file fails in the page with the first mismatch.
  */
-const ROUND = DRAND_FIXTURE.round;
-/** The round is published `inSeconds` from now: after the commit, so the draw waits for it. */
-function replayChain(inSeconds: number) {
-  const roundAt = Math.floor(Date.now() / 1000) + inSeconds;
-  return {
-    name: 'quicknet-replay',
-    chainHash: createHash('sha256').update('quicknet replay for the draw page').digest('hex'),
-    publicKey: QUICKNET.publicKey,
-    scheme: 'bls-unchained-g1-rfc9380' as const,
-    genesisTime: roundAt - (ROUND - 1) * QUICKNET.period,
-    period: QUICKNET.period,
-  };
-}
-const REPLAY_CHAIN_HASH = replayChain(0).chainHash;
+const DRAND = localDrand('draw-page');
 const SECRET = Buffer.from('the operator secret of the page test', 'utf8');
 
 function startRelay(): Promise<Server> {
   const server = createServer((req, res) => {
-    if (req.url === `/${REPLAY_CHAIN_HASH}/public/${ROUND}`) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ round: ROUND, randomness: DRAND_FIXTURE.randomness, signature: DRAND_FIXTURE.signature }));
-    } else res.writeHead(404).end();
+    const asked = new RegExp(`^/${DRAND.chain.chainHash}/public/(\\d+)$`).exec(req.url ?? '');
+    const answer = asked ? DRAND.answer(Number(asked[1])) : null;
+    if (answer) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    else res.writeHead(404).end();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -62,10 +50,9 @@ describe('public draw page /draws/:id', () => {
   let api: Api;
   let browser: BrowserSession;
   let admin: string;
-  const drawId = 'page-draw';
+  let drawId = '';
 
   beforeAll(async () => {
-    // Build first: the replayed round's time is fixed when the env is made, and the commit must come before it.
     await buildWeb({ ifChanged: true, quiet: true });
     relay = await startRelay();
     const address = relay.address() as { port: number };
@@ -73,7 +60,7 @@ describe('public draw page /draws/:id', () => {
       QUIET_HOURS: 'off',
       NOTIFY_CHANNELS: 'email',
       DRAW_KEY: 'draw-key-for-the-page-test-0123456789',
-      DRAND_EXTRA_CHAINS: JSON.stringify([replayChain(30)]),
+      DRAND_EXTRA_CHAINS: JSON.stringify([DRAND.chain]),
       DRAND_RELAY_URL: `http://127.0.0.1:${address.port}`,
       LAUREL_DATA_DIR: mkdtempSync(join(tmpdir(), 'laurel-draw-page-')),
     });
@@ -85,23 +72,35 @@ describe('public draw page /draws/:id', () => {
     web = await startWebStack(env);
     api = await Api.start(env);
     admin = await apiKey(env, 'admin');
-    const created = await api.call('POST', '/v1/draws', admin, {
-      id: drawId,
-      name: 'Yalda night draw',
-      description: 'Tickets by balance; two prizes and a reserve.',
-      tickets: { type: 'balance', pointsPerTicket: 100 },
-      entryStartsAt: new Date(Date.now() - 60_000).toISOString(),
-      entryEndsAt: new Date(Date.now() + 2_000).toISOString(),
-      prizes: [
-        { id: 'gold', name: 'Gold prize', quantity: 1, points: 500 },
-        { id: 'silver', name: 'Silver prize', quantity: 1, points: 200 },
-      ],
-      reserves: 1,
-      randomness: { drand: { chainHash: REPLAY_CHAIN_HASH, round: ROUND }, secretCommitment: createHash('sha256').update(SECRET).digest('hex') },
-    });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
     browser = await launchBrowser();
-    await until(() => api.call('GET', `/v1/public/draws/${drawId}`, undefined), (r) => r.body.status === 'frozen');
+    // The entries close 2 s after the draw is made; it names the first round `margin` s after the
+    // close, so the freeze has that long. A freeze later than that voids the draw (as it must): on a
+    // machine that loaded, a new draw is made with a wider margin.
+    for (const margin of [15, 45]) {
+      drawId = margin === 15 ? 'page-draw' : `page-draw-${margin}`;
+      const entryEndsAt = Date.now() + 2_000;
+      const created = await api.call('POST', '/v1/draws', admin, {
+        id: drawId,
+        name: 'Yalda night draw',
+        description: 'Tickets by balance; two prizes and a reserve.',
+        tickets: { type: 'balance', pointsPerTicket: 100 },
+        entryStartsAt: new Date(Date.now() - 60_000).toISOString(),
+        entryEndsAt: new Date(entryEndsAt).toISOString(),
+        prizes: [
+          { id: 'gold', name: 'Gold prize', quantity: 1, points: 500 },
+          { id: 'silver', name: 'Silver prize', quantity: 1, points: 200 },
+        ],
+        reserves: 1,
+        randomness: {
+          drand: { chainHash: DRAND.chain.chainHash, round: drandFirstRoundAfter(DRAND.chain, entryEndsAt / 1000 + margin) },
+          secretCommitment: createHash('sha256').update(SECRET).digest('hex'),
+        },
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const frozen = await until(() => api.call('GET', `/v1/public/draws/${drawId}`, undefined), (r) => r.body.status === 'frozen' || r.body.status === 'void');
+      if (frozen.body.status === 'frozen') break;
+      expect(margin, `draw ${drawId} void: ${JSON.stringify(frozen.body)}`).toBe(15);
+    }
     const revealed = await api.call('POST', `/v1/draws/${drawId}/reveal`, admin, { secret: SECRET.toString('hex') });
     expect(revealed.status, JSON.stringify(revealed.body)).toBe(202);
     const drawn = await until(() => api.call('GET', `/v1/public/draws/${drawId}`, undefined), (r) => r.body.status === 'closed' || r.body.status === 'drawn');

@@ -3,18 +3,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../../src/cli/runtime.js';
-import { G1_DST } from '../../../src/draws/drand-chains.js';
-import { QUICKNET, drandFirstRoundAfter, u64be, drandRandomness, drandRoundTime, verifyDraw, type DrandChain, type DrawAuditRecord } from '../../../src/draws/index.js';
+import { QUICKNET, drandFirstRoundAfter, drandRandomness, drandRoundTime, verifyDraw, type DrawAuditRecord } from '../../../src/draws/index.js';
 import { drandChains, fetchDrandRound } from '../../../src/journeys/draws/index.js';
 import { adjustPoints, ingestEvent } from '../../../src/ledger/index.js';
 import { upsertMember } from '../../../src/members/index.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
 import { startJourneysRole, startWorkerRole, type Role } from '../../../src/roles/index.js';
 import { laurel } from '../../support/cli.js';
+import { localDrand } from '../../support/local-drand.js';
 import { Api, apiKey, publishExample } from '../../support/ledger-fixture.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 import { DRAND_FIXTURE } from '../../unit/draws/helpers.js';
@@ -33,22 +32,10 @@ function historyJson(history: unknown): string {
  *   draw) runs however long the setup took on a loaded machine.
  */
 const ROUND = DRAND_FIXTURE.round;
-const bls = bls12_381.shortSignatures;
-const LOCAL_KEY = createHash('sha256').update('laurel test drand key').digest();
-const LOCAL_CHAIN: DrandChain = {
-  name: 'local-test',
-  chainHash: createHash('sha256').update('laurel test drand chain').digest('hex'),
-  publicKey: Buffer.from(bls.getPublicKey(LOCAL_KEY).toBytes()).toString('hex'),
-  scheme: 'bls-unchained-g1-rfc9380',
-  genesisTime: Math.floor(Date.now() / 1000) - 3600,
-  period: QUICKNET.period,
-};
+const LOCAL = localDrand('drand-and-tickets');
+const LOCAL_CHAIN = LOCAL.chain;
 const EXTRA_CHAINS = JSON.stringify([LOCAL_CHAIN]);
-
-function localSignature(round: number): string {
-  const message = createHash('sha256').update(u64be(round)).digest();
-  return Buffer.from(bls.sign(bls.hash(message, G1_DST), LOCAL_KEY).toBytes()).toString('hex');
-}
+const localSignature = LOCAL.signature;
 
 interface Relay {
   server: Server;
@@ -63,10 +50,10 @@ function startRelay(quicknetSignature: string): Promise<Relay> {
     const local = new RegExp(`^/${LOCAL_CHAIN.chainHash}/public/(\\d+)$`).exec(req.url ?? '');
     const localRound = local ? Number(local[1]) : 0;
     if (local && !firstAsked.has(localRound)) firstAsked.set(localRound, Date.now());
-    if (local && drandRoundTime(LOCAL_CHAIN, localRound) * 1000 <= Date.now()) {
+    const answer = local ? LOCAL.answer(localRound) : null;
+    if (answer) {
       // Like drand: a round is served once its time has come, never before.
-      const signature = localSignature(localRound);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ round: localRound, randomness: drandRandomness(Buffer.from(signature, 'hex')).toString('hex'), signature }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     } else if (req.url === `/${QUICKNET.chainHash}/public/${ROUND}`) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ round: ROUND, randomness: DRAND_FIXTURE.randomness, signature: quicknetSignature }));
     } else res.writeHead(404).end();
