@@ -27,6 +27,8 @@ export interface StackOptions {
   external: { databaseUrl?: string | undefined; redisUrl?: string | undefined; temporalAddress?: string | undefined; smtpUrl?: string | undefined };
   /** Tests: Temporal keeps no file and its UI stays off. */
   ephemeral?: boolean;
+  /** Redis keeps its append-only file even when ephemeral (the chaos run kills and restarts it). */
+  redisAppendOnly?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -56,7 +58,7 @@ function uidGid(user: string): { uid: number; gid: number } {
  * data folder. A checkout under a private home (/root is 0700) is not reachable, so the cluster
  * then lives in a folder of its own under /var/tmp, keyed by the checkout's data folder.
  */
-function postgresDataDir(dataDir: string, runAs: string): string {
+export function postgresDataDir(dataDir: string, runAs: string): string {
   const wanted = resolve(dataDir, 'postgres');
   if (!runAs) return wanted;
   mkdirSync(dataDir, { recursive: true });
@@ -132,7 +134,7 @@ async function startRedis(opts: StackOptions, logs: string): Promise<ChildServic
       '--bind', '127.0.0.1',
       '--port', String(opts.ports.redis),
       '--dir', resolve(dir),
-      '--appendonly', opts.ephemeral ? 'no' : 'yes',
+      '--appendonly', opts.ephemeral && !opts.redisAppendOnly ? 'no' : 'yes',
       '--save', '',
       '--maxmemory-policy', 'noeviction',
       '--daemonize', 'no',
