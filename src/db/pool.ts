@@ -25,6 +25,11 @@ export function createPool(databaseUrl: string, max = 20): Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'laurel', options: '-c plan_cache_mode=force_custom_plan', keepAlive: true });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor a checked-out one: pg-pool takes its own listener off a client while it is lent out, and
+  // pg emits 'error' when the backend ends (PostgreSQL restarting), even with a query in flight.
+  // The query in flight, or the next one, fails with the error; the release drops the dead client.
+  // (The chaos run found it: the worker role died on PostgreSQL's immediate shutdown.)
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -27,8 +27,12 @@ export interface StackOptions {
   external: { databaseUrl?: string | undefined; redisUrl?: string | undefined; temporalAddress?: string | undefined; smtpUrl?: string | undefined };
   /** Tests: Temporal keeps no file and its UI stays off. */
   ephemeral?: boolean;
-  /** Redis keeps its append-only file even when ephemeral (the chaos run kills and restarts it). */
-  redisAppendOnly?: boolean;
+  /**
+   * Even when ephemeral, what PostgreSQL and Redis acknowledged survives their process being killed
+   * (the chaos run kills both): PostgreSQL commits synchronously (its WAL reaches the OS before the
+   * commit returns) and Redis writes and fsyncs its append-only file before it answers.
+   */
+  crashSafe?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -103,7 +107,9 @@ async function startPostgres(opts: StackOptions, logs: string): Promise<ChildSer
       '-c', 'max_connections=300',
       '-c', 'shared_buffers=256MB',
       // A dev stack trades crash durability for speed; production runs its own PostgreSQL.
-      ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      // fsync and full-page writes only matter when the machine itself crashes, not the process.
+      ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
+      ...(opts.ephemeral && !opts.crashSafe ? ['-c', 'synchronous_commit=off'] : []),
     ],
     logFile: join(logs, 'postgres.log'),
     stopSignal: 'SIGINT',
@@ -134,7 +140,8 @@ async function startRedis(opts: StackOptions, logs: string): Promise<ChildServic
       '--bind', '127.0.0.1',
       '--port', String(opts.ports.redis),
       '--dir', resolve(dir),
-      '--appendonly', opts.ephemeral && !opts.redisAppendOnly ? 'no' : 'yes',
+      '--appendonly', opts.ephemeral && !opts.crashSafe ? 'no' : 'yes',
+      ...(opts.crashSafe ? ['--appendfsync', 'always'] : []),
       '--save', '',
       '--maxmemory-policy', 'noeviction',
       '--daemonize', 'no',

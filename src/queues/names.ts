@@ -17,11 +17,18 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 /**
  * Options of the jobs the outbox relays, by queue. A member-event job is retried: its handlers are
  * idempotent on the event id, and one may have to wait for an earlier event of the same member
- * (jobs run concurrently, so a refund can arrive before its purchase was counted).
+ * (jobs run concurrently, so a refund can arrive before its purchase was counted). Delivery and
+ * award jobs are retried too: their handlers are idempotent on the message / award id, and one
+ * attempt would lose the mail or the award for good when PostgreSQL is restarting at that moment
+ * (the chaos run found it: `npm run chaos`). Delivery's own send retries are separate (the worker
+ * moves the job back to delayed); these attempts only cover a handler that threw (an outage):
+ * 1 + 2 + … + 256 s ≈ 8.5 minutes.
  */
 export const RELAYED_JOB_OPTIONS: Partial<Record<string, { attempts: number; backoff: { type: 'exponential'; delay: number } }>> = {
   [QUEUES.memberEvents]: { attempts: 8, backoff: { type: 'exponential', delay: 500 } },
   [QUEUES.facts]: { attempts: 8, backoff: { type: 'exponential', delay: 500 } },
+  [QUEUES.delivery]: { attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
+  [QUEUES.awards]: { attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
 };
 
 /**

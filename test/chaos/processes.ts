@@ -29,8 +29,8 @@ export class ChaosServices {
       ports: opts.ports,
       external: { temporalAddress: opts.external.temporalAddress, smtpUrl: opts.external.smtpUrl },
       ephemeral: true,
-      // Redis restarts from its append-only file, as a production Redis holding BullMQ must.
-      redisAppendOnly: true,
+      // Redis restarts from its append-only file and PostgreSQL from its WAL, as in production.
+      crashSafe: true,
     });
     const mailboxUrl = stack.mailboxUrl ?? opts.external.mailboxUrl;
     if (!mailboxUrl) throw new Error('a shared SMTP server needs its mailbox URL');
@@ -69,7 +69,7 @@ export class ChaosServices {
       ports: this.ports,
       external: { databaseUrl: name === 'postgres' ? undefined : databaseUrl, redisUrl: name === 'redis' ? undefined : redisUrl, temporalAddress, smtpUrl },
       ephemeral: true,
-      redisAppendOnly: true,
+      crashSafe: true,
     });
     for (const s of stack.services) this.running.set(s.name, s);
   }
@@ -109,6 +109,7 @@ export class RoleProcess {
     readonly role: RoleName,
     private readonly env: NodeJS.ProcessEnv,
     private readonly apiUrl: string | undefined,
+    private readonly onDeath: (death: RoleDeath) => void = () => undefined,
   ) {}
 
   async start(timeoutMs = 120_000): Promise<void> {
@@ -125,7 +126,9 @@ export class RoleProcess {
     child.stderr?.on('data', keep);
     child.once('exit', (code, signal) => {
       if (!ready || this.expectingExit || this.stopped) return;
-      this.deaths.push({ role: this.role, code, signal, tail: this.output.trim().split('\n').slice(-5).join(' | ') });
+      const death = { role: this.role, code, signal, tail: deathReason(this.output) };
+      this.deaths.push(death);
+      this.onDeath(death);
       void this.supervise();
     });
     const deadline = Date.now() + timeoutMs;
@@ -184,4 +187,11 @@ export class RoleProcess {
     await this.exit('SIGTERM');
     clearTimeout(timer);
   }
+}
+
+/** What a role printed as it died: the error line and a few lines of its stack (else the last lines). */
+export function deathReason(output: string): string {
+  const lines = output.trim().split('\n');
+  const at = lines.findIndex((l) => /(^|\s)(\w*Error|Uncaught|Unhandled)\b/.test(l) && !l.startsWith('{'));
+  return (at >= 0 ? lines.slice(at, at + 6) : lines.slice(-6)).map((l) => l.trim()).join(' | ');
 }

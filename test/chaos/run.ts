@@ -44,10 +44,10 @@ export interface ChaosOptions {
 }
 
 export const SHORT_RUN: Omit<ChaosOptions, 'seed'> = {
-  events: 1500,
-  eventMembers: 400,
-  campaignMembers: 200,
-  drawMembers: 30,
+  events: 1000,
+  eventMembers: 200,
+  campaignMembers: 100,
+  drawMembers: 20,
   rounds: 1,
   concurrency: 16,
   campaignSendRate: 20,
@@ -170,6 +170,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     REDIS_URL: urls.redisUrl,
     TEMPORAL_ADDRESS: urls.temporalAddress,
     SMTP_URL: urls.smtpUrl,
+    // A delivery found mid-send after a kill is settled by asking the mailbox (never resent blindly).
+    MAILDEV_API_URL: urls.mailboxUrl,
     QUEUE_PREFIX: prefix,
     TEMPORAL_TASK_QUEUE: taskQueue,
     PORT: String(apiPort),
@@ -181,10 +183,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     LAUREL_DATA_DIR: join(dataDir, 'laurel'),
     API_CONTRACT_CHECK: 'strict',
   };
+  const onDeath = (d: RoleDeath) => log(`chaos: ${d.role} DIED by itself (${d.code ?? d.signal}): ${d.tail}`);
   const roles: Record<RoleName, RoleProcess> = {
-    api: new RoleProcess('api', { ...roleEnv, LOG_LEVEL: 'warn' }, apiUrl),
-    worker: new RoleProcess('worker', roleEnv, undefined),
-    journeys: new RoleProcess('journeys', roleEnv, undefined),
+    api: new RoleProcess('api', { ...roleEnv, LOG_LEVEL: 'warn' }, apiUrl, onDeath),
+    worker: new RoleProcess('worker', roleEnv, undefined, onDeath),
+    journeys: new RoleProcess('journeys', roleEnv, undefined, onDeath),
   };
   const injected: InjectedFault[] = [];
   const statuses: Record<string, number> = {};
@@ -281,11 +284,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     };
 
-    const inject = async (fault: Fault): Promise<void> => {
+    const inject = async (fault: Fault, onKilled: () => void): Promise<void> => {
       const killedAt = since();
       const at = answered;
       log(`chaos: fault ${fault.index + 1}/${schedule.length}: ${fault.target} at ${answered}/${options.events} events (${killedAt.toFixed(1)} s), down ${fault.downMs} ms`);
       await kill(fault.target);
+      onKilled();
       await sleep(fault.downMs);
       await restart(fault.target);
       injected.push({ ...fault, killedAtS: killedAt, backAfterS: since() - killedAt, answered: at });
@@ -309,16 +313,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     };
 
+    // The client holds its sending a little past the next fault's point until that fault has fired:
+    // a slow restart (a loaded machine) must not let the ingest finish before the faults are in.
+    let killed = 0;
+    const threshold = (f: Fault) => Math.ceil(f.at * options.events);
     const faults = (async () => {
       for (const fault of schedule) {
-        while (!ingestDone && answered < fault.at * options.events) await sleep(50);
-        await inject(fault);
+        while (!ingestDone && answered < threshold(fault)) await sleep(50);
+        await inject(fault, () => (killed += 1));
       }
     })();
+    let faultsFailed = false;
+    faults.catch(() => (faultsFailed = true));
+    const mayRun = (i: number) => {
+      const nextFault = schedule[killed];
+      return faultsFailed || !nextFault || i < threshold(nextFault) + 2 * options.concurrency;
+    };
 
     // The draw's operator reveals the secret once the entries are frozen (retried through outages).
+    const revealDeadline = Date.now() + options.drawCloseSeconds * 1000 + options.settleTimeoutMs;
     const reveal = (async () => {
-      for (;;) {
+      while (Date.now() < revealDeadline) {
         try {
           const state = await call('GET', `/v1/public/draws/${DRAW_ID}`);
           if (state.body.status === 'frozen') {
@@ -339,7 +354,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     try {
       await Promise.all(
         Array.from({ length: options.concurrency }, async () => {
-          while (next < options.events) await send(next++);
+          while (next < options.events) {
+            if (!mayRun(next)) {
+              await sleep(50);
+              continue;
+            }
+            await send(next++);
+          }
         }),
       );
       ingestDone = true;
@@ -357,9 +378,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const completers = Array.from({ length: options.eventMembers }, (_, k) => k).filter((k) => eventsOfMember(k, options.events, options.eventMembers) >= target);
     const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection: redis, prefix }));
     const pending = async () => {
-      const { rows } = await pool.query<{ outbox: number; messages: number; awards: number; missions: number }>(
+      const { rows } = await pool.query<{ outbox: number; messages: number; dead: number; awards: number; missions: number }>(
         `SELECT (SELECT count(*) FROM outbox WHERE relayed_at IS NULL)::int AS outbox,
-                (SELECT count(*) FROM messages WHERE status IN ('queued', 'held', 'sending'))::int AS messages,
+                (SELECT count(*) FROM messages WHERE status NOT IN ('sent', 'suppressed', 'capped', 'dead'))::int AS messages,
+                (SELECT count(*) FROM messages WHERE status = 'dead')::int AS dead,
                 (SELECT count(*) FROM awards WHERE granted_at IS NULL)::int AS awards,
                 (SELECT count(*) FROM mission_enrollments WHERE mission_id = $1 AND status = 'completed')::int AS missions`,
         [MISSION_ID],
@@ -372,6 +394,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const deadline = Date.now() + options.settleTimeoutMs;
     let last: Awaited<ReturnType<typeof pending>> | undefined;
     let settled = false;
+    const settleLog = setInterval(() => log(`chaos: settling ${((performance.now() - settleT0) / 1000).toFixed(0)} s, pending ${JSON.stringify(last)} (load ${loadNow()})`), 10_000);
     while (Date.now() < deadline) {
       try {
         last = await pending();
@@ -389,15 +412,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       await sleep(500);
     }
+    clearInterval(settleLog);
     settleSeconds = (performance.now() - settleT0) / 1000;
-    invariants.push({ name: 'nothing left stuck (outbox drained, no job waiting/active/delayed, no message or award pending, workflows finished)', ok: settled, detail: settled ? `settled ${settleSeconds.toFixed(1)} s after the load` : `after ${settleSeconds.toFixed(0)} s: ${JSON.stringify(last)}` });
+    invariants.push({
+      name: 'nothing left stuck (outbox drained, no job waiting/active/delayed, every message and award final, none dead, workflows finished)',
+      ok: settled && last?.dead === 0,
+      detail: settled ? `settled ${settleSeconds.toFixed(1)} s after the load; ${last?.dead ?? '?'} messages dead-lettered` : `after ${settleSeconds.toFixed(0)} s: ${JSON.stringify(last)}`,
+    });
     const failedJobs: Record<string, number> = {};
+    const failedReasons = new Set<string>();
     for (const q of queues) {
       const n = (await q.getJobCounts('failed')).failed ?? 0;
       if (n > 0) failedJobs[q.name] = n;
+      for (const job of n > 0 ? await q.getFailed(0, 20) : []) failedReasons.add(`${q.name}: ${job.failedReason}`);
     }
     await Promise.all(queues.map((q) => q.close()));
-    invariants.push({ name: 'no job failed for good (stalled jobs recovered, retries enough)', ok: Object.keys(failedJobs).length === 0, detail: Object.keys(failedJobs).length === 0 ? 'no failed jobs' : JSON.stringify(failedJobs) });
+    invariants.push({ name: 'no job failed for good (stalled jobs recovered, retries enough)', ok: Object.keys(failedJobs).length === 0, detail: Object.keys(failedJobs).length === 0 ? 'no failed jobs' : `${JSON.stringify(failedJobs)}: ${[...failedReasons].slice(0, 5).join(' / ')}` });
 
     // ---- Invariants.
     const events = await pool.query<{ events: number; keys: number; unawarded: number; doubled: number; earned: string; expected: string }>(
@@ -480,7 +510,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
 
     const deaths = Object.values(roles).flatMap((r) => r.deaths);
-    invariants.push({ name: 'no role died by itself (only the kills)', ok: deaths.length === 0, detail: deaths.length === 0 ? 'none' : deaths.map((d) => `${d.role} exited ${d.code ?? d.signal}: ${d.tail.slice(0, 300)}`).join(' / ') });
+    invariants.push({ name: 'no role died by itself (only the kills)', ok: deaths.length === 0, detail: deaths.length === 0 ? 'none' : deaths.map((d) => `${d.role} exited ${d.code ?? d.signal}: ${d.tail.slice(0, 1200)}`).join(' / ') });
     const serverErrors = Object.entries(statuses).filter(([s]) => s === 'hung' || (Number(s) >= 500 && s !== '503') || (Number(s) >= 400 && Number(s) < 500));
     invariants.push({
       name: 'the client only saw 200/201, 503 and refused connections (no 500, no 4xx, no hung request)',

@@ -6,8 +6,8 @@ import { SHORT_RUN, formatReport, runChaos } from '../../chaos/run.js';
 const SEED = 160_016;
 
 /**
- * The short chaos run (test/chaos/run.ts, `npm run chaos -- --short --seed 160016`): 1,500
- * retrying events, a 200-member campaign with a coupon, a mission and a draw, while the api,
+ * The short chaos run (test/chaos/run.ts, `npm run chaos -- --short --seed 160016`): 1,000
+ * retrying events to 200 members, a 100-member campaign with a coupon, a mission and a draw, while the api,
  * worker and journeys roles are SIGKILLed and Redis (AOF) and PostgreSQL (immediate stop) are
  * restarted, each once. PostgreSQL and Redis are the run's own; Temporal and MailDev are the
  * suite's (they are not faulted).
