@@ -1,7 +1,7 @@
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ContestActivities } from '../src/journeys/contests/activities.js';
 
-const activities = proxyActivities<ContestActivities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 20 } });
+const activities = proxyActivities<ContestActivities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 20 } });
 
 /**
  * A contest, id `contest:<contestId>`: sleeps until the window closes (plus the late-event

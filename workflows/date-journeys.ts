@@ -1,7 +1,7 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { LifecycleJourneyActivities } from '../src/journeys/lifecycle/activities.js';
 
-const activities = proxyActivities<LifecycleJourneyActivities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 10 } });
+const activities = proxyActivities<LifecycleJourneyActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 10 } });
 
 export interface DateJourneysInput {
   /** The instant judged (ISO); defaults to when the run starts (the scheduled time). */

@@ -1,7 +1,10 @@
 import { ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { DrawActivities, DrawWorkflowSummary } from '../src/journeys/draws/activities.js';
 
-const activities = proxyActivities<DrawActivities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 20 } });
+// Activities heartbeat while they run (src/journeys/heartbeat.ts): a killed worker's activity is
+// retried after the heartbeat timeout, not the 10 minutes. Two minutes, not one: the serial parts
+// of a 10-million-member freeze (encoding, radix sort) hold the event loop for a while on a busy host.
+const activities = proxyActivities<DrawActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 20 } });
 /** The relay may not have the round yet (clock skew) or be down: keep asking, a bounded while. */
 const relay = proxyActivities<DrawActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 60, initialInterval: '1 second', maximumInterval: '30 seconds' } });
 

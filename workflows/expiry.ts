@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ExpiryActivities } from '../src/journeys/expiry/activities.js';
 
-const activities = proxyActivities<ExpiryActivities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 10 } });
+const activities = proxyActivities<ExpiryActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 10 } });
 
 export interface ExpirySweepInput {
   /** The instant the sweep judges (ISO); defaults to when the run starts (the scheduled time). */

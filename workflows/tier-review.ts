@@ -1,7 +1,7 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { TierReviewActivities } from '../src/journeys/tiers/activities.js';
 
-const activities = proxyActivities<TierReviewActivities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 10 } });
+const activities = proxyActivities<TierReviewActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 10 } });
 
 export interface TierReviewInput {
   /** The instant the review judges (ISO); defaults to when the run starts (the scheduled time). */

@@ -18,6 +18,7 @@ import { createLifecycleJourneyActivities } from './lifecycle/activities.js';
 import type { DrawSettings } from './draws/lifecycle.js';
 import { installTemporalRuntime } from './runtime.js';
 import type { Logger } from '../log/index.js';
+import { heartbeatWhileRunning } from './heartbeat.js';
 
 const require = createRequire(import.meta.url);
 export const WORKFLOWS_PATH = require.resolve('../../workflows/index.ts');
@@ -87,6 +88,7 @@ export async function createJourneyWorker(opts: JourneyWorkerOptions): Promise<{
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
+    interceptors: { activity: [heartbeatWhileRunning()] },
     maxCachedWorkflows: opts.maxCachedWorkflows ?? JOURNEY_MAX_CACHED_WORKFLOWS,
     ...(opts.bundle ? { workflowBundle: opts.bundle } : { workflowsPath: WORKFLOWS_PATH }),
   });

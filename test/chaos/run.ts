@@ -52,7 +52,8 @@ export const SHORT_RUN: Omit<ChaosOptions, 'seed'> = {
   concurrency: 16,
   campaignSendRate: 20,
   drawCloseSeconds: 20,
-  settleTimeoutMs: 300_000,
+  // A journeys kill during a draw activity costs its heartbeat timeout (2 minutes) before the retry.
+  settleTimeoutMs: 420_000,
 };
 
 export const LONG_RUN: Omit<ChaosOptions, 'seed'> = {
@@ -195,8 +196,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let retries = 0;
   let slowestMs = 0;
   let answered = 0;
-  let loadSeconds = 0;
-  let settleSeconds = 0;
+  let loadSeconds: number | undefined;
+  let settleSeconds: number | undefined;
   const invariants: Invariant[] = [];
   try {
     // ---- Setup, before any fault: program, members, mission, draw, campaign + offer.
@@ -534,7 +535,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     invariants,
     deaths,
     client: { statuses, connectionErrors, retries, slowestMs: Math.round(slowestMs) },
-    seconds: { load: loadSeconds, settle: settleSeconds, total: (performance.now() - t0) / 1000 },
+    seconds: { load: loadSeconds ?? 0, settle: settleSeconds ?? 0, total: (performance.now() - t0) / 1000 },
     loadAverage: { start: loadStart, end: loadNow() },
     ok: invariants.length > 0 && invariants.every((i) => i.ok),
   };
