@@ -7,7 +7,7 @@
 // SIGKILLs and restarts the api, worker and journeys roles and Redis, and stops PostgreSQL with
 // `pg_ctl -m immediate`. Prints the faults and the invariants; exits 1 when one is broken.
 // Defaults: 10,000 events, a 2,000-member campaign, three rounds of the five faults; --short runs
-// the size `npm test` runs (test/integration/chaos.test.ts).
+// the size `npm test` runs (test/integration/chaos/chaos.test.ts).
 import { randomInt } from 'node:crypto';
 import { LONG_RUN, SHORT_RUN, formatReport, runChaos, type ChaosOptions } from './run.js';
 import { parseSeed } from './schedule.js';

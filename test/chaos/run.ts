@@ -141,7 +141,7 @@ export function expectedDrawSlots(drawMembers: number): { seed: string; slots: u
 /**
  * The chaos run: a loaded system (retrying event ingest, a campaign with an offer, a mission, a
  * draw) whose roles and services are killed at points from the seed; then every invariant is
- * checked. Used by `npm run chaos` (long) and by test/integration/chaos.test.ts (short).
+ * checked. Used by `npm run chaos` (long) and by test/integration/chaos/chaos.test.ts (short).
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
