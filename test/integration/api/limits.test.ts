@@ -134,24 +134,27 @@ describe('API limits and abuse', () => {
   });
 
   it('API keys: expiry is exact, rotation keeps both keys working through the overlap, last use is recorded', async () => {
-    const expiring = await createApiKey(env.ctx.pool, { role: 'marketer', name: 'short', expiresAt: new Date(Date.now() + 1500), rateLimitPerMinute: 10_000 });
+    const expiring = await createApiKey(env.ctx.pool, { role: 'marketer', name: 'short', expiresAt: new Date(Date.now() + 4000), rateLimitPerMinute: 10_000 });
+    // Windows of 4 s: the calls inside them must fit on a loaded machine too.
     expect((await api.call('GET', '/v1/members/m-1', expiring.key)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiring.expiresAt!.getTime() - Date.now()) + 100));
     const expired = await api.call('GET', '/v1/members/m-1', expiring.key);
     expect(expired.status).toBe(401);
     expect(expired.body.detail).toMatch(/expired/);
 
     const old = await createApiKey(env.ctx.pool, { role: 'ingest', name: 'shop backend', rateLimitPerMinute: 10_000 });
-    const { created, oldExpiresAt } = await rotateApiKey(env.ctx.pool, old.id, 1500);
+    const { created, oldExpiresAt } = await rotateApiKey(env.ctx.pool, old.id, 4000);
     expect(created).toMatchObject({ role: 'ingest', name: 'shop backend', rateLimitPerMinute: 10_000 });
     expect(oldExpiresAt.getTime()).toBeGreaterThan(Date.now());
     for (const key of [old.key, created.key]) expect((await api.call('GET', '/v1/rewards', key)).status).toBe(200);
     await expect(rotateApiKey(env.ctx.pool, old.id, 1000)).rejects.toMatchObject({ code: 'api_key_replaced' });
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, oldExpiresAt.getTime() - Date.now()) + 100));
     expect((await api.call('GET', '/v1/rewards', old.key)).status).toBe(401);
     expect((await api.call('GET', '/v1/rewards', created.key)).status).toBe(200);
 
-    await new Promise((resolve) => setTimeout(resolve, 100)); // last use is written after the answer
+    // Last use is written after the answer: wait for it rather than for a fixed time.
+    const deadline = Date.now() + 15_000;
+    while (!(await listApiKeys(env.ctx.pool)).find((k) => k.id === created.id)?.lastUsedAt && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     const listed = new Map((await listApiKeys(env.ctx.pool)).map((k) => [k.id, k]));
     expect(listed.get(old.id)).toMatchObject({ status: 'expired', replacedBy: created.id });
     expect(listed.get(created.id)).toMatchObject({ status: 'active', lastUsedAt: expect.any(Date) });
@@ -170,8 +173,9 @@ describe('API limits and abuse', () => {
         while ((await a.call('GET', '/v1/members/m-1', key.key)).status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
         refusedAfter.push(Date.now() - revokedAt);
       }
-      // The bound is the cache time; the slack is the polling and a loaded machine's request time.
-      for (const ms of refusedAfter) expect(ms).toBeLessThanOrEqual(1000 + 1000);
+      // The bound is the cache time; the slack is the polling and a loaded machine's request time
+      // (the default 10 s cache is the README's promise; here 1 s, so 5 s still tells them apart).
+      for (const ms of refusedAfter) expect(ms).toBeLessThanOrEqual(1000 + 4000);
     } finally {
       await second.close();
     }
