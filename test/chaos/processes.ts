@@ -112,6 +112,11 @@ export class RoleProcess {
     private readonly onDeath: (death: RoleDeath) => void = () => undefined,
   ) {}
 
+  /** The running process's id (for its RSS and CPU in /proc). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(timeoutMs = 120_000): Promise<void> {
     this.output = '';
     this.expectingExit = false;
