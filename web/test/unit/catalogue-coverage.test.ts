@@ -92,7 +92,7 @@ const TERMS: Record<string, readonly string[]> = {
     ...Reward.shape.status.options,
     ...MessageStatus.options,
   ],
-  kind: [...EntryKind.options, ...REWARD_KINDS, ...OfferKind.options],
+  kind: [...EntryKind.options, ...REWARD_KINDS, ...OfferKind.options, 'marketing', 'transactional'],
   channel: Channel.options,
 };
 
@@ -127,6 +127,20 @@ describe('every label the pages show is in the catalogue', () => {
       }
     }
     expect([...new Set(missing)]).toEqual([]);
+  });
+
+  it('no English words written straight into the markup (text between tags, placeholders)', () => {
+    const raw: string[] = [];
+    for (const file of files.filter((f) => f.endsWith('.tsx'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/>\s*([A-Za-z][A-Za-z ,.()]{1,}?)\s*<\//g)) {
+        if (!/^[\w-]+\.[a-z]+$/.test(m[1]!)) raw.push(`${relative(WEB_SRC, file)}: >${m[1]}<`); // a file name (draw.json) is not a word
+      }
+      for (const m of text.matchAll(/\b(?:placeholder|aria-label|title|alt)="([^"]*[A-Za-z]{2}[^"]*)"/g)) {
+        if (!/^[\w.-]+:[\w*]/.test(m[1]!)) raw.push(`${relative(WEB_SRC, file)}: "${m[1]}"`); // a format example (member:sara) is not a word
+      }
+    }
+    expect(raw).toEqual([]);
   });
 
   it('codes shown as words (term): every status, kind and channel the API sends', () => {

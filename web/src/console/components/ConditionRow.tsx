@@ -9,7 +9,7 @@ type Any = Record<string, unknown>;
 
 /** One condition of the builder: its kind, its fields, "not", remove. */
 export function ConditionRow(props: { row: ConditionRowState; index: number; tiers: readonly string[]; onChange(row: ConditionRowState): void; onRemove(): void }) {
-  const { t } = useI18n();
+  const { t, term } = useI18n();
   const { row } = props;
   const op = opOf(row.node);
   const body = (row.node as unknown as Record<string, Any>)[op]!;
@@ -140,16 +140,18 @@ export function ConditionRow(props: { row: ConditionRowState; index: number; tie
             {t('campaigns.channel')}
           </label>
           <select id={id('ch')} value={String(body.channel)} onChange={(e) => set({ channel: (e.currentTarget as HTMLSelectElement).value })}>
-            <option value="email">email</option>
-            <option value="sms">sms</option>
-            <option value="inbox">inbox</option>
+            {(['email', 'sms', 'inbox'] as const).map((c) => (
+              <option key={c} value={c}>
+                {term('channel', c)}
+              </option>
+            ))}
           </select>
           <label class="sr-only" for={id('kindc')}>
             {t('segments.op.consent')}
           </label>
           <select id={id('kindc')} value={String(body.kind)} onChange={(e) => set({ kind: (e.currentTarget as HTMLSelectElement).value })}>
-            <option value="marketing">marketing</option>
-            <option value="transactional">transactional</option>
+            <option value="marketing">{term('kind', 'marketing')}</option>
+            <option value="transactional">{term('kind', 'transactional')}</option>
           </select>
           <label class="sr-only" for={id('gr')}>
             {t('segments.granted')}

@@ -25,7 +25,7 @@ export function AuditLogPage() {
         }}
       >
         <div class="field">
-          <label for="audit-subject">subject</label>
+          <label for="audit-subject">{t('audit.subject')}</label>
           <input id="audit-subject" dir="ltr" placeholder="member:sara, member:*" value={subject} onInput={(e) => setSubject((e.currentTarget as HTMLInputElement).value)} />
         </div>
         <button type="submit" class="button secondary">
@@ -38,9 +38,9 @@ export function AuditLogPage() {
           <thead>
             <tr>
               <th scope="col">{t('member.ledger.at')}</th>
-              <th scope="col">actor</th>
-              <th scope="col">action</th>
-              <th scope="col">subject</th>
+              <th scope="col">{t('audit.actor')}</th>
+              <th scope="col">{t('audit.action')}</th>
+              <th scope="col">{t('audit.subject')}</th>
             </tr>
           </thead>
           <tbody>

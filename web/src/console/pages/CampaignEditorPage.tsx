@@ -18,7 +18,7 @@ interface VariantDraft {
 /** A new campaign as a draft: audience (saved segment), channel, A/B variants, holdout. */
 export function CampaignEditorPage() {
   const { api } = useConsole();
-  const { t } = useI18n();
+  const { t, term } = useI18n();
   const segments = useLoad((signal) => api.get<{ items: SegmentView[] }>('/v1/segments', undefined, { signal }), []);
   const [id, setId] = useState('');
   const [name, setName] = useState('');
@@ -77,9 +77,11 @@ export function CampaignEditorPage() {
           <div class="field">
             <label for="c-channel">{t('campaigns.channel')}</label>
             <select id="c-channel" value={channel} onChange={(e) => setChannel((e.currentTarget as HTMLSelectElement).value as 'email')}>
-              <option value="email">email</option>
-              <option value="sms">sms</option>
-              <option value="inbox">inbox</option>
+              {(['email', 'sms', 'inbox'] as const).map((c) => (
+                <option key={c} value={c}>
+                  {term('channel', c)}
+                </option>
+              ))}
             </select>
           </div>
           <div class="field">

@@ -69,11 +69,11 @@ export function DrawsPage() {
                   {isAdmin && d.status === 'frozen' && d.rules.randomness.secretCommitment ? (
                     <>
                       <label class="sr-only" for={`secret-${d.id}`}>
-                        secret
+                        {t('draws.secret')}
                       </label>
-                      <input id={`secret-${d.id}`} dir="ltr" placeholder="secret (hex)" value={secret[d.id] ?? ''} onInput={(e) => setSecret({ ...secret, [d.id]: (e.currentTarget as HTMLInputElement).value })} />
+                      <input id={`secret-${d.id}`} dir="ltr" placeholder={t('draws.secretPlaceholder')} value={secret[d.id] ?? ''} onInput={(e) => setSecret({ ...secret, [d.id]: (e.currentTarget as HTMLInputElement).value })} />
                       <button type="button" class="button secondary" disabled={act.busy} onClick={() => void act.run(d.id, 'reveal')}>
-                        reveal
+                        {t('draws.reveal')}
                       </button>
                     </>
                   ) : null}

@@ -39,13 +39,13 @@ export function ReportsPage() {
                 {t('common.total')}
               </th>
               <th scope="col" class="num">
-                active
+                {t('winback.active')}
               </th>
               <th scope="col" class="num">
-                regained
+                {t('winback.regained')}
               </th>
               <th scope="col" class="num">
-                lapsed
+                {t('winback.lapsed')}
               </th>
             </tr>
           </thead>

@@ -27,7 +27,7 @@ export function RewardsPage() {
               </th>
               <th scope="col">{t('common.status')}</th>
               <th scope="col" class="num">
-                stock
+                {t('rewards.stock')}
               </th>
             </tr>
           </thead>

@@ -41,7 +41,7 @@ export function TemplatesPage() {
             </select>
           </div>
           <div class="field">
-            <label for="tpl-file">file</label>
+            <label for="tpl-file">{t('templates.file')}</label>
             <input id="tpl-file" dir="ltr" value={fileName} onInput={(e) => setFileName((e.currentTarget as HTMLInputElement).value)} />
           </div>
         </div>
@@ -64,7 +64,7 @@ export function TemplatesPage() {
           }}
         >
           <div class="field">
-            <label for="tpl-source">source</label>
+            <label for="tpl-source">{t('templates.source')}</label>
             <textarea id="tpl-source" rows={14} dir="ltr" value={source} onInput={(e) => setSource((e.currentTarget as HTMLTextAreaElement).value)} />
           </div>
           <button type="submit" class="button" disabled={save.busy || !source}>
