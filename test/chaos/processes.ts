@@ -117,7 +117,7 @@ export class RoleProcess {
     return this.child?.pid;
   }
 
-  async start(timeoutMs = 120_000): Promise<void> {
+  async start(timeoutMs = 180_000): Promise<void> {
     this.output = '';
     this.expectingExit = false;
     this.starts += 1;

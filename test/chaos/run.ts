@@ -170,6 +170,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     DATABASE_URL: urls.databaseUrl,
     REDIS_URL: urls.redisUrl,
     TEMPORAL_ADDRESS: urls.temporalAddress,
+    // The run's own workflow ids (campaign:chaos, draw:chaos-draw) and schedules live in 'default',
+    // which the test files (a namespace per vitest worker) do not use; the harness reads it too.
+    TEMPORAL_NAMESPACE: 'default',
     SMTP_URL: urls.smtpUrl,
     // A delivery found mid-send after a kill is settled by asking the mailbox (never resent blindly).
     MAILDEV_API_URL: urls.mailboxUrl,
