@@ -27,8 +27,17 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The members RFC 9457 and Laurel define; an extension (an error's details) never replaces them. */
+const RESERVED_MEMBERS = new Set(['type', 'title', 'status', 'code', 'detail']);
+
+/**
+ * A problem document. `extra` adds extension members (an error's details, `instance`); one named
+ * like a defined member is dropped, so the status and the stable `code` clients branch on are
+ * always the ones given here, whatever details an error carries.
+ */
 export function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Problem {
-  return { type: `https://laurel.dev/problems/${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extra };
+  const extensions = Object.fromEntries(Object.entries(extra).filter(([key]) => !RESERVED_MEMBERS.has(key)));
+  return { type: `https://laurel.dev/problems/${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extensions };
 }
 
 /** Maps Fastify's own errors (body parsing, content type, size) onto stable codes. */

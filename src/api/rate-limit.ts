@@ -24,6 +24,8 @@ export interface RateLimit {
 export interface RateLimitSettings {
   apiKey: RateLimit;
   member: RateLimit;
+  /** Requests without a principal (public routes, missing or refused credentials), per client address. */
+  address: RateLimit;
 }
 
 export interface RateDecision {
@@ -101,6 +103,11 @@ export class RateLimiter {
     return { bucket: `key:${principal.keyId}`, limit };
   }
 
+  /** The bucket of a request nobody is known for: its client address (an IPv6 client by its /64). */
+  limitOfAddress(ip: string): { bucket: string; limit: RateLimit } | undefined {
+    return this.settings.address.perMinute > 0 ? { bucket: addressBucket(ip), limit: this.settings.address } : undefined;
+  }
+
   async take(bucket: string, limit: RateLimit): Promise<RateDecision> {
     if (this.redis.status !== 'ready') return this.local.take(bucket, limit);
     let timer: NodeJS.Timeout | undefined;
@@ -133,20 +140,42 @@ function setHeaders(reply: FastifyReply, limit: RateLimit, decision: RateDecisio
 }
 
 /**
- * Limits every authenticated request (after authentication; public routes and refused credentials
- * are not counted against anyone).
+ * The bucket of a client address. IPv4 (also IPv4-mapped IPv6) by address; IPv6 by its /64, the
+ * block one subscriber usually holds (counting each of its 2^64 addresses apart limits no one).
+ */
+export function addressBucket(ip: string): string {
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (v4) return `ip:${v4[1]}`;
+  const address = ip.split('%')[0]!.toLowerCase();
+  const [head = '', tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `ip6:${groups
+    .slice(0, 4)
+    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
+
+/** Probes answer whoever asks, however often (a load balancer's health checks share one address). */
+const UNLIMITED_PATHS = new Set(['/healthz', '/readyz']);
+
+/**
+ * Limits every request after authentication: a principal's requests count against its API key or
+ * member; the others (public routes, missing or refused credentials, so also guessing at keys)
+ * against the client address.
  */
 export function registerRateLimits(app: FastifyInstance, limiter: RateLimiter): void {
   app.addHook('onRequest', async (request, reply) => {
     const principal = request.principal;
-    if (!principal) return;
-    const found = limiter.limitOf(principal, principal.kind === 'key' ? principal.rateLimitPerMinute : undefined);
+    if (!principal && UNLIMITED_PATHS.has(request.url.split('?')[0]!)) return;
+    const found = principal ? limiter.limitOf(principal, principal.kind === 'key' ? principal.rateLimitPerMinute : undefined) : limiter.limitOfAddress(request.ip);
     if (!found) return;
     const decision = await limiter.take(found.bucket, found.limit);
     setHeaders(reply, found.limit, decision);
     if (decision.allowed) return;
     const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-    const who = principal.kind === 'member' ? 'this member' : 'this API key';
+    const who = !principal ? 'this address' : principal.kind === 'member' ? 'this member' : 'this API key';
     return sendProblem(
       reply.header('retry-after', String(seconds)),
       problem(429, 'rate_limited', `${who} sent more than ${found.limit.perMinute} requests a minute (bursts of ${found.limit.burst}); retry after ${seconds} s`, {

@@ -48,7 +48,7 @@ export async function buildServer(ctx: ApiContext): Promise<FastifyInstance> {
   // pino's Logger and Fastify's logger type differ only in generics; the instance is the same.
   // Path parameters are checked by their schemas (the longest allowed is 1,000 characters), not cut
   // at Fastify's default of 100 with a 414 of its own.
-  const app = Fastify({ loggerInstance: ctx.logger as FastifyBaseLogger, bodyLimit: ctx.config.api.bodyLimitBytes, routerOptions: { maxParamLength: 2048 } });
+  const app = Fastify({ loggerInstance: ctx.logger as FastifyBaseLogger, bodyLimit: ctx.config.api.bodyLimitBytes, trustProxy: ctx.config.api.trustProxy, routerOptions: { maxParamLength: 2048 } });
   // zod validates in the handlers (src/api/route.ts), so errors carry Laurel's stable codes and
   // the path of the bad field; Fastify's own schema validation is off.
   app.setValidatorCompiler(() => () => true);

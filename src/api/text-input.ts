@@ -1,3 +1,7 @@
+import { StringDecoder } from 'node:string_decoder';
+import { Transform } from 'node:stream';
+import { ValidationError } from '../errors/index.js';
+
 /**
  * Text that cannot be stored or shown safely is refused at the boundary, before any schema runs:
  * NUL (PostgreSQL refuses it in text and jsonb: a 500 instead of a 400), the other C0 controls
@@ -46,4 +50,40 @@ export function findForbiddenText(value: unknown, path: (string | number)[] = []
 
 export function forbiddenTextMessage(found: ForbiddenText): string {
   return `must not contain control characters or unpaired surrogates (found ${found.character})`;
+}
+
+/**
+ * A pass-through for a streamed text body (an import upload) that fails with a 400 naming the
+ * line when the text holds a character parseInput refuses elsewhere. Decoded as UTF-8 across chunk
+ * boundaries; memory stays one chunk.
+ */
+export function refuseForbiddenTextStream(): Transform {
+  const decoder = new StringDecoder('utf8');
+  let line = 1;
+  const check = (text: string): ValidationError | undefined => {
+    const match = FORBIDDEN.exec(text);
+    if (!match) {
+      line += countLines(text);
+      return undefined;
+    }
+    const at = line + countLines(text.slice(0, match.index));
+    const character = `U+${match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    return new ValidationError('invalid_request', `body: line ${at} ${forbiddenTextMessage({ path: [], character })}`, { line: at });
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const error = check(decoder.write(chunk));
+      if (error) done(error);
+      else done(null, chunk);
+    },
+    flush(done) {
+      done(check(decoder.end()) ?? null);
+    },
+  });
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

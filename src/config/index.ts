@@ -38,6 +38,12 @@ const envSchema = z.object({
   API_RATE_LIMIT_KEY_BURST: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   API_RATE_LIMIT_MEMBER: z.coerce.number().int().min(0).max(1_000_000).default(600),
   API_RATE_LIMIT_MEMBER_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
+  API_RATE_LIMIT_IP: z.coerce.number().int().min(0).max(100_000_000).default(1200),
+  API_RATE_LIMIT_IP_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  API_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$/, 'expected true, false, a hop count, or comma-separated proxy addresses/CIDRs')
+    .default('false'),
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
   API_JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(32),
@@ -113,7 +119,9 @@ export interface LaurelConfig {
 /** Limits of the API. */
 export interface ApiLimits {
   /** Per API key (a key's own rate_limit_per_minute wins) and per member (all its tokens): requests a minute, burst; 0 = off. */
-  rateLimit: { apiKey: { perMinute: number; burst: number }; member: { perMinute: number; burst: number } };
+  rateLimit: { apiKey: { perMinute: number; burst: number }; member: { perMinute: number; burst: number }; address: { perMinute: number; burst: number } };
+  /** Fastify's trustProxy: whose X-Forwarded-For names the client (per-address limits count that address). */
+  trustProxy: boolean | number | string;
   /** A revoked key stops working in every process within this many milliseconds. */
   keyCacheMs: number;
   bodyLimitBytes: number;
@@ -220,7 +228,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LaurelConfig {
       rateLimit: {
         apiKey: { perMinute: e.API_RATE_LIMIT_KEY, burst: e.API_RATE_LIMIT_KEY_BURST },
         member: { perMinute: e.API_RATE_LIMIT_MEMBER, burst: e.API_RATE_LIMIT_MEMBER_BURST },
+        address: { perMinute: e.API_RATE_LIMIT_IP, burst: e.API_RATE_LIMIT_IP_BURST },
       },
+      trustProxy: trustProxyOf(e.API_TRUST_PROXY),
       keyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
       bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
       jsonMaxDepth: e.API_JSON_MAX_DEPTH,
@@ -286,4 +296,10 @@ export function requireServiceUrls(config: LaurelConfig, needed: readonly (keyof
     temporalAddress: config.temporalAddress ?? '',
     smtpUrl: config.smtpUrl ?? '',
   };
+}
+
+/** API_TRUST_PROXY as Fastify takes it: a boolean, a hop count, or a list of proxy addresses. */
+function trustProxyOf(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import { findForbiddenText, forbiddenTextMessage } from '../api/text-input.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
 
@@ -36,7 +37,7 @@ export async function* readRecords(input: Readable, format: ImportFormat): Async
         continue;
       }
       if (value === null || typeof value !== 'object' || Array.isArray(value)) yield { line, error: 'expected a JSON object' };
-      else yield { line, fields: value as Record<string, unknown> };
+      else yield checkedText(line, value as Record<string, unknown>);
     }
     return;
   }
@@ -56,9 +57,15 @@ export async function* readRecords(input: Readable, format: ImportFormat): Async
   );
   for await (const row of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
     while (skipped.length > 0) yield skipped.shift()!;
-    yield { line: row.info.lines, fields: nest(row.record) };
+    yield checkedText(row.info.lines, nest(row.record));
   }
   while (skipped.length > 0) yield skipped.shift()!;
+}
+
+/** A record whose text holds a control character is a bad line, as the API refuses such input (escaped `\u0000` in NDJSON too). */
+function checkedText(line: number, fields: Record<string, unknown>): SourceRecord {
+  const found = findForbiddenText(fields);
+  return found ? { line, error: `${found.path.join('.')}: ${forbiddenTextMessage(found)}` } : { line, fields };
 }
 
 function nest(record: Record<string, string>): Record<string, unknown> {

@@ -133,11 +133,11 @@ async function checkCampaign(client: PoolClient, d: OfferDefinition, before: Off
   if (!step || step.kind === 'wait') {
     throw new ValidationError('invalid_offer', `campaign.step: step ${d.campaign.step} of campaign ${campaign.id} is ${step ? 'a wait' : 'missing'}; an offer attaches to a send or follow_up step`, {
       campaignId: campaign.id,
-    });
+    }, 422);
   }
   for (const variant of d.campaign.variants ?? []) {
     if (!campaign.definition.variants.some((v) => v.key === variant)) {
-      throw new ValidationError('invalid_offer', `campaign.variants: campaign ${campaign.id} has no variant ${variant}`, { campaignId: campaign.id });
+      throw new ValidationError('invalid_offer', `campaign.variants: campaign ${campaign.id} has no variant ${variant}`, { campaignId: campaign.id }, 422);
     }
   }
   const sameAttachment =
@@ -181,7 +181,7 @@ async function checkRewardDiscount(client: PoolClient, d: OfferDefinition): Prom
   const reward = await findReward(client, d.discount.rewardId);
   if (!reward) throw new NotFoundError('unknown_reward', `discount.rewardId: reward ${d.discount.rewardId} is not in the catalog`, { rewardId: d.discount.rewardId });
   if (d.discount.costPoints !== undefined && d.discount.costPoints >= reward.costPoints) {
-    throw new ValidationError('invalid_offer', `discount.costPoints: ${d.discount.costPoints} is not below the catalog price of ${reward.id} (${reward.costPoints})`, { rewardId: reward.id });
+    throw new ValidationError('invalid_offer', `discount.costPoints: ${d.discount.costPoints} is not below the catalog price of ${reward.id} (${reward.costPoints})`, { rewardId: reward.id }, 422);
   }
   return reward.id;
 }
@@ -194,7 +194,7 @@ function checkTiersAndRules(program: ProgramDefinition, d: OfferDefinition): voi
   if (d.kind === 'bonus_rule' && d.rule.effect.type === 'multiplier') {
     const rules = new Set(program.earningRules.map((r) => r.id));
     d.rule.effect.rules?.forEach((rule, i) => {
-      if (!rules.has(rule)) throw new ValidationError('invalid_offer', `rule.effect.rules[${i}]: the program has no earning rule "${rule}"`, { ruleId: rule });
+      if (!rules.has(rule)) throw new ValidationError('invalid_offer', `rule.effect.rules[${i}]: the program has no earning rule "${rule}"`, { ruleId: rule }, 422);
     });
   }
 }
@@ -211,7 +211,7 @@ export async function putOffer(
   const d = input.definition;
   checkTiersAndRules(input.program, d);
   const beyond = bonusBeyondBudget(d);
-  if (beyond) throw new ValidationError('bonus_beyond_budget', `${beyond.path}: ${beyond.points} points is beyond the whole budget of ${beyond.budget}`, beyond);
+  if (beyond) throw new ValidationError('bonus_beyond_budget', `${beyond.path}: ${beyond.points} points is beyond the whole budget of ${beyond.budget}`, beyond, 422);
   return await withTransaction(pool, async (client) => {
     const { rows } = await client.query<OfferRow>(`SELECT * FROM offers WHERE id = $1 FOR UPDATE`, [input.id]);
     const before = rows[0] ? offerFromRow(rows[0]) : undefined;
@@ -230,7 +230,7 @@ export async function putOffer(
     const from = d.validFrom ? new Date(d.validFrom) : (before?.validFrom ?? now);
     const until = d.validUntil ? new Date(d.validUntil) : null;
     if (until && until.getTime() <= from.getTime()) {
-      throw new ValidationError('invalid_offer', `validUntil: the window ends (${until.toISOString()}) before it starts (${from.toISOString()})`);
+      throw new ValidationError('invalid_offer', `validUntil: the window ends (${until.toISOString()}) before it starts (${from.toISOString()})`, undefined, 422);
     }
     await checkCampaign(client, d, before);
     await checkOverlap(client, input.id, d, from, until);

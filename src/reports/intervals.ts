@@ -88,7 +88,7 @@ function bucketCountAtLeast(from: LocalDate, to: LocalDate, interval: ReportInte
 export function reportRange(input: ReportRangeInput): ReportRange {
   const { from, to, interval, calendar, timeZone, weekStartsOn } = input;
   if (compareLocalDates(from, to) > 0) {
-    throw new ValidationError('range_inverted', `query.from: ${formatLocalDate(from)} is after query.to ${formatLocalDate(to)}`, { from: formatLocalDate(from), to: formatLocalDate(to) });
+    throw new ValidationError('range_inverted', `query.from: ${formatLocalDate(from)} is after query.to ${formatLocalDate(to)}`, { from: formatLocalDate(from), to: formatLocalDate(to) }, 422);
   }
   const atLeast = bucketCountAtLeast(from, to, interval);
   if (atLeast > MAX_REPORT_BUCKETS) throw tooManyIntervals(interval, atLeast);
@@ -123,6 +123,7 @@ function tooManyIntervals(interval: ReportInterval, atLeast: number): Validation
     'too_many_intervals',
     `query.interval: from..to holds at least ${atLeast} ${interval}s, more than the ${MAX_REPORT_BUCKETS} a report may have; choose a shorter range or a longer interval`,
     { max: MAX_REPORT_BUCKETS },
+    422,
   );
 }
 

@@ -76,9 +76,9 @@ export function deliveryCursor(d: DeliveryView): string {
 export async function listDeliveries(
   pool: Pool,
   webhookId: string,
-  filter: { status?: string | undefined; memberId?: string | undefined; eventType?: string | undefined; limit: number; before?: string | undefined },
+  filter: { status?: string | undefined; memberId?: string | undefined; eventType?: string | undefined; limit: number; before?: { at: Date; id: string } | undefined },
 ): Promise<{ deliveries: DeliveryView[]; next: string | null }> {
-  const [beforeAt, beforeId] = filter.before ? [filter.before.slice(0, filter.before.indexOf('~')), filter.before.slice(filter.before.indexOf('~') + 1)] : [null, null];
+  const [beforeAt, beforeId] = filter.before ? [filter.before.at, filter.before.id] : [null, null];
   const { rows } = await pool.query<DeliveryRow>(
     `${SELECT}
       WHERE d.subscription_id = $1 AND ($2::text IS NULL OR d.status = $2) AND ($3::text IS NULL OR e.member_id = $3) AND ($4::text IS NULL OR e.type = $4)

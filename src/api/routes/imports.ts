@@ -10,6 +10,7 @@ import { actorOf } from '../../auth/index.js';
 import { LaurelError } from '../../errors/index.js';
 import { importEvents, importMembers, type ImportFormat, type ImportReport } from '../../imports/index.js';
 import { defineRoute } from '../route.js';
+import { refuseForbiddenTextStream } from '../text-input.js';
 import type { ApiContext } from '../server.js';
 
 const ImportQuery = z.strictObject({ skipBad: z.enum(['true', 'false']).optional(), format: z.enum(['csv', 'ndjson']).optional() });
@@ -76,7 +77,8 @@ export function registerImportRoutes(app: FastifyInstance, ctx: ApiContext): voi
           const dir = await mkdtemp(join(tmpdir(), 'laurel-import-'));
           try {
             const file = join(dir, `upload.${format}`);
-            await pipeline(request.body as Readable, createWriteStream(file));
+            // Raw control characters are refused as everywhere else (400 naming the line), before anything is imported.
+            await pipeline(request.body as Readable, refuseForbiddenTextStream(), createWriteStream(file));
             const open = () => createReadStream(file);
             const skipBad = query.skipBad === 'true';
             const report: ImportReport =

@@ -17,6 +17,7 @@ import { messagingTemplateSource } from '../../messaging/index.js';
 import { currentProgram } from '../../program/store.js';
 import { defineRoute } from '../route.js';
 import { EntriesQuery, Journey, JourneyEntryPage, JourneyParams, JourneyStats, JourneyVersions } from '../schemas/journeys.js';
+import { parseKeysetCursor } from '../schemas/common.js';
 import { MemberParams } from '../schemas/members.js';
 import type { ApiContext } from '../server.js';
 
@@ -49,8 +50,8 @@ function page(entries: EntryRecord[], limit: number) {
 
 function cursor(before: string | undefined) {
   if (!before) return undefined;
-  const at = before.indexOf('~');
-  return { at: new Date(before.slice(0, at)), workflowId: before.slice(at + 1) };
+  const { at, id } = parseKeysetCursor(before);
+  return { at, workflowId: id };
 }
 
 const MARKETERS = { roles: ['admin', 'marketer'] } as const;

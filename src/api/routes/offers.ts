@@ -74,8 +74,9 @@ export function registerOfferRoutes(app: FastifyInstance, ctx: ApiContext): void
     inputCodes: { ...OFFER_ID, body: 'invalid_offer' },
     responses: { 200: OfferWithCounts, 201: OfferWithCounts },
     problems: {
-      400: ['invalid_offer', 'bonus_beyond_budget'],
-      422: ['unknown_tier'],
+      // What the body names must exist and fit (a campaign step, an earning rule, a reward's price, a
+      // window that ends after it starts, bonuses within the budget): the shape was right, so 422.
+      422: ['invalid_offer', 'bonus_beyond_budget', 'unknown_tier'],
       404: ['no_program', 'unknown_campaign', 'unknown_reward'],
       409: ['campaign_not_draft', 'offer_window_overlap', 'offer_archived', 'offer_in_use', 'budget_below_given'],
     },

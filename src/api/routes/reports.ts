@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ValidationError } from '../../errors/index.js';
+import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { REPORTS, csvColumns, parseReportQuery, toCsv, type ReportQuery } from '../../reports/index.js';
 import { defineRoute } from '../route.js';
 import type { ApiContext } from '../server.js';
@@ -37,13 +37,16 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ApiContext): voi
           description: 'The report; as CSV with `Accept: text/csv` or `?format=csv`',
         },
       },
-      problems: { 400: ['invalid_date', 'range_inverted', 'too_many_intervals'] },
+      // A date of the wrong shape is 400 invalid_date; a day the month lacks, from after to, or more
+      // intervals than a report may have fit the documented shape: 422.
+      problems: { 400: ['invalid_date'], 422: ['invalid_date', 'range_inverted', 'too_many_intervals'] },
       handler: async ({ query: parsed, request, reply }) => {
         const query = parsed as unknown as ReportQuery & Record<string, unknown>; // what parseQuery returned: the registry erases each report's own query type
         const tableNames = Object.keys(report.tables);
         const table = query.table ?? tableNames[0]!;
         const csvTable = report.tables[table];
-        if (!csvTable) throw new ValidationError('invalid_report_query', `query.table: the ${report.name} report has the tables ${tableNames.join(', ')}`, { tables: tableNames });
+        // A well-formed name this report has no table of: 422, naming the tables it has.
+        if (!csvTable) throw new ValidationError('invalid_report_query', `query.table: the ${report.name} report has the tables ${tableNames.join(', ')}`, { tables: tableNames }, 422);
         const result = (await report.run(ctx.pool, query)) as { timeZone: string; from: string; to: string; interval: string; programVersions: { version: number }[] };
         if (!wantsCsv(request, query.format)) return result;
         reply
@@ -62,14 +65,14 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ApiContext): voi
     method: 'GET',
     url: '/v1/reports/:report',
     tags: ['reports'],
-    summary: 'Any other report name: 400 unknown_report, listing the reports there are',
+    summary: 'Any other report name: 404 unknown_report, listing the reports there are',
     auth: MARKETERS,
     params: z.strictObject({ report: z.string().min(1).max(200) }),
     responses: {},
-    problems: { 400: ['unknown_report'] },
+    problems: { 404: ['unknown_report'] },
     handler: async ({ params }) => {
       const known = [...REPORTS.keys(), 'winback'].sort();
-      throw new ValidationError('unknown_report', `no report "${params.report.slice(0, 60)}"; the reports are ${known.join(', ')}`, { reports: known });
+      throw new NotFoundError('unknown_report', `no report "${params.report.slice(0, 60)}"; the reports are ${known.join(', ')}`, { reports: known });
     },
   });
 }

@@ -33,6 +33,7 @@ import {
   WebhookEventTypes,
   WebhookParams,
 } from '../schemas/webhooks.js';
+import { parseKeysetCursor } from '../schemas/common.js';
 import type { ApiContext } from '../server.js';
 
 function webhookView(s: WebhookSubscription) {
@@ -155,7 +156,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: ApiContext): vo
     problems: UNKNOWN_WEBHOOK,
     handler: async ({ params, query }) => {
       await getSubscription(ctx.pool, params.id);
-      return await listDeliveries(ctx.pool, params.id, query);
+      return await listDeliveries(ctx.pool, params.id, { ...query, before: query.before === undefined ? undefined : parseKeysetCursor(query.before) });
     },
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from '../../errors/index.js';
 
 /**
  * Response (wire) schemas: what clients receive, as JSON. Handlers may return Date objects where
@@ -24,4 +25,29 @@ export const IdempotencyKeyHeader = z.looseObject({
 /** The key of an idempotent write: from the body, else the header. */
 export function idempotencyKeyOf(body: { idempotencyKey?: string | undefined }, headers: { 'idempotency-key'?: string | undefined }): string | undefined {
   return body.idempotencyKey ?? headers['idempotency-key'];
+}
+
+/** The instant of a keyset cursor, as Date.toISOString() writes it (month, day and time in range). */
+const CURSOR_INSTANT = String.raw`[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z`;
+
+/**
+ * `?before=` of a keyset-paged list: `<ISO instant>~<id>`, as the previous page's `next` gave it.
+ * `id` is a regex source for the id part (it must not admit control characters).
+ */
+export function keysetCursor(id: string) {
+  return z
+    .string()
+    .max(1000)
+    .regex(new RegExp(`^${CURSOR_INSTANT}~${id}$`), 'expected the next cursor of a previous page')
+    .describe('the `next` of the previous page');
+}
+
+/** A cursor of keysetCursor's shape as instant and id; a day the month lacks (02-30) is a 422. */
+export function parseKeysetCursor(before: string): { at: Date; id: string } {
+  const split = before.indexOf('~');
+  const at = new Date(before.slice(0, split));
+  if (Number.isNaN(at.getTime()) || at.toISOString() !== before.slice(0, split)) {
+    throw new ValidationError('invalid_request', 'query.before: expected the next cursor of a previous page (no such instant)', undefined, 422);
+  }
+  return { at, id: before.slice(split + 1) };
 }

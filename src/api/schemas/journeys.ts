@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { JourneyInputSchema } from '../../journeys/lifecycle/index.js';
 import { MemberIdSchema } from '../../members/index.js';
 import { IdSchema } from '../../program/index.js';
-import { Timestamp } from './common.js';
+import { keysetCursor, Timestamp } from './common.js';
 
 export const JourneyParams = z.strictObject({ id: IdSchema });
 
@@ -11,11 +11,8 @@ const EntryStatus = z.enum(['active', 'completed', 'converted', 'exited', 'left'
 export const EntriesQuery = z.strictObject({
   status: EntryStatus.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}T[^~]+~journey:.+$/, 'expected the next cursor of a previous page')
-    .optional()
-    .describe('the `next` of the previous page'),
+  // workflow ids are journey:<id>:<member>:<entry key>; no control characters (parseInput refuses them).
+  before: keysetCursor(String.raw`journey:[^\u0000-\u001f\u007f-\u009f]{1,900}`).optional(),
 });
 
 export const Journey = z

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FACT_TYPE_NAMES } from '../../facts/index.js';
 import { WebhookIdSchema, WebhookInputSchema } from '../../webhooks/index.js';
-import { Timestamp } from './common.js';
+import { keysetCursor, Timestamp } from './common.js';
 
 export const WebhookParams = z.strictObject({ id: WebhookIdSchema });
 export const DeliveryIdSchema = z.string().regex(/^wd_[A-Za-z0-9_-]{1,200}$/, 'expected a delivery id such as wd_crm_42');
@@ -14,11 +14,7 @@ export const DeliveriesQuery = z.strictObject({
   memberId: z.string().min(1).max(128).optional(),
   eventType: z.enum(FACT_TYPE_NAMES as [string, ...string[]]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}T[^~]+~wd_[A-Za-z0-9_-]+$/, 'expected the next cursor of a previous page')
-    .optional()
-    .describe('the `next` of the previous page'),
+  before: keysetCursor('wd_[A-Za-z0-9_-]{1,200}').optional(),
 });
 
 export const Webhook = z

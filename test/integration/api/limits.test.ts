@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, issueMemberToken, listApiKeys, revokeApiKey, rotateApiKey } from '../../../src/auth/index.js';
+import { buildServer } from '../../../src/api/index.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 import { Api, apiKey, publishExample } from '../../support/ledger-fixture.js';
 
@@ -56,6 +57,36 @@ describe('API limits and abuse', () => {
     expect((await api.call('GET', '/v1/members/m-1', key)).status).toBe(200);
     const roomy = (await createApiKey(env.ctx.pool, { role: 'marketer', name: 'crm', rateLimitPerMinute: 6000 })).key;
     for (let i = 0; i < 8; i++) expect((await api.call('GET', '/v1/members/m-1', roomy)).status).toBe(200);
+  });
+
+  it('requests nobody is known for (public routes, refused credentials) are limited per client address; probes are not', async () => {
+    // Its own process with a small per-address budget (the suite's other requests all come from 127.0.0.1).
+    const config = { ...env.ctx.config, api: { ...env.ctx.config.api, rateLimit: { ...env.ctx.config.api.rateLimit, address: { perMinute: 60, burst: 3 } } } };
+    const app = await buildServer({ ...env.ctx, config });
+    try {
+      const get = (url: string, remoteAddress: string, authorization?: string) =>
+        app.inject({ method: 'GET', url, remoteAddress, headers: authorization ? { authorization } : {} });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await get('/v1/public/drand-chains', '198.51.100.7')).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const limited = await get('/v1/public/drand-chains', '198.51.100.7');
+      expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(limited.json()).toMatchObject({ status: 429, code: 'rate_limited', detail: expect.stringMatching(/this address/) });
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // Guessing at keys from one address spends the same budget; another address has its own; probes always answer.
+      expect((await get('/v1/members/m-1', '198.51.100.7', 'Bearer lk_guess')).statusCode).toBe(429);
+      expect((await get('/v1/members/m-1', '198.51.100.8', 'Bearer lk_guess')).statusCode).toBe(401);
+      expect((await get('/v1/public/drand-chains', '198.51.100.8')).statusCode).toBe(200);
+      for (let i = 0; i < 5; i++) expect((await get('/healthz', '198.51.100.7')).statusCode).toBe(200);
+      // A caller with a key is counted against the key, not the address.
+      expect((await get('/v1/members/m-1', '198.51.100.7', `Bearer ${admin}`)).statusCode).toBe(200);
+      // One IPv6 subscriber (a /64) is one client.
+      const v6 = [];
+      for (const host of ['1', '2', '3', '4']) v6.push((await get('/v1/public/drand-chains', `2001:db8:0:7::${host}`)).statusCode);
+      expect(v6).toEqual([200, 200, 200, 429]);
+    } finally {
+      await app.close();
+    }
   });
 
   it("a member's tokens share one budget; another member has its own", async () => {

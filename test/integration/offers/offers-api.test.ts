@@ -75,8 +75,8 @@ describe('offers API: definitions, issuing, personal coupons, reward discounts, 
     const cases: [string, unknown, number, string][] = [
       ['a window that ends before it starts', { ...bonus, validFrom: iso(now + DAY), validUntil: iso(now) }, 422, 'invalid_offer'], // each instant is well formed; their order breaks the rule
       ['an unknown campaign', { ...bonus, campaign: { id: 'nope' } }, 404, 'unknown_campaign'],
-      ['a wait step', { ...bonus, campaign: { id: 'spring', step: 3 } }, 400, 'invalid_offer'],
-      ['an unknown variant', { ...bonus, campaign: { id: 'spring', variants: ['z'] } }, 400, 'invalid_offer'],
+      ['a wait step', { ...bonus, campaign: { id: 'spring', step: 3 } }, 422, 'invalid_offer'],
+      ['an unknown variant', { ...bonus, campaign: { id: 'spring', variants: ['z'] } }, 422, 'invalid_offer'],
       [
         'overlapping windows on one trigger for the same variant',
         { ...bonus, campaign: { id: 'spring', variants: ['a'] }, validFrom: iso(now + 3 * DAY), validUntil: iso(now + 10 * DAY) },
@@ -85,12 +85,12 @@ describe('offers API: definitions, issuing, personal coupons, reward discounts, 
       ],
       ['a bonus without a rule', { kind: 'bonus_rule', name: 'x' }, 400, 'invalid_offer'],
       ['a negative budget', { ...bonus, budgetPoints: -5 }, 400, 'invalid_offer'],
-      ['a bonus beyond the budget', { ...bonus, budgetPoints: 5 }, 400, 'bonus_beyond_budget'],
-      ['a per-member cap beyond the budget', { ...bonus, rule: { trigger: 'purchase', effect: { type: 'multiplier', extraPercent: 100 } }, budgetPoints: 500, maxPointsPerMember: 800 }, 400, 'bonus_beyond_budget'],
+      ['a bonus beyond the budget', { ...bonus, budgetPoints: 5 }, 422, 'bonus_beyond_budget'],
+      ['a per-member cap beyond the budget', { ...bonus, rule: { trigger: 'purchase', effect: { type: 'multiplier', extraPercent: 100 } }, budgetPoints: 500, maxPointsPerMember: 800 }, 422, 'bonus_beyond_budget'],
       ['an unknown tier', { ...bonus, tiers: ['platinum'] }, 422, 'unknown_tier'], // well formed; the program decides
-      ['a multiplier of an unknown rule', { ...bonus, rule: { trigger: 'purchase', effect: { type: 'multiplier', extraPercent: 100, rules: ['nope'] } } }, 400, 'invalid_offer'],
+      ['a multiplier of an unknown rule', { ...bonus, rule: { trigger: 'purchase', effect: { type: 'multiplier', extraPercent: 100, rules: ['nope'] } } }, 422, 'invalid_offer'],
       ['a discount of an unknown reward', { kind: 'reward_discount', name: 'x', discount: { rewardId: 'nope', costPoints: 1 } }, 404, 'unknown_reward'],
-      ['a discount that is not one', { kind: 'reward_discount', name: 'x', discount: { rewardId: 'free-shipping', costPoints: 40 } }, 400, 'invalid_offer'],
+      ['a discount that is not one', { kind: 'reward_discount', name: 'x', discount: { rewardId: 'free-shipping', costPoints: 40 } }, 422, 'invalid_offer'],
       ['a coupon with a bad prefix', { kind: 'coupon', name: 'x', coupon: { discount: { type: 'free_shipping' }, codes: { source: 'generated', prefix: 'bad prefix' } } }, 400, 'invalid_offer'],
     ];
     for (const [name, body, status, code] of cases) {

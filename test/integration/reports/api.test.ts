@@ -48,23 +48,25 @@ describe('GET /v1/reports/…: access, bad input, CSV, rollup upkeep', () => {
     expect((await api.call('GET', '/v1/reports/points?from=2025-03-01&to=2025-03-31', await apiKey(env, 'admin'))).status).toBe(200);
   });
 
-  it('answers bad input with 400 problem+json and a stable code', async () => {
-    const cases: [string, string][] = [
-      ['/v1/reports/nope?from=2025-03-01&to=2025-03-31', 'unknown_report'],
-      ['/v1/reports/points?from=2025-3-1&to=2025-03-31', 'invalid_date'],
-      ['/v1/reports/points?from=2025-02-30&to=2025-03-31', 'invalid_date'],
-      ['/v1/reports/points?from=2025-03-01&to=tomorrow', 'invalid_date'],
-      ['/v1/reports/points?from=2025-04-01&to=2025-03-31', 'range_inverted'],
-      ['/v1/reports/points?from=1990-01-01&to=2025-03-31&interval=day', 'too_many_intervals'],
-      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&interval=year', 'invalid_report_query'],
-      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&calendar=julian', 'invalid_report_query'],
-      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&colour=red', 'invalid_report_query'],
-      ['/v1/reports/points?to=2025-03-31', 'invalid_report_query'],
-      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&format=csv&table=nope', 'invalid_report_query'],
+  it('answers bad input with 400 (shape) or 422 (shape right, rule broken) problem+json and a stable code', async () => {
+    const cases: [string, number, string][] = [
+      ['/v1/reports/nope?from=2025-03-01&to=2025-03-31', 404, 'unknown_report'],
+      ['/v1/reports/points?from=2025-3-1&to=2025-03-31', 400, 'invalid_date'],
+      ['/v1/reports/points?from=&to=', 400, 'invalid_date'],
+      ['/v1/reports/points?from=0789-05-07&to=2025-03-31', 400, 'invalid_date'],
+      ['/v1/reports/points?from=2025-02-30&to=2025-03-31', 422, 'invalid_date'],
+      ['/v1/reports/points?from=2025-03-01&to=tomorrow', 400, 'invalid_date'],
+      ['/v1/reports/points?from=2025-04-01&to=2025-03-31', 422, 'range_inverted'],
+      ['/v1/reports/points?from=1990-01-01&to=2025-03-31&interval=day', 422, 'too_many_intervals'],
+      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&interval=year', 400, 'invalid_report_query'],
+      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&calendar=julian', 400, 'invalid_report_query'],
+      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&colour=red', 400, 'invalid_report_query'],
+      ['/v1/reports/points?to=2025-03-31', 400, 'invalid_report_query'],
+      ['/v1/reports/points?from=2025-03-01&to=2025-03-31&format=csv&table=nope', 422, 'invalid_report_query'],
     ];
-    for (const [url, code] of cases) {
+    for (const [url, status, code] of cases) {
       const p = await problem(url);
-      expect(p, url).toMatchObject({ status: 400, code });
+      expect(p, url).toMatchObject({ status, code });
       expect(p.type).toMatch(/^application\/problem\+json/);
     }
     expect((await problem('/v1/reports/nope?from=2025-03-01&to=2025-03-31')).detail).toContain('points');

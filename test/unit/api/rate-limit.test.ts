@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { gcra, RateLimiter, type RateLimit } from '../../../src/api/rate-limit.js';
+import { addressBucket, gcra, RateLimiter, type RateLimit } from '../../../src/api/rate-limit.js';
 import { jsonDepth } from '../../../src/api/json-body.js';
 
 describe('GCRA rate limit', () => {
@@ -64,7 +64,7 @@ describe('GCRA rate limit', () => {
   it('without Redis each process limits on its own, in memory (the API keeps answering)', async () => {
     const redis = new Redis(1, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: null });
     try {
-      const limiter = new RateLimiter(redis, 'test', { apiKey: { perMinute: 60, burst: 2 }, member: { perMinute: 0, burst: 1 } });
+      const limiter = new RateLimiter(redis, 'test', { apiKey: { perMinute: 60, burst: 2 }, member: { perMinute: 0, burst: 1 }, address: { perMinute: 0, burst: 1 } });
       const found = limiter.limitOf({ kind: 'key', keyId: 'k', role: 'admin', name: 'x', partnerId: null, dailyPointCap: null })!;
       const started = Date.now();
       const decisions = [await limiter.take(found.bucket, found.limit), await limiter.take(found.bucket, found.limit), await limiter.take(found.bucket, found.limit)];
@@ -74,6 +74,19 @@ describe('GCRA rate limit', () => {
     } finally {
       redis.disconnect();
     }
+  });
+});
+
+describe('client address buckets (requests nobody is known for)', () => {
+  it('IPv4 by address, IPv4-mapped IPv6 as IPv4, IPv6 by its /64 however it is written', () => {
+    expect(addressBucket('203.0.113.9')).toBe('ip:203.0.113.9');
+    expect(addressBucket('::ffff:203.0.113.9')).toBe('ip:203.0.113.9');
+    expect(addressBucket('2001:db8:0:1::7')).toBe('ip6:2001:db8:0:1::/64');
+    expect(addressBucket('2001:0db8:0000:0001:ffff:0:0:9')).toBe('ip6:2001:db8:0:1::/64');
+    expect(addressBucket('2001:db8::1')).toBe('ip6:2001:db8:0:0::/64');
+    expect(addressBucket('::1')).toBe('ip6:0:0:0:0::/64');
+    expect(addressBucket('fe80::1%eth0')).toBe('ip6:fe80:0:0:0::/64');
+    expect(addressBucket('2001:db8:0:1::7')).not.toBe(addressBucket('2001:db8:0:2::7'));
   });
 });
 
