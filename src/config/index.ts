@@ -121,7 +121,7 @@ export interface ApiLimits {
   /** Per API key (a key's own rate_limit_per_minute wins) and per member (all its tokens): requests a minute, burst; 0 = off. */
   rateLimit: { apiKey: { perMinute: number; burst: number }; member: { perMinute: number; burst: number }; address: { perMinute: number; burst: number } };
   /** Fastify's trustProxy: whose X-Forwarded-For names the client (per-address limits count that address). */
-  trustProxy: boolean | number | string;
+  trustProxy: TrustProxy;
   /** A revoked key stops working in every process within this many milliseconds. */
   keyCacheMs: number;
   bodyLimitBytes: number;
@@ -298,8 +298,13 @@ export function requireServiceUrls(config: LaurelConfig, needed: readonly (keyof
   };
 }
 
+export type TrustProxy = boolean | string | ((address: string, hop: number) => boolean);
+
 /** API_TRUST_PROXY as Fastify takes it: a boolean, a hop count, or a list of proxy addresses. */
-function trustProxyOf(value: string): boolean | number | string {
+function trustProxyOf(value: string): TrustProxy {
   if (value === 'true' || value === 'false') return value === 'true';
-  return /^\d+$/.test(value) ? Number(value) : value;
+  if (!/^\d+$/.test(value)) return value;
+  // A hop count: trust the n addresses nearest to this server (as proxy-addr counts hops).
+  const hops = Number(value);
+  return (_address: string, hop: number) => hop < hops;
 }
