@@ -56,6 +56,8 @@ function withTextRule(schema: unknown, isSchema = true): unknown {
   const types = Array.isArray(node.type) ? node.type : [node.type];
   if (types.includes('string') && node.pattern === undefined && node.format === undefined && node.enum === undefined && node.const === undefined) node.pattern = TEXT_PATTERN;
   if (node.format === 'email' && node.pattern !== undefined) delete node.format;
+  // Keys are text too (parseInput refuses control characters in them): say so where an object takes any key.
+  if (types.includes('object') && node.additionalProperties !== false && node.propertyNames === undefined) node.propertyNames = { pattern: TEXT_PATTERN };
   for (const key of SCHEMA_KEYWORDS) if (node[key] !== undefined && typeof node[key] === 'object') node[key] = withTextRule(node[key]);
   for (const key of SCHEMA_LIST_KEYWORDS) if (Array.isArray(node[key])) node[key] = (node[key] as unknown[]).map((s) => withTextRule(s));
   for (const key of SCHEMA_MAP_KEYWORDS) {

@@ -4,8 +4,8 @@ import { ValidationError } from '../errors/index.js';
 /*
  * A pool of codes imported from a partner (coupon codes for a reward or for a personal-coupon
  * offer), as JSON `{"codes": [...]}` or as CSV: one code per line, or a `code` column under a
- * header line. A malformed pool is refused whole (400 `invalid_code_pool` naming the line or
- * index), so nothing of it is written.
+ * header line. A malformed pool is refused whole (`invalid_code_pool` naming the line or index:
+ * 400 for JSON, 422 for CSV), so nothing of it is written.
  */
 
 export const MAX_CODES_PER_IMPORT = 100_000;
@@ -22,18 +22,22 @@ export const CodePoolJsonSchema = z.strictObject({
     .meta({ uniqueItems: true }),
 });
 
-function refuse(message: string, details: Record<string, unknown> = {}): ValidationError {
-  return new ValidationError('invalid_code_pool', message, details);
+function refuse(message: string, details: Record<string, unknown> = {}, status: 400 | 422 = 400): ValidationError {
+  return new ValidationError('invalid_code_pool', message, details, status);
 }
 
-function checked(codes: readonly { code: string; where: string }[]): string[] {
-  if (codes.length === 0) throw refuse('the pool holds no codes');
-  if (codes.length > MAX_CODES_PER_IMPORT) throw refuse(`at most ${MAX_CODES_PER_IMPORT} codes per import; this one has ${codes.length}`);
+/**
+ * The code rule and uniqueness. `status`: 400 for the JSON document (its schema states both), 422
+ * for CSV (the document can say only "text"; what its lines hold is checked beyond it).
+ */
+function checked(codes: readonly { code: string; where: string }[], status: 400 | 422): string[] {
+  if (codes.length === 0) throw refuse('the pool holds no codes', {}, status);
+  if (codes.length > MAX_CODES_PER_IMPORT) throw refuse(`at most ${MAX_CODES_PER_IMPORT} codes per import; this one has ${codes.length}`, {}, status);
   const seen = new Map<string, string>();
   for (const { code, where } of codes) {
-    if (!CODE_PATTERN.test(code)) throw refuse(`${where}: "${code.slice(0, 80)}" is not a code (${CODE_RULE})`, { at: where });
+    if (!CODE_PATTERN.test(code)) throw refuse(`${where}: "${code.slice(0, 80)}" is not a code (${CODE_RULE})`, { at: where }, status);
     const first = seen.get(code);
-    if (first) throw refuse(`${where}: code "${code}" repeats ${first}`, { at: where, duplicate: code });
+    if (first) throw refuse(`${where}: code "${code}" repeats ${first}`, { at: where, duplicate: code }, status);
     seen.set(code, where);
   }
   return codes.map((c) => c.code);
@@ -54,10 +58,10 @@ export function parseCodeCsv(text: string): string[] {
   for (let i = start; i < lines.length; i += 1) {
     if (lines[i]!.trim() === '') continue;
     const cells = lines[i]!.split(',');
-    if (cells.length <= column) throw refuse(`line ${i + 1}: no code column`, { at: `line ${i + 1}` });
+    if (cells.length <= column) throw refuse(`line ${i + 1}: no code column`, { at: `line ${i + 1}` }, 422);
     codes.push({ code: unquote(cells[column]!), where: `line ${i + 1}` });
   }
-  return checked(codes);
+  return checked(codes, 422);
 }
 
 /** The codes of a request body: a CSV string (text/csv) or the JSON document. */
@@ -68,5 +72,8 @@ export function parseCodePool(body: unknown): string[] {
     const issue = parsed.error.issues[0]!;
     throw refuse(`body.${issue.path.join('.')}: ${issue.message}`.replace(/\.:/, ':'), { issues: parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message })) });
   }
-  return checked(parsed.data.codes.map((code, i) => ({ code, where: `codes[${i}]` })));
+  return checked(
+    parsed.data.codes.map((code, i) => ({ code, where: `codes[${i}]` })),
+    400,
+  );
 }

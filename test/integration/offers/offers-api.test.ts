@@ -162,7 +162,7 @@ describe('offers API: definitions, issuing, personal coupons, reward discounts, 
     const before = await counts();
     for (const bad of ['P-1\nP 2\n', 'P-1\nP-1\n']) {
       const res = await api.call('POST', '/v1/offers/partner-pool/codes', marketer, bad, { 'content-type': 'text/csv' });
-      expect(res).toMatchObject({ status: 400, body: { code: 'invalid_code_pool' } });
+      expect(res).toMatchObject({ status: 422, body: { code: 'invalid_code_pool' } });
     }
     expect((await api.call('POST', '/v1/offers/welcome-10/codes', marketer, { codes: ['ABC-1'] })).body.code).toBe('offer_has_no_pool');
     expect(await counts()).toEqual(before);
