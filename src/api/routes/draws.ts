@@ -143,8 +143,8 @@ export function registerDrawRoutes(app: FastifyInstance, ctx: ApiContext): void 
     responses: { 201: TicketPurchase, 200: TicketPurchase.describe('A replay: the original purchase') },
     problems: {
       ...DRAW_PROBLEMS,
-      400: ['draw_tickets_not_for_sale'],
       404: ['unknown_draw', 'unknown_member'],
+      422: ['draw_tickets_not_for_sale'],
       409: ['member_required', 'draw_not_open', 'draw_ticket_cap', 'insufficient_balance', 'idempotency_key_reused'],
     },
     handler: async ({ params, body, request, reply }) => {

@@ -74,10 +74,14 @@ export async function buyDrawTickets(pool: Pool, input: { drawId: string; member
   const now = input.now ?? new Date();
   const draw = await getDraw(pool, input.drawId);
   const formula = draw.definition.tickets;
-  if (formula.type !== 'bought') throw new ValidationError('draw_tickets_not_for_sale', `draw ${draw.id} gives tickets by ${formula.type}; they cannot be bought`);
+  // Well formed, but this draw sells none: 422.
+  if (formula.type !== 'bought') throw new ValidationError('draw_tickets_not_for_sale', `draw ${draw.id} gives tickets by ${formula.type}; they cannot be bought`, { drawId: draw.id }, 422);
   if (draw.status !== 'open' || now < draw.entryStartsAt || now >= draw.entryEndsAt) {
     throw new ConflictError('draw_not_open', `draw ${draw.id} is not taking entries now`, { drawId: draw.id });
   }
+  // Before the purchase row (its member must exist): an unknown member is a 404, not a refused foreign key.
+  const { rowCount: known } = await pool.query(`SELECT 1 FROM members WHERE id = $1`, [input.memberId]);
+  if (!known) throw new NotFoundError('unknown_member', `member ${input.memberId} does not exist`, { memberId: input.memberId });
   const points = input.quantity * formula.pointsPerTicket;
   const { rows: same } = await pool.query<{ tickets: number }>(
     `SELECT tickets FROM draw_ticket_purchases WHERE draw_id = $1 AND member_id = $2 AND idempotency_key = $3`,

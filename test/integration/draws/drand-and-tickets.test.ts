@@ -222,6 +222,9 @@ describe('draws: a drand round from a relay, ticket formulas, export + verify th
     expect((await api.call('POST', '/v1/draws/bought/tickets', admin, { memberId: 't3', quantity: 1, idempotencyKey: 'k1' })).body.code).toBe('idempotency_key_reused');
     expect((await api.call('POST', '/v1/draws/bought/tickets', admin, { memberId: 't3', quantity: 2, idempotencyKey: 'k2' })).body.code).toBe('draw_ticket_cap');
     expect((await api.call('POST', '/v1/draws/bought/tickets', admin, { memberId: 't3', quantity: 1, idempotencyKey: 'k3' })).body.code).toBe('insufficient_balance');
+    // Found by contract fuzzing: an unknown member was a refused foreign key (500); a draw that sells none is 422.
+    expect((await api.call('POST', '/v1/draws/bought/tickets', admin, { memberId: 'nobody', quantity: 1, idempotencyKey: 'k4' })).body).toMatchObject({ status: 404, code: 'unknown_member' });
+    expect((await api.call('POST', '/v1/draws/per-earned/tickets', admin, { memberId: 't3', quantity: 1, idempotencyKey: 'k5' })).body).toMatchObject({ status: 422, code: 'draw_tickets_not_for_sale' });
     expect((await api.call('POST', '/v1/draws/bought/close', admin)).body).toEqual({ entries: 1 });
     await until(async () => (await api.call('GET', '/v1/members/t3/draws/bought/entry', marketer)).status === 200);
     expect((await api.call('GET', '/v1/members/t3/draws/bought/entry', marketer)).body).toMatchObject({ tickets: '2' });
