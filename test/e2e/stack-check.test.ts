@@ -82,6 +82,7 @@ describe('the whole path: Temporal workflow -> Postgres -> BullMQ -> SMTP', () =
       const { stdout } = await run(temporal, [
         'workflow', 'list',
         '--address', env.urls.temporalAddress,
+        '--namespace', env.config.temporalNamespace,
         '--query', `WorkflowId = 'stack-check:${checkId}'`,
         '--output', 'json',
       ]);
