@@ -68,7 +68,7 @@ export function registerDrawRoutes(app: FastifyInstance, ctx: ApiContext): void 
     body: DrawInputSchema,
     inputCodes: { body: 'invalid_draw' },
     responses: { 201: DefinedDraw },
-    problems: { 400: ['drand_unknown_chain'], 409: ['draw_exists'], 422: ['drand_round_in_past'] },
+    problems: { 400: ['drand_unknown_chain'], 409: ['draw_exists'], 422: ['drand_round_in_past', 'drand_unknown_chain'] },
     handler: async ({ body, principal }) => {
       const draw = await defineDraw(deps(), body, actorOf(principal));
       return { ...publicView(draw), workflowId: `draw:${draw.id}` };

@@ -41,7 +41,8 @@ export function checkDrawRandomness(definition: DrawDefinition, chains: readonly
   const drand = definition.randomness.drand;
   if (!drand) return;
   const chain = findDrandChain(drand.chainHash, chains);
-  if (!chain) throw new ValidationError('drand_unknown_chain', `unknown drand chain ${drand.chainHash}`, { chainHash: drand.chainHash });
+  // A well-formed chain hash this Laurel does not accept: 422 (found by contract fuzzing; was 400).
+  if (!chain) throw new ValidationError('drand_unknown_chain', `unknown drand chain ${drand.chainHash}`, { chainHash: drand.chainHash }, 422);
   // The round must not exist at the commit, which is no earlier than the close (nor than now).
   const commitAt = Math.max(Date.parse(definition.entryEndsAt), now.getTime());
   assertDrandRoundAfter(chain, drand.round, commitAt);

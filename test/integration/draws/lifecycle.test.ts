@@ -218,7 +218,7 @@ describe('prize draws: define → freeze + commit → reveal → draw once → a
     expect((await api.call('GET', '/v1/public/draws/past', undefined)).status).toBe(404);
 
     const unknown = await api.call('POST', '/v1/draws', marketer, definition('unknown-chain', { randomness: { drand: { chainHash: 'ab'.repeat(32), round: 10 ** 9 } } }));
-    expect(unknown.body.code).toBe('drand_unknown_chain');
+    expect(unknown.body).toMatchObject({ status: 422, code: 'drand_unknown_chain' }); // well formed; this Laurel does not accept the chain
 
     const invalid = await api.call('POST', '/v1/draws', marketer, definition('bad', { prizes: [] }));
     expect(invalid.body.code).toBe('invalid_draw');
