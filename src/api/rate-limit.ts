@@ -44,7 +44,9 @@ export function gcra(tat: number | undefined, now: number, limit: RateLimit): { 
   const tolerance = interval * (limit.burst - 1);
   const start = Math.max(tat ?? now, now);
   const next = start + interval;
-  if (start - now > tolerance) {
+  // + 1e-6 ms: the floats can land start − now a hair above the tolerance at the very instant
+  // Retry-After named, and a client that waits exactly that long must be let in (fast-check found one).
+  if (start - now > tolerance + 1e-6) {
     // The request would take the bucket past its burst: refused, the state stays as it was.
     const retryAfterMs = Math.ceil(start - tolerance - now);
     return { decision: { allowed: false, remaining: 0, retryAfterMs, resetMs: Math.ceil(start - now) }, tat: start };
@@ -62,7 +64,7 @@ local tolerance = interval * (tonumber(ARGV[2]) - 1)
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 local start = math.max(tat, now)
 local nxt = start + interval
-if start - now > tolerance then
+if start - now > tolerance + 1e-6 then
   return {0, 0, math.ceil(start - tolerance - now), math.ceil(start - now)}
 end
 redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.ceil(nxt - now) + 1000)

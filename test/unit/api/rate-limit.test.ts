@@ -26,6 +26,19 @@ describe('GCRA rate limit', () => {
     expect(at(5000)).toMatchObject({ allowed: true, remaining: 2 });
   });
 
+  it('waiting exactly Retry-After is enough, even where the floats land a hair under a millisecond', () => {
+    // The counterexample a CI run's fast-check found: 9 a minute, bursts of 2.
+    const limit: RateLimit = { perMinute: 9, burst: 2 };
+    let tat: number | undefined;
+    let now = 0;
+    for (const gap of [0, 81, 386, 3624, 4056, 2627, 2560, 0]) {
+      now += gap;
+      const step = gcra(tat, now, limit);
+      tat = step.tat;
+      if (!step.decision.allowed) expect(gcra(tat, now + step.decision.retryAfterMs, limit).decision.allowed).toBe(true);
+    }
+  });
+
   it('never lets through more than burst + elapsed × rate, whatever the arrival times', () => {
     fc.assert(
       fc.property(
