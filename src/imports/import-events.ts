@@ -23,6 +23,9 @@ export interface ImportOptions {
 }
 
 /** A CSV cell is text: amounts become integers here, and the rest is checked by the event schema. */
+/** The columns every event line needs: a CSV header without them is refused before any line. */
+const EVENT_COLUMNS_REQUIRED = ['memberId', 'type'] as const;
+
 const CsvEventSchema = z.preprocess((raw) => {
   const fields = { ...(raw as Record<string, unknown>) };
   if (typeof fields.amount === 'string' && /^-?\d+$/.test(fields.amount)) fields.amount = Number(fields.amount);
@@ -114,7 +117,7 @@ async function eventPass(pool: Pool, input: Readable, options: ImportOptions, ch
   };
 
   try {
-    for await (const record of readRecords(input, format)) {
+    for await (const record of readRecords(input, format, EVENT_COLUMNS_REQUIRED)) {
       report.lines += 1;
       if ('error' in record) {
         bad({ line: record.line, code: 'unreadable_line', message: record.error });

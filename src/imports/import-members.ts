@@ -140,7 +140,7 @@ async function memberPass(
     options.onProgress?.({ lines: report.lines, imported: report.imported, unchanged: report.unchanged, badCount: report.badCount, phase });
   };
   try {
-    for await (const record of readRecords(input, options.format)) {
+    for await (const record of readRecords(input, options.format, ['id'])) {
       report.lines += 1;
       if ('error' in record) {
         bad({ line: record.line, code: 'unreadable_line', message: record.error });

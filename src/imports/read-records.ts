@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { findForbiddenText, forbiddenTextMessage } from '../api/text-input.js';
+import { LaurelError } from '../errors/index.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
 
@@ -21,9 +22,11 @@ export function formatOfFileName(name: string): ImportFormat | undefined {
  * numbers: nothing is held beyond the line being read, so memory stays flat however long the file.
  * CSV cells become strings (an empty cell is absent); `a.b` headers become nested objects
  * (`properties.sku` → `{ properties: { sku } }`). A line that cannot be read becomes an error
- * record, and reading goes on.
+ * record, and reading goes on. A CSV whose header line lacks one of `requiredColumns` is refused
+ * before any record (`import_header_incomplete`): every line would be bad, and a file whose header
+ * line was forgotten would otherwise read its first record as the header and import nothing.
  */
-export async function* readRecords(input: Readable, format: ImportFormat): AsyncGenerator<SourceRecord> {
+export async function* readRecords(input: Readable, format: ImportFormat, requiredColumns: readonly string[] = []): AsyncGenerator<SourceRecord> {
   if (format === 'ndjson') {
     let line = 0;
     for await (const text of createInterface({ input, crlfDelay: Infinity })) {
@@ -42,9 +45,21 @@ export async function* readRecords(input: Readable, format: ImportFormat): Async
     return;
   }
   const skipped: SourceRecord[] = [];
+  let headerProblem: LaurelError | undefined;
   const parser = input.pipe(
     parse({
-      columns: (header: string[]) => header.map((h) => h.trim()),
+      columns: (header: string[]) => {
+        const columns = header.map((h) => h.trim());
+        const missing = requiredColumns.filter((c) => !columns.includes(c));
+        if (missing.length > 0) {
+          headerProblem = new LaurelError(
+            'import_header_incomplete',
+            `the header line has no ${missing.join(' or ')} column: a CSV's first line names its columns, e.g. ${requiredColumns.join(',')}`,
+            { status: 422, details: { missing, header: columns.slice(0, 50) } },
+          );
+        }
+        return columns;
+      },
       bom: true,
       skip_empty_lines: true,
       trim: true,
@@ -56,9 +71,11 @@ export async function* readRecords(input: Readable, format: ImportFormat): Async
     }),
   );
   for await (const row of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    if (headerProblem) throw headerProblem;
     while (skipped.length > 0) yield skipped.shift()!;
     yield checkedText(row.info.lines, nest(row.record));
   }
+  if (headerProblem) throw headerProblem;
   while (skipped.length > 0) yield skipped.shift()!;
 }
 

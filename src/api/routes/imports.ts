@@ -41,7 +41,8 @@ const MAX_UPLOAD = 2 * 1024 * 1024 * 1024;
  * NDJSON), streamed to a temporary file as it arrives (never held in memory), then imported as
  * `laurel import` does. 200 with the report (lines, imported, unchanged, bad lines with their
  * numbers); 422 `import_has_bad_lines` with the same report when bad lines stopped it (without
- * `?skipBad=true` nothing is written then).
+ * `?skipBad=true` nothing is written then); 422 `import_header_incomplete` when a CSV's header line
+ * lacks a column every line needs (the header line forgotten, most often).
  */
 export function registerImportRoutes(app: FastifyInstance, ctx: ApiContext): void {
   // The body stays a stream on these routes only (an encapsulated plugin): CSV and NDJSON are
@@ -67,7 +68,7 @@ export function registerImportRoutes(app: FastifyInstance, ctx: ApiContext): voi
         streamBody: true,
         bodyLimit: MAX_UPLOAD,
         responses: { 200: ImportReportSchema },
-        problems: { 422: ['import_has_bad_lines'] },
+        problems: { 422: ['import_has_bad_lines', 'import_header_incomplete'] },
         handler: async ({ query, principal, request }) => {
           const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
           const format = query.format ?? FORMAT_OF_TYPE[type];

@@ -155,4 +155,27 @@ describe('bulk import of members and historic events', () => {
     const again = await call('?skipBad=true');
     expect(again.json()).toMatchObject({ imported: 0, unchanged: 2 });
   });
+
+  it('a CSV whose header line lacks a needed column is refused before any line, through the API and the CLI, and nothing is written', async () => {
+    const before = await counts();
+    const at = new Date(Date.now() - 5 * DAY).toISOString();
+    // The header line forgotten: the first purchase is read as the header.
+    const headless = [`m3,purchase,nohead1,400000,${at}`, `m3,purchase,nohead2,500000,${at}`].join('\n');
+    for (const query of ['', '?skipBad=true']) {
+      const res = await api.app.inject({ method: 'POST', url: `/v1/imports/events${query}`, headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' }, payload: headless });
+      expect(res.statusCode).toBe(422);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ code: 'import_header_incomplete', missing: ['memberId', 'type'] });
+    }
+    // A header-only file that would have been "imported" with 0 lines.
+    const onlyHeader = await api.app.inject({ method: 'POST', url: '/v1/imports/events', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' }, payload: 'member,kind\n' });
+    expect(onlyHeader.json()).toMatchObject({ code: 'import_header_incomplete' });
+    const file = join(dir, 'headless-members.csv');
+    writeFileSync(file, 'm900,m900@example.test\n');
+    const cli = await run(['members', file]);
+    expect(cli.code).toBe(1);
+    // After the progress line, one line naming the problem.
+    expect(cli.stderr.trim().split(/[\r\n]+/).at(-1)).toBe("laurel: the header line has no id column: a CSV's first line names its columns, e.g. id");
+    expect(await counts()).toEqual(before);
+  });
 });
