@@ -35,6 +35,7 @@ export const FACT_TYPES = {
   'mission.completed': 'A member completed a mission period: memberId, missionId, periodKey, rewardPoints.',
   'draw.drawn': 'A prize draw was drawn: drawId, winners [{slot, kind, prizeId, memberId, pid}].',
   'referral.rewarded': 'A referral was rewarded (the referee\'s qualifying purchase passed its return window): memberId (the referrer), refereeId, referrerPoints, refereePoints.',
+  'referral.reversed': 'A rewarded referral was reversed (its qualifying purchase was refunded below the minimum): memberId (the referrer), refereeId, reversedPoints (taken back from both sides), unrecoveredPoints (already spent, not taken: never a debt).',
   'webhook.test': 'A test delivery requested through the API: subscriptionId, requestedBy.',
 } as const;
 

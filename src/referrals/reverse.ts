@@ -1,4 +1,5 @@
 import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
+import { emitFacts, memberFact } from '../facts/index.js';
 import { grantAwardIn } from '../ledger/index.js';
 import { openMemberLedger, writeMemberLedger } from '../ledger/ledger-write.js';
 import { getMember } from '../members/index.js';
@@ -10,7 +11,8 @@ import { currentProgram } from '../program/store.js';
  * Each side gives back what it still has of its referral points, as an `adjust` entry with key
  * `referral:<referee>:<side>:reversal`; what a side has already spent is not taken (no debt) and is
  * recorded as `unrecovered_points`. An award still in the queue is granted first, in the same
- * transaction, so the reversal never races it. Once per referral (`reversed_at`, under a row lock).
+ * transaction, so the reversal never races it. Once per referral (`reversed_at`, under a row lock),
+ * announced as a `referral.reversed` fact in the same transaction.
  * Offers given with the reward are left alone (an offer held is not points).
  */
 export async function reverseRefundedReferrals(pool: Pool, refereeId: string, minAmount: number, now = new Date()): Promise<number> {
@@ -40,6 +42,7 @@ export async function reverseRefundedReferrals(pool: Pool, refereeId: string, mi
         `UPDATE referrals SET reversed_at = $3, reversed_points = $4, unrecovered_points = $5, updated_at = now() WHERE referrer_id = $1 AND referee_id = $2`,
         [referrerId, refereeId, now, taken, unrecovered],
       );
+      await emitFacts(client, [memberFact('referral.reversed', `referral.reversed.${refereeId}`, referrerId, now, { refereeId, reversedPoints: taken, unrecoveredPoints: unrecovered })]);
       return true;
     });
     if (done) reversed += 1;

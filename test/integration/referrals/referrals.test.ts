@@ -5,6 +5,7 @@ import { reverseRefundedReferrals, rewardDueReferrals } from '../../../src/refer
 import { startWorkerRole, type Role } from '../../../src/roles/index.js';
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
+import { WebhookReceiver } from '../integrations/support/webhook-receiver.js';
 
 const DAY = 86_400_000;
 
@@ -24,9 +25,10 @@ describe('referrals: a code per member, rewards after the return window, fraud c
   let admin: string;
   let worker: Role | undefined;
   let code = '';
+  const receiver = new WebhookReceiver();
 
   beforeAll(async () => {
-    env = await createTestEnv({ NOTIFY_CHANNELS: 'inbox', QUIET_HOURS: 'off' });
+    env = await createTestEnv({ NOTIFY_CHANNELS: 'inbox', QUIET_HOURS: 'off', WEBHOOK_BACKOFF_MS: '40' });
     await publishVariant(env, (p) => {
       p.referrals = {
         qualifying: { eventType: 'purchase', minAmount: 500_000 },
@@ -45,6 +47,7 @@ describe('referrals: a code per member, rewards after the return window, fraud c
   afterAll(async () => {
     await worker?.stop();
     await api?.close();
+    await receiver.stop();
     await env?.cleanup();
   });
 
@@ -170,7 +173,9 @@ describe('referrals: a code per member, rewards after the return window, fraud c
     expect(csv.body.split('\n')[0]).toContain('rejected_referrer_monthly_cap');
   });
 
-  it('a refund after the reward reverses it once: each side gives back what it still holds, nothing becomes debt', async () => {
+  it('a refund after the reward reverses it once: each side gives back what it still holds, nothing becomes debt; subscribers get referral.reversed once', async () => {
+    const receiverUrl = await receiver.start();
+    expect((await api.call('PUT', '/v1/webhooks/reversals', admin, { url: `${receiverUrl}/reversals`, eventTypes: ['referral.reversed'] })).status).toBe(201);
     const reversal = async (refereeId: string) =>
       (await env.ctx.pool.query<{ reversed: boolean; reversed_points: string | null; unrecovered_points: string | null; status: string }>(
         `SELECT reversed_at IS NOT NULL AS reversed, reversed_points::text, unrecovered_points::text, status FROM referrals WHERE referee_id = $1 AND referrer_id = 'rita'`,
@@ -199,6 +204,12 @@ describe('referrals: a code per member, rewards after the return window, fraud c
     expect(await rewardDueReferrals(env.ctx.pool, new Date(Date.now() + 30 * DAY))).toEqual({ rewarded: 0, rejected: 0, expired: 0 });
     expect((await reversals()).length).toBe(3);
     expect((await checkLedger(env.ctx.pool)).ok).toBe(true);
+    const delivered = () => receiver.received.filter((r) => r.path === '/reversals' && r.answered === 200);
+    await until('two referral.reversed deliveries', async () => delivered().length, (n) => n >= 2);
+    expect(delivered().map((r) => [r.type, r.webhookId, r.body.data])).toEqual([
+      ['referral.reversed', 'referral.reversed.qa', { memberId: 'rita', refereeId: 'qa', reversedPoints: 500, unrecoveredPoints: 0 }],
+      ['referral.reversed', 'referral.reversed.ned', { memberId: 'rita', refereeId: 'ned', reversedPoints: 300, unrecoveredPoints: 200 }],
+    ]);
   });
 
   it('GET /v1/referrals lists the attempts newest first for admins and marketers, with filters and keyset paging', async () => {
