@@ -66,28 +66,103 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** The wall-clock reading of `instant` in `timeZone`. */
-// Zone offsets by 15-minute slice of UTC time: Intl's formatToParts costs tens of microseconds and
-// the ledger asks thousands of times per batch. A slice is cached only when its first and last
-// millisecond have the same offset, so a slice holding a transition is always asked of Intl.
-const SLICE_MS = 15 * 60_000;
-const MIXED = Number.NaN;
-const sliceOffsets = new Map<string, number>();
+// Zone offsets from a table of the zone's transitions, built lazily by span of 32 days of UTC
+// time: Intl's formatToParts costs tens of microseconds, and the ledger asks thousands of times
+// per batch — at instants all over history when it imports events. A span is sampled every 12 hours
+// and each change of offset is located to the millisecond by binary search (~27 Intl calls), so a
+// span costs ~65 Intl calls once and every later reading in it is a lookup. Exact as long as a
+// zone never changes its offset and back within 12 hours: the tz database's closest transitions
+// are ~4 days apart (Africa/Freetown 1939, Brazil 2000, Gaza's rule-based 2040s), and
+// calendar.test.ts checks the table against Intl for every zone Intl knows.
+const SPAN_MS = 32 * DAY_MS;
+const GRID_MS = 12 * 3600_000;
+// Probes stay a day inside the range of `Date`, so that the wall clock they read is a valid Date too.
+const EDGE_MS = 8.64e15 - DAY_MS;
+const MAX_SPANS = 50_000;
 
+/** The offsets of one span: `first` from its start, then `offsets[k]` from the instant `at[k]`. */
+interface OffsetSpan {
+  readonly first: number;
+  readonly at: readonly number[];
+  readonly offsets: readonly number[];
+}
+
+const zoneSpans = new Map<string, Map<number, OffsetSpan>>();
+let spanCount = 0;
+
+/** Offset of `timeZone` from UTC at `ms` (the zone's wall clock minus UTC), in milliseconds. */
+function offsetAt(ms: number, timeZone: string): number {
+  let spans = zoneSpans.get(timeZone);
+  if (!spans) {
+    formatterFor(timeZone); // an unknown zone throws here, before anything is cached
+    spans = new Map();
+    zoneSpans.set(timeZone, spans);
+  }
+  const index = Math.floor(ms / SPAN_MS);
+  let span = spans.get(index);
+  if (!span) {
+    if (spanCount >= MAX_SPANS) {
+      for (const other of zoneSpans.values()) other.clear();
+      spanCount = 0;
+    }
+    span = offsetSpan(index, timeZone);
+    spans.set(index, span);
+    spanCount += 1;
+  }
+  let offset = span.first;
+  for (let k = 0; k < span.at.length && span.at[k]! <= ms; k += 1) offset = span.offsets[k]!;
+  return offset;
+}
+
+function offsetSpan(index: number, timeZone: string): OffsetSpan {
+  const start = Math.min(Math.max(index * SPAN_MS, -EDGE_MS), EDGE_MS);
+  const last = Math.min(index * SPAN_MS + SPAN_MS - 1, EDGE_MS);
+  const first = intlOffsetMs(start, timeZone);
+  const at: number[] = [];
+  const offsets: number[] = [];
+  let before = start;
+  let beforeOffset = first;
+  while (before < last) {
+    const probe = Math.min(before + GRID_MS, last);
+    const offset = intlOffsetMs(probe, timeZone);
+    if (offset !== beforeOffset) locateTransitions(before, beforeOffset, probe, offset, timeZone, at, offsets);
+    before = probe;
+    beforeOffset = offset;
+  }
+  return { first, at, offsets };
+}
+
+/** Every change of offset in (lo, hi], where the offset is `a` at `lo` and `b` (≠ a) at `hi`. */
+function locateTransitions(lo: number, a: number, hi: number, b: number, timeZone: string, at: number[], offsets: number[]): void {
+  for (;;) {
+    // The first instant after `lo` whose offset is not `a`.
+    let l = lo;
+    let h = hi;
+    let offsetAtH = b;
+    while (h - l > 1) {
+      const mid = Math.floor((l + h) / 2);
+      const offset = intlOffsetMs(mid, timeZone);
+      if (offset === a) l = mid;
+      else {
+        h = mid;
+        offsetAtH = offset;
+      }
+    }
+    at.push(h);
+    offsets.push(offsetAtH);
+    if (offsetAtH === b) return;
+    lo = h;
+    a = offsetAtH;
+  }
+}
+
+/** The wall-clock reading of `instant` in `timeZone`. */
 export function toLocalDateTime(instant: Date, timeZone: string): LocalDateTime {
   const ms = instant.getTime();
   if (!Number.isFinite(ms)) throw new RangeError('invalid instant');
-  const slice = Math.floor(ms / SLICE_MS);
-  const key = `${timeZone}|${slice}`;
-  let offset = sliceOffsets.get(key);
-  if (offset === undefined) {
-    const first = intlOffsetMs(slice * SLICE_MS, timeZone);
-    offset = first === intlOffsetMs(slice * SLICE_MS + SLICE_MS - 1, timeZone) ? first : MIXED;
-    if (sliceOffsets.size >= 100_000) sliceOffsets.clear();
-    sliceOffsets.set(key, offset);
-  }
-  if (Number.isNaN(offset)) return intlLocalDateTime(ms, timeZone);
-  const local = new Date(ms + offset);
+  const local = new Date(ms + offsetAt(ms, timeZone));
+  // Within a day of the end of time the wall clock is no Date: ask Intl.
+  if (Number.isNaN(local.getTime())) return intlLocalDateTime(ms, timeZone);
   return {
     year: local.getUTCFullYear(),
     month: local.getUTCMonth() + 1,
@@ -108,7 +183,30 @@ function intlOffsetMs(ms: number, timeZone: string): number {
 }
 
 function intlLocalDateTime(ms: number, timeZone: string): LocalDateTime {
-  const parts = formatterFor(timeZone).formatToParts(new Date(ms));
+  const formatter = formatterFor(timeZone);
+  return formatParsesAsExpected ? parseFormatted(formatter.format(ms), ms) : fromParts(formatter.formatToParts(new Date(ms)), ms);
+}
+
+// `format` costs a quarter of `formatToParts`. Its en-US text is "M/D/Y AD, HH:MM:SS" (era "BC"
+// before year 1); whether this ICU still writes it so is checked once against `formatToParts`.
+function parseFormatted(text: string, ms: number): LocalDateTime {
+  const n = text.match(DIGITS)!;
+  const year = Number(n[2]);
+  return {
+    year: text.includes('BC') ? 1 - year : year,
+    month: Number(n[0]),
+    day: Number(n[1]),
+    hour: Number(n[3]),
+    minute: Number(n[4]),
+    second: Number(n[5]),
+    // Zone offsets are whole seconds, so the sub-second part is the same everywhere.
+    millisecond: ((ms % 1000) + 1000) % 1000,
+  };
+}
+
+const DIGITS = /\d+/g;
+
+function fromParts(parts: Intl.DateTimeFormatPart[], ms: number): LocalDateTime {
   let year = 0;
   let month = 0;
   let day = 0;
@@ -129,10 +227,16 @@ function intlLocalDateTime(ms: number, timeZone: string): LocalDateTime {
     }
   }
   if (bc) year = 1 - year;
-  // Zone offsets are whole seconds, so the sub-second part is the same everywhere.
   const millisecond = ((ms % 1000) + 1000) % 1000;
   return { year, month, day, hour, minute, second, millisecond };
 }
+
+const formatParsesAsExpected = [Date.UTC(2026, 11, 7, 18, 44, 22), new Date(0).setUTCFullYear(-500, 0, 1), Date.UTC(1800, 0, 1, 9, 5, 7)].every((ms) => {
+  const formatter = formatterFor('Asia/Tehran');
+  const a = parseFormatted(formatter.format(ms), ms);
+  const b = fromParts(formatter.formatToParts(new Date(ms)), ms);
+  return a.year === b.year && a.month === b.month && a.day === b.day && a.hour === b.hour && a.minute === b.minute && a.second === b.second;
+});
 
 export function toLocalDate(instant: Date, timeZone: string): LocalDate {
   const { year, month, day } = toLocalDateTime(instant, timeZone);
@@ -141,9 +245,9 @@ export function toLocalDate(instant: Date, timeZone: string): LocalDate {
 
 /** Offset of the zone from UTC at `instant`, in milliseconds (Tehran: +3h30m). */
 export function zoneOffsetMs(instant: Date, timeZone: string): number {
-  const local = toLocalDateTime(instant, timeZone);
-  const asUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond);
-  return asUtc - instant.getTime();
+  const ms = instant.getTime();
+  if (!Number.isFinite(ms)) throw new RangeError('invalid instant');
+  return offsetAt(ms, timeZone);
 }
 
 export function compareLocalDates(a: LocalDate, b: LocalDate): number {

@@ -77,3 +77,90 @@ describe('startsOfLocalDays and startsOfLocalDates', () => {
     );
   });
 });
+
+describe('zone offset table (transitions located once per zone and span, read by lookup)', () => {
+  const allZones = Intl.supportedValuesOf('timeZone');
+  const oracles = new Map<string, Intl.DateTimeFormat>();
+  /** Intl's wall clock with the era (years before 1 AD), and the offset it implies: the reference for every zone. */
+  function oracle(ms: number, timeZone: string) {
+    let f = oracles.get(timeZone);
+    if (!f) {
+      f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', era: 'short', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+      oracles.set(timeZone, f);
+    }
+    const parts = f.formatToParts(new Date(ms));
+    const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+    const bc = parts.find((p) => p.type === 'era')!.value.startsWith('B');
+    const year = bc ? 1 - get('year') : get('year');
+    const millisecond = ((ms % 1000) + 1000) % 1000;
+    const wall = { year, month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second'), millisecond };
+    const asUtc = new Date(0);
+    asUtc.setUTCFullYear(wall.year, wall.month - 1, wall.day);
+    asUtc.setUTCHours(wall.hour, wall.minute, wall.second, millisecond);
+    return { wall, offset: asUtc.getTime() - ms };
+  }
+  function agrees(ms: number, zone: string): void {
+    const want = oracle(ms, zone);
+    expect(calendar.toLocalDateTime(new Date(ms), zone), `${zone} at ${ms}`).toEqual(want.wall);
+    expect(calendar.zoneOffsetMs(new Date(ms), zone), `${zone} offset at ${ms}`).toBe(want.offset);
+  }
+
+  it('agrees with Intl in every zone Intl knows, 1800–2200 and far past and future', () => {
+    expect(allZones.length).toBeGreaterThan(300);
+    for (const zone of allZones) agrees(Date.UTC(2026, 6, 1, 12), zone);
+    fc.assert(
+      fc.property(fc.constantFrom(...allZones), fc.integer({ min: Date.UTC(1800, 0, 1), max: Date.UTC(2200, 0, 1) }), (zone, ms) => agrees(ms, zone)),
+      { numRuns: 1500 },
+    );
+    const farPast = new Date(0).setUTCFullYear(-3000);
+    const farFuture = new Date(0).setUTCFullYear(9999);
+    fc.assert(fc.property(fc.constantFrom(...allZones), fc.integer({ min: farPast, max: farFuture }), (zone, ms) => agrees(ms, zone)), { numRuns: 300 });
+    // The ends of time: the wall clock of an instant a few hours from the end is beyond `Date`'s range.
+    for (const zone of ['Asia/Tehran', 'America/Los_Angeles']) {
+      for (const ms of [-8.64e15, -8.64e15 + 1, 8.64e15 - 1, 8.64e15]) expect(calendar.toLocalDateTime(new Date(ms), zone)).toEqual(oracle(ms, zone).wall);
+    }
+  });
+
+  it('is exact to the millisecond on both sides of DST and other transitions, in random zones and years', () => {
+    let found = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...allZones), fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2100, 0, 1) }), (zone, t) => {
+        // Find a transition in the next half year with Intl alone (bisection), then check around it.
+        let lo = t;
+        let hi = t + 183 * 86_400_000;
+        const before = oracle(lo, zone).offset;
+        if (oracle(hi, zone).offset === before) return;
+        while (hi - lo > 1) {
+          const mid = Math.floor((lo + hi) / 2);
+          if (oracle(mid, zone).offset === before) lo = mid;
+          else hi = mid;
+        }
+        found += 1;
+        for (const ms of [hi - 3_600_000, hi - 1000, hi - 1, hi, hi + 1, hi + 999, hi + 3_600_000]) agrees(ms, zone);
+      }),
+      { numRuns: 800 },
+    );
+    expect(found).toBeGreaterThan(100);
+  });
+
+  it('keeps transitions days apart and 30-minute DST apart (Brazil 2000, Lord Howe, Tehran midnight, Samoa skipping a day)', () => {
+    const cases: [string, string][] = [
+      ['America/Noronha', '2000-10-08T00:00:00Z'],
+      ['America/Recife', '2000-10-08T00:00:00Z'],
+      ['America/Argentina/Tucuman', '2004-05-30T00:00:00Z'],
+      ['Australia/Lord_Howe', '2025-04-05T00:00:00Z'],
+      ['Asia/Tehran', '2022-03-20T00:00:00Z'],
+      ['Pacific/Apia', '2011-12-28T00:00:00Z'],
+      ['Asia/Gaza', '2040-10-01T00:00:00Z'],
+    ];
+    for (const [zone, from] of cases) {
+      const start = Date.parse(from);
+      for (let ms = start; ms < start + 21 * 86_400_000; ms += 15 * 60_000) agrees(ms, zone);
+    }
+  });
+
+  it('refuses an unknown zone and an invalid instant', () => {
+    expect(() => calendar.toLocalDateTime(new Date(0), 'Nowhere/Special')).toThrow(RangeError);
+    expect(() => calendar.zoneOffsetMs(new Date(Number.NaN), 'UTC')).toThrow(RangeError);
+  });
+});
