@@ -176,6 +176,46 @@ describe('marketer console /console', () => {
     await page.close();
   });
 
+  it('lists referrals with their status and reason in words, filters them, and links their members', async () => {
+    // Three referral attempts as the referral program records them (the page reads GET /v1/referrals).
+    const at = (days: number) => new Date(Date.now() - days * 86_400_000);
+    await env.ctx.pool.query(
+      `INSERT INTO referrals (referrer_id, referee_id, code, status, reject_reason, qualifying_order_id, qualifying_amount, qualified_at, rewardable_at, rewarded_at,
+                              reversed_at, reversed_points, unrecovered_points, created_at, updated_at)
+       VALUES ('shopper-0', 'shopper-1', 'SHOP0', 'rewarded', NULL, 'o-1', 600000, $1, $2, $2, $3, 300, 200, $4, $3),
+              ('shopper-0', 'shopper-2', 'SHOP0', 'rejected', 'referrer_monthly_cap', 'o-2', 550000, $1, $2, NULL, NULL, NULL, NULL, $5, $5),
+              ('shopper-3', 'shopper-4', 'SHOP3', 'pending', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, $6, $6)`,
+      [at(20), at(6), at(1), at(21), at(19), at(2)],
+    );
+    const page = await browser.context.newPage();
+    await signIn(page, marketer);
+    await page.getByRole('navigation', { name: 'Console sections' }).getByRole('link', { name: 'Referrals' }).click();
+    const rows = page.getByTestId('referral-row');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.first().innerText()).toContain('shopper-4'); // newest first
+    const rewarded = rows.filter({ hasText: 'shopper-1' });
+    expect(await rewarded.locator('.badge').innerText()).toBe('Rewarded');
+    expect(await rewarded.innerText()).toContain('300 points taken back, 200 already spent');
+    expect(await rows.filter({ hasText: 'shopper-2' }).innerText()).toContain("Referrer's monthly cap");
+    await expectAccessible(page, 'referrals');
+    await screenshot(page, 'console-referrals-en');
+    // Rejected for the monthly cap, by shopper-0: one.
+    await page.locator('#ref-status').selectOption('rejected');
+    await page.locator('#ref-reason').selectOption('referrer_monthly_cap');
+    await page.locator('#ref-referrer').fill('shopper-0');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().getAttribute('data-status')).toBe('rejected');
+    await switchLocale(page, 'fa');
+    await expect.poll(() => rows.first().locator('.badge').innerText()).toBe('ردشده');
+    expect(await rows.first().innerText()).toContain('سقف ماهانهٔ معرف');
+    await screenshot(page, 'console-referrals-fa');
+    await switchLocale(page, 'en');
+    await rows.first().getByRole('link', { name: 'shopper-2' }).click();
+    await page.waitForURL(/\/console\/members\/shopper-2$/);
+    await page.close();
+  });
+
   it('shows API problems in words, with the field path', async () => {
     const page = await browser.context.newPage();
     await signIn(page, admin);
@@ -187,7 +227,7 @@ describe('marketer console /console', () => {
     const problem = page.locator('.problem[data-code="invalid_request"]');
     await problem.waitFor();
     expect(await problem.innerText()).toContain('body.reason');
-    for (const path of ['/offers', '/missions', '/contests', '/draws', '/rewards', '/templates', '/reports', '/audit']) {
+    for (const path of ['/offers', '/missions', '/contests', '/draws', '/rewards', '/referrals', '/templates', '/reports', '/audit']) {
       await page.goto(`${web.baseUrl}/console${path}`);
       await page.locator('h1').first().waitFor();
       await expectAccessible(page, `console ${path}`);

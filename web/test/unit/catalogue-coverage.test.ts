@@ -9,6 +9,7 @@ import { EntryKind } from '../../../src/api/schemas/events.js';
 import { Channel, MessageStatus } from '../../../src/api/schemas/messages.js';
 import { Mission, MemberMissions } from '../../../src/api/schemas/missions.js';
 import { HeldOffer, Offer, OfferKind } from '../../../src/api/schemas/offers.js';
+import { ReferralRejectReason, ReferralStatus } from '../../../src/api/schemas/members.js';
 import { Reward } from '../../../src/api/schemas/rewards.js';
 import { ContestMetricSchema } from '../../../src/journeys/contests/definition.js';
 import { TicketFormulaSchema } from '../../../src/journeys/draws/definition.js';
@@ -16,6 +17,7 @@ import { MissionGoalSchema } from '../../../src/journeys/missions/definition.js'
 import { REWARD_KINDS } from '../../../src/rewards/index.js';
 import { consoleCatalogue } from '../../src/console/catalogue.js';
 import { CONDITION_OPS } from '../../src/console/components/segment-conditions.js';
+import { REFERRAL_REJECT_REASONS, REFERRAL_STATUSES } from '../../src/console/pages/ReferralsPage.js';
 import { REPORT_CATALOGUE } from '../../src/console/reports/report-catalogue.js';
 import { drawCatalogue } from '../../src/draw/catalogue.js';
 import { common } from '../../src/shared/i18n/messages/common.js';
@@ -72,7 +74,7 @@ const DYNAMIC: Record<string, readonly string[] | 'fallback'> = {
   'campaigns.stat.${c}': ['audience', 'sent', 'capped', 'suppressed', 'converted'],
   'campaigns.status.${props.status}': CampaignStatus.options,
   'campaigns.${control.result}': ['launch', 'pause', 'resume', 'cancel'],
-  'nav.${s}': ['dashboard', 'members', 'segments', 'campaigns', 'offers', 'missions', 'contests', 'draws', 'rewards', 'templates', 'reports', 'audit'],
+  'nav.${s}': ['dashboard', 'members', 'segments', 'campaigns', 'offers', 'missions', 'contests', 'draws', 'rewards', 'referrals', 'templates', 'reports', 'audit'],
   'reports.name.${props.name}': REPORT_CATALOGUE.map((r) => r.name),
   'reports.about.${props.name}': REPORT_CATALOGUE.map((r) => r.name),
   'reports.table.${name}': [...new Set(REPORT_CATALOGUE.flatMap((r) => r.tables))],
@@ -91,7 +93,9 @@ const TERMS: Record<string, readonly string[]> = {
     ...HeldOffer.shape.status.options,
     ...Reward.shape.status.options,
     ...MessageStatus.options,
+    ...ReferralStatus.options,
   ],
+  reason: ReferralRejectReason.options,
   kind: [...EntryKind.options, ...REWARD_KINDS, ...OfferKind.options, 'marketing', 'transactional'],
   channel: Channel.options,
 };
@@ -150,5 +154,10 @@ describe('every label the pages show is in the catalogue', () => {
     for (const [group, values] of Object.entries(TERMS)) {
       for (const value of values) expect(consoleCatalogue, `term.${group}.${value}`).toHaveProperty([`term.${group}.${value}`]);
     }
+  });
+
+  it("the referrals page's filter choices are the API's enums", () => {
+    expect([...REFERRAL_STATUSES]).toEqual(ReferralStatus.options);
+    expect([...REFERRAL_REJECT_REASONS]).toEqual(ReferralRejectReason.options);
   });
 });

@@ -10,6 +10,7 @@ import { MemberPage } from '../pages/MemberPage.js';
 import { MembersPage } from '../pages/MembersPage.js';
 import { MissionsPage } from '../pages/MissionsPage.js';
 import { OffersPage } from '../pages/OffersPage.js';
+import { ReferralsPage } from '../pages/ReferralsPage.js';
 import { ReportsPage } from '../pages/ReportsPage.js';
 import { RewardsPage } from '../pages/RewardsPage.js';
 import { SegmentsPage } from '../pages/SegmentsPage.js';
@@ -31,6 +32,7 @@ export function Routes() {
   if (match('/draws', path)) return <DrawsPage />;
   if (match('/rewards', path)) return <RewardsPage />;
   if (match('/templates', path)) return <TemplatesPage />;
+  if (match('/referrals', path)) return <ReferralsPage />;
   if (match('/reports', path)) return <ReportsPage />;
   if (match('/audit', path)) return <AuditLogPage />;
   return <DashboardPage />;

@@ -2,7 +2,7 @@ import { useI18n } from '../../shared/i18n/i18n.js';
 import { usePath } from '../router.js';
 import { Link } from './Link.js';
 
-export const SECTIONS = ['dashboard', 'members', 'segments', 'campaigns', 'offers', 'missions', 'contests', 'draws', 'rewards', 'templates', 'reports', 'audit'] as const;
+export const SECTIONS = ['dashboard', 'members', 'segments', 'campaigns', 'offers', 'missions', 'contests', 'draws', 'rewards', 'referrals', 'templates', 'reports', 'audit'] as const;
 
 export function Sidebar() {
   const { t } = useI18n();

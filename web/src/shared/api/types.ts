@@ -28,6 +28,7 @@ import type { RenderedMessage } from '../../../../src/messaging/templates/types.
 import type { ProgramDefinition } from '../../../../src/program/schema.js';
 import type { WinbackReport } from '../../../../src/journeys/winback/report.js';
 import type { AuditLogEntryView } from '../../../../src/audit/read.js';
+import type { ReferralView } from '../../../../src/referrals/list.js';
 import type { LeaderboardEntry } from '../../../../src/journeys/contests/leaderboard.js';
 import type { HeldOffer } from '../../../../src/offers/member-offers.js';
 import type { Offer } from '../../../../src/offers/store.js';
@@ -87,6 +88,7 @@ export type Rendered = RenderedMessage;
 export type ProgramView = { version: number; createdAt: string; createdBy: string; definition: ProgramDefinition };
 export type WinbackReportView = Json<WinbackReport>;
 export type AuditEntry = Json<AuditLogEntryView>;
+export type ReferralListPage = { items: Json<ReferralView>[]; nextBefore: string | null };
 export type LeaderboardRow = LeaderboardEntry;
 export type HeldOfferView = HeldOffer;
 export type OfferView = Json<Omit<Offer, 'codeSalt'>> & { counts?: Record<string, number> };

@@ -3,7 +3,7 @@ import { useContext, useEffect, useMemo, useState } from 'preact/hooks';
 import type { Catalogue, Locale } from './catalogue.js';
 import { createFormatter, type Formatter } from './format.js';
 
-export type TermGroup = 'status' | 'kind' | 'channel';
+export type TermGroup = 'status' | 'kind' | 'channel' | 'reason';
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
