@@ -1,5 +1,5 @@
 // Ingestion, import and sweep benchmark:
-//   npm run bench:ingest [-- --events N --concurrency C --import N --members M --skip-import --skip-sweeps]
+//   npm run bench:ingest [-- --events N --concurrency C --import N --members M --skip-import --skip-sweeps --only-sweeps]
 // Every figure is printed beside raw baselines run in the same process on the same PostgreSQL:
 // the same rows a purchase writes (event, lot, entry, balance upsert, outbox) with plain
 // parameterised SQL and no decisions — one transaction per event, and multi-row per 1,000 — and a
@@ -28,6 +28,8 @@ const IMPORT = argNumber('--import', 1_000_000);
 const MEMBERS = argNumber('--members', 1_000_000);
 const SKIP_IMPORT = process.argv.includes('--skip-import');
 const SKIP_SWEEPS = process.argv.includes('--skip-sweeps');
+/** Only the sweeps (and their raw UPDATEs): a short A/B run of reviewTiers / expirePoints. */
+const ONLY_SWEEPS = process.argv.includes('--only-sweeps');
 const BATCH = 1000;
 const HTTP_MEMBERS = 1000;
 
@@ -67,7 +69,7 @@ async function pool(total: number, concurrency: number, one: (i: number) => Prom
  * One result line, and under it the CPU each unit cost this process and PostgreSQL: on a machine
  * of a few cores that, not latency, bounds the rate (cores ÷ CPU per unit).
  */
-function line(name: string, count: number, run: { ms: number; cpu: CpuReading; latencies?: number[] }, extraCpu = 0): { rate: number; p99: number } {
+function line(name: string, count: number, run: { ms: number; cpu: CpuReading; latencies?: number[] }, extraCpu = 0): { rate: number; p99: number; cpuMsPerUnit: number } {
   const rate = (count / run.ms) * 1000;
   const p99 = run.latencies ? percentile(run.latencies, 99) : 0;
   const lat = run.latencies ? `  p50 ${percentile(run.latencies, 50).toFixed(2)} ms  p99 ${p99.toFixed(2)} ms` : '';
@@ -79,7 +81,16 @@ function line(name: string, count: number, run: { ms: number; cpu: CpuReading; l
     `  ${''.padEnd(52)} CPU per unit: ${extraCpu > 0 ? 'importer' : 'bench process'} ${perUnit(bench)} ms + PostgreSQL ${perUnit(run.cpu.postgres)} ms` +
       (total > 0 ? ` (bound on ${cpus().length} cores: ${((count * cpus().length) / total).toFixed(0)}/s)` : ''),
   );
-  return { rate, p99 };
+  return { rate, p99, cpuMsPerUnit: (total * 1000) / count };
+}
+
+/**
+ * The sweeps' fair figure under load: CPU per member of the raw UPDATE over CPU per member of the
+ * sweep. The raw UPDATE is one statement (one core); the sweep runs two pages at once, so on an
+ * idle 2-core machine its wall ratio is about twice this.
+ */
+function cpuRatio(label: string, raw: { cpuMsPerUnit: number }, real: { cpuMsPerUnit: number }): void {
+  console.log(`  ratio ${label} by CPU per member: ${(raw.cpuMsPerUnit / real.cpuMsPerUnit).toFixed(2)} (one core raw vs two pages at once: ≈ half the idle wall ratio)`);
 }
 
 function ratio(label: string, value: number, goal: number): void {
@@ -241,7 +252,7 @@ function runImport(databaseUrl: string, file: string): Promise<{ code: number; s
 
 async function main(): Promise<void> {
   console.log(`laurel bench:ingest — ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), node ${process.version}; load average at start ${load()}`);
-  console.log(`events ${EVENTS}, concurrency ${CONCURRENCY}, import ${SKIP_IMPORT ? 'skipped' : IMPORT}, sweep members ${SKIP_SWEEPS ? 'skipped' : MEMBERS}\n`);
+  console.log(`events ${ONLY_SWEEPS ? 'skipped' : EVENTS}, concurrency ${CONCURRENCY}, import ${SKIP_IMPORT || ONLY_SWEEPS ? 'skipped' : IMPORT}, sweep members ${SKIP_SWEEPS ? 'skipped' : MEMBERS}\n`);
   const stack = await startBenchStack();
   const postgresPid = stack.services.find((s) => s.name === 'postgres')?.pid;
   readCpu = () => ({ bench: ownCpuSeconds(), postgres: processTreeCpuSeconds(postgresPid) });
@@ -255,68 +266,71 @@ async function main(): Promise<void> {
     await seedMembers(db, 'h', HTTP_MEMBERS);
     await seedMembers(db, 'x', HTTP_MEMBERS);
     await db.query('ANALYZE');
-    const api = await startApiRole(ctx);
-    const client = new JsonPoster(api.url, { authorization: `Bearer ${key}` }, CONCURRENCY);
     const now = Date.now();
+    if (!ONLY_SWEEPS) {
+      const api = await startApiRole(ctx);
+      const client = new JsonPoster(api.url, { authorization: `Bearer ${key}` }, CONCURRENCY);
 
-    console.log(`single events, concurrency ${CONCURRENCY}`);
-    await db.query(`CREATE UNLOGGED TABLE IF NOT EXISTS bench_raw (key text PRIMARY KEY, member_id text, amount bigint, body jsonb)`);
-    const narrow = await pool(EVENTS, CONCURRENCY, async (i) => {
-      await db.query(`INSERT INTO bench_raw (key, member_id, amount, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [`s${i}`, `h${i % HTTP_MEMBERS}`, 1_250_000, '{}']);
-    });
-    const a = line('raw INSERT of one narrow row', EVENTS, narrow);
-    const sameRows = await pool(EVENTS, CONCURRENCY, (i) => rawSingle(db, { key: `rs${i}`, member: `x${i % HTTP_MEMBERS}`, amount: 1_250_000 + i, at: new Date(now - 3600_000) }));
-    const b = line('raw same rows, one transaction per event', EVENTS, sameRows);
-    const groups0 = { ...groupCommitStats };
-    const phases0 = { ...ingestPhaseStats };
-    const http = await pool(EVENTS, CONCURRENCY, async (i) => {
-      const res = await client.post('/v1/events', { memberId: `h${i % HTTP_MEMBERS}`, type: 'purchase', amount: 1_250_000 + i, orderId: `o${i}` });
-      if (res.status !== 201) throw new Error(`event ${i}: ${res.status} ${res.text}`);
-    });
-    const c = line('HTTP POST /v1/events (group commit)', EVENTS, http);
-    const groups = groupCommitStats.groups - groups0.groups;
-    console.log(`  ${groups} groups, ${((groupCommitStats.events - groups0.events) / Math.max(groups, 1)).toFixed(1)} events per group`);
-    phases(phases0);
-    ratio('HTTP / raw same rows one transaction per event', c.rate / b.rate, 1.0);
-    console.log(`  p99 ${c.p99.toFixed(1)} ms (goal < 50 ms)${c.p99 < 50 ? '' : '  ← goal missed'}`);
-    console.log(`  ratio HTTP / narrow row: ${(c.rate / a.rate).toFixed(2)}\n`);
+      console.log(`single events, concurrency ${CONCURRENCY}`);
+      await db.query(`CREATE UNLOGGED TABLE IF NOT EXISTS bench_raw (key text PRIMARY KEY, member_id text, amount bigint, body jsonb)`);
+      const narrow = await pool(EVENTS, CONCURRENCY, async (i) => {
+        await db.query(`INSERT INTO bench_raw (key, member_id, amount, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [`s${i}`, `h${i % HTTP_MEMBERS}`, 1_250_000, '{}']);
+      });
+      const a = line('raw INSERT of one narrow row', EVENTS, narrow);
+      const sameRows = await pool(EVENTS, CONCURRENCY, (i) => rawSingle(db, { key: `rs${i}`, member: `x${i % HTTP_MEMBERS}`, amount: 1_250_000 + i, at: new Date(now - 3600_000) }));
+      const b = line('raw same rows, one transaction per event', EVENTS, sameRows);
+      const groups0 = { ...groupCommitStats };
+      const phases0 = { ...ingestPhaseStats };
+      const http = await pool(EVENTS, CONCURRENCY, async (i) => {
+        const res = await client.post('/v1/events', { memberId: `h${i % HTTP_MEMBERS}`, type: 'purchase', amount: 1_250_000 + i, orderId: `o${i}` });
+        if (res.status !== 201) throw new Error(`event ${i}: ${res.status} ${res.text}`);
+      });
+      const c = line('HTTP POST /v1/events (group commit)', EVENTS, http);
+      const groups = groupCommitStats.groups - groups0.groups;
+      console.log(`  ${groups} groups, ${((groupCommitStats.events - groups0.events) / Math.max(groups, 1)).toFixed(1)} events per group`);
+      phases(phases0);
+      ratio('HTTP / raw same rows one transaction per event', c.rate / b.rate, 1.0);
+      console.log(`  p99 ${c.p99.toFixed(1)} ms (goal < 50 ms)${c.p99 < 50 ? '' : '  ← goal missed'}`);
+      console.log(`  ratio HTTP / narrow row: ${(c.rate / a.rate).toFixed(2)}\n`);
 
-    console.log(`batches of ${BATCH}`);
-    const batches = Math.max(1, Math.floor(EVENTS / BATCH));
-    const narrowBatch = await timed(async () => {
-      for (let k = 0; k < batches; k++) {
-        const keys = Array.from({ length: BATCH }, (_, j) => `b${k}-${j}`);
-        await db.query(`INSERT INTO bench_raw (key, member_id, amount, body) SELECT k, 'h1', 1250000, '{}' FROM unnest($1::text[]) k ON CONFLICT DO NOTHING`, [keys]);
-      }
-    });
-    const d = line('raw batched INSERT of narrow rows (unnest)', batches * BATCH, narrowBatch);
-    const sameBatch = await timed(async () => {
-      for (let k = 0; k < batches; k++) {
-        await rawBatch(db, Array.from({ length: BATCH }, (_, j) => ({ key: `rb${k}-${j}`, member: `x${j % HTTP_MEMBERS}`, amount: 990_000, at: new Date(now - 3600_000) })));
-      }
-    });
-    const e = line('raw same rows, multi-row per 1,000', batches * BATCH, sameBatch);
-    const phases1 = { ...ingestPhaseStats };
-    const batchHttp = await timed(async () => {
-      for (let k = 0; k < batches; k++) {
-        const events = Array.from({ length: BATCH }, (_, j) => ({ memberId: `h${j % HTTP_MEMBERS}`, type: 'purchase', amount: 990_000, orderId: `bo${k}-${j}` }));
-        const res = await client.post('/v1/events/batch', { events });
-        if (res.status !== 200) throw new Error(`batch ${k}: ${res.status} ${res.text}`);
-      }
-    });
-    const f = line('HTTP POST /v1/events/batch', batches * BATCH, batchHttp);
-    phases(phases1);
-    ratio('batch / raw same rows multi-row', f.rate / e.rate, 0.5);
-    console.log(`  ratio batch / narrow rows: ${(f.rate / d.rate).toFixed(3)}\n`);
-    // Updates PostgreSQL kept on the page (HOT: no new index entries), migration 0050's fillfactor.
-    const hot = await db.query<{ relname: string; upd: number; hot: number }>(
-      `SELECT relname, n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname IN ('members', 'member_balances') ORDER BY relname`,
-    );
-    console.log(`  HOT updates so far: ${hot.rows.map((r) => `${r.relname} ${r.hot}/${r.upd} (${((100 * r.hot) / Math.max(r.upd, 1)).toFixed(0)}%)`).join(', ')}\n`);
-    client.close();
-    await api.stop();
+      console.log(`batches of ${BATCH}`);
+      const batches = Math.max(1, Math.floor(EVENTS / BATCH));
+      const narrowBatch = await timed(async () => {
+        for (let k = 0; k < batches; k++) {
+          const keys = Array.from({ length: BATCH }, (_, j) => `b${k}-${j}`);
+          await db.query(`INSERT INTO bench_raw (key, member_id, amount, body) SELECT k, 'h1', 1250000, '{}' FROM unnest($1::text[]) k ON CONFLICT DO NOTHING`, [keys]);
+        }
+      });
+      const d = line('raw batched INSERT of narrow rows (unnest)', batches * BATCH, narrowBatch);
+      const sameBatch = await timed(async () => {
+        for (let k = 0; k < batches; k++) {
+          await rawBatch(db, Array.from({ length: BATCH }, (_, j) => ({ key: `rb${k}-${j}`, member: `x${j % HTTP_MEMBERS}`, amount: 990_000, at: new Date(now - 3600_000) })));
+        }
+      });
+      const e = line('raw same rows, multi-row per 1,000', batches * BATCH, sameBatch);
+      const phases1 = { ...ingestPhaseStats };
+      const batchHttp = await timed(async () => {
+        for (let k = 0; k < batches; k++) {
+          const events = Array.from({ length: BATCH }, (_, j) => ({ memberId: `h${j % HTTP_MEMBERS}`, type: 'purchase', amount: 990_000, orderId: `bo${k}-${j}` }));
+          const res = await client.post('/v1/events/batch', { events });
+          if (res.status !== 200) throw new Error(`batch ${k}: ${res.status} ${res.text}`);
+        }
+      });
+      const f = line('HTTP POST /v1/events/batch', batches * BATCH, batchHttp);
+      phases(phases1);
+      ratio('batch / raw same rows multi-row', f.rate / e.rate, 0.5);
+      console.log(`  ratio batch / narrow rows: ${(f.rate / d.rate).toFixed(3)}\n`);
+      // Updates PostgreSQL kept on the page (HOT: no new index entries), migration 0050's fillfactor.
+      const hot = await db.query<{ relname: string; upd: number; hot: number }>(
+        `SELECT relname, n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname IN ('members', 'member_balances') ORDER BY relname`,
+      );
+      console.log(`  HOT updates so far: ${hot.rows.map((r) => `${r.relname} ${r.hot}/${r.upd} (${((100 * r.hot) / Math.max(r.upd, 1)).toFixed(0)}%)`).join(', ')}\n`);
+      client.close();
+      await api.stop();
 
-    if (!SKIP_IMPORT) {
+    }
+
+    if (!SKIP_IMPORT && !ONLY_SWEEPS) {
       console.log(`import of ${IMPORT} events from a file`);
       const members = Math.max(1, Math.floor(IMPORT / 10));
       await seedMembers(db, 'i', members, `now() - interval '3 years'`);
@@ -378,12 +392,14 @@ async function main(): Promise<void> {
       const j = line('reviewTiers(asOf), 2 pages at a time', review.result.reviewed, review);
       console.log(`  ${JSON.stringify(review.result)}`);
       ratio('reviewTiers / raw UPDATE', j.rate / i.rate, 0.3);
+      cpuRatio('reviewTiers / raw UPDATE', i, j);
       const rawExpire = await timed(() => db.query(`UPDATE lots SET original_points = original_points WHERE expires_at <= $1 AND remaining_points > 0`, [asOf]));
       const k = line('raw UPDATE of the same lots', MEMBERS, rawExpire);
       const expiry = await timed(() => expirePoints(db, asOf));
       const l = line('expirePoints(asOf), 2 pages at a time', expiry.result.members, expiry);
       console.log(`  ${JSON.stringify(expiry.result)}`);
       ratio('expirePoints / raw UPDATE', l.rate / k.rate, 0.3);
+      cpuRatio('expirePoints / raw UPDATE', k, l);
       console.log('');
     }
     const violations = await checkLedgerInvariant(db, [...Array.from({ length: HTTP_MEMBERS }, (_, n) => `h${n}`)]);

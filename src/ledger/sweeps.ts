@@ -1,7 +1,6 @@
 import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
-import { memberFromRow, MEMBER_COLUMNS } from '../members/index.js';
 import { currentProgram, type ProgramVersion } from '../program/store.js';
-import { currentQualificationWindow, reviewQualificationWindow, reviewTier, type ActivitySummary, type TierReviewOutcome } from '../tiers/index.js';
+import { groupByReviewWindow, reviewTiersOf, type ActivitySummary, type TierReviewOutcome, type TierReviewSubject } from '../tiers/index.js';
 import { activitySummaries } from './activity.js';
 
 const PAGE = 5000;
@@ -148,7 +147,7 @@ export type ReviewCounts = Record<TierReviewOutcome, number> & { reviewed: numbe
 
 /**
  * Reviews every member whose review is due by `asOf`, pages of members in parallel (`parallelPages`):
- * per page, under the members' row locks, grouped queries summarize activity, the pure `reviewTier`
+ * per page, under the members' row locks, grouped queries summarize activity, the pure `reviewTiersOf`
  * decides, and two statements write the member updates and tier changes. Tier-change rows are keyed by member and review instant, so a rerun
  * changes nothing twice.
  */
@@ -173,35 +172,31 @@ export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts>
   return counts;
 }
 
-/** One page of the review, under the members' row locks: three grouped reads, the pure decision, two writes. */
+/** One page of the review, under the members' row locks: grouped reads, one pure decision for the page, two writes. */
 async function reviewPage(client: PoolClient, program: ProgramVersion, ids: readonly string[], asOf: Date): Promise<TierReviewOutcome[]> {
   // Still due once locked: an event may have moved a member's review since the page was found.
-  const { rows } = await client.query(`SELECT ${MEMBER_COLUMNS} FROM members WHERE id = ANY($1::text[]) AND next_review_at <= $2 ORDER BY id FOR UPDATE`, [ids, asOf]);
+  // Only what the review reads (not the profile's JSON columns).
+  const { rows } = await client.query<{ id: string; tier_id: string; tier_started_at: Date; joined_at: Date; manual_tier_id: string | null; grace_until: Date | null; next_review_at: Date }>(
+    `SELECT id, tier_id, tier_started_at, joined_at, manual_tier_id, grace_until, next_review_at
+       FROM members WHERE id = ANY($1::text[]) AND next_review_at <= $2 ORDER BY id FOR UPDATE`,
+    [ids, asOf],
+  );
   if (rows.length === 0) return [];
-  const members = rows.map(memberFromRow);
-  // Group by the window each member is judged on (one per distinct review instant).
-  const byWindow = new Map<string, { window: { start: Date; end: Date }; ids: string[] }>();
-  for (const m of members) {
-    const inGraceEnd = m.graceUntil !== null && m.graceUntil.getTime() <= m.nextReviewAt.getTime();
-    const window = inGraceEnd ? currentQualificationWindow(program.definition, m.nextReviewAt) : reviewQualificationWindow(program.definition, m.nextReviewAt);
-    const key = `${window.start.toISOString()}/${window.end.toISOString()}`;
-    const group = byWindow.get(key) ?? { window, ids: [] as string[] };
-    group.ids.push(m.id);
-    byWindow.set(key, group);
-  }
+  const members: TierReviewSubject[] = rows.map((r) => ({
+    id: r.id,
+    tierId: r.tier_id,
+    tierStartedAt: r.tier_started_at,
+    joinedAt: r.joined_at,
+    manualTierId: r.manual_tier_id,
+    graceUntil: r.grace_until,
+    nextReviewAt: r.next_review_at,
+  }));
   const summaries = new Map<string, ActivitySummary>();
-  for (const group of byWindow.values()) {
+  for (const group of groupByReviewWindow(program.definition, members)) {
     for (const [id, s] of await activitySummaries(client, program.definition, group.ids, group.window)) summaries.set(id, s);
   }
-  const updates = members.map((m) => ({
-    member: m,
-    decision: reviewTier({
-      program: program.definition,
-      member: { tierId: m.tierId, tierStartedAt: m.tierStartedAt, joinedAt: m.joinedAt, manualTierId: m.manualTierId, graceUntil: m.graceUntil },
-      summary: summaries.get(m.id)!,
-      now: m.nextReviewAt,
-    }),
-  }));
+  const decisions = reviewTiersOf(program.definition, members, summaries);
+  const updates = members.map((member, i) => ({ member, decision: decisions[i]! }));
   // Every outcome is recorded (tier_reviews), kept tiers and grace included: the tiers
   // report's movement matrix counts them.
   await client.query(

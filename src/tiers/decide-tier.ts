@@ -3,7 +3,7 @@ import { tierRank } from '../program/program-lookup.js';
 import type { ProgramDefinition } from '../program/schema.js';
 import { qualifiedTierRank } from './qualification.js';
 import { nextReviewAt } from './review-schedule.js';
-import { tierThresholds } from './thresholds.js';
+import { tierThresholds, type TierThresholdTable } from './thresholds.js';
 import type { ActivitySummary, TierMemberState } from './types.js';
 
 /**
@@ -82,20 +82,23 @@ export interface TierReviewDecision {
  *  3. while `now < graceUntil` → still in grace, no change;
  *  4. otherwise → downgrade to `reviewTargetRank` (soft landing, manual floor), grace cleared.
  */
-export function reviewTier(input: {
-  program: ProgramDefinition;
-  member: TierMemberState;
-  summary: ActivitySummary;
-  now: Date;
-}): TierReviewDecision {
+export function reviewTier(
+  input: {
+    program: ProgramDefinition;
+    member: TierMemberState;
+    summary: ActivitySummary;
+    now: Date;
+  },
+  context: TierReviewContext = tierReviewContext(input.program),
+): TierReviewDecision {
   const { program, member, summary, now } = input;
-  const table = tierThresholds(program);
+  const table = context.table;
   const currentRank = tierRank(program, member.tierId);
   const qualifiedRank = qualifiedTierRank(program, summary, table);
   const floorRank = floorRankOf(program, member);
   const qualifiedTierId = program.tiers[qualifiedRank]!.id;
   const { graceDays, maxStepsPerReview } = program.qualification.downgrade;
-  const scheduleAfter = (tierStartedAt: Date) => nextReviewAt(program, { joinedAt: member.joinedAt, tierStartedAt }, now);
+  const scheduleAfter = (tierStartedAt: Date) => context.nextReviewAt({ joinedAt: member.joinedAt, tierStartedAt }, now);
 
   const base = { fromTierId: member.tierId, qualifiedTierId };
   if (Math.max(qualifiedRank, floorRank) >= currentRank) {
@@ -132,4 +135,56 @@ export function reviewTier(input: {
     tierStartedAt: now,
     nextReviewAt: scheduleAfter(now),
   };
+}
+
+/**
+ * What reviews of many members share, computed once: the threshold table, and review dates
+ * memoized by (anchor instant, review instant) — members whose tier started at the same review, or
+ * who joined together, get the same next review without asking the calendar again.
+ */
+export interface TierReviewContext {
+  readonly table: TierThresholdTable;
+  nextReviewAt(member: Pick<TierMemberState, 'joinedAt' | 'tierStartedAt'>, after: Date): Date;
+}
+
+export function tierReviewContext(program: ProgramDefinition): TierReviewContext {
+  const anchor = program.qualification.review.anchor;
+  // anchor instant → review instant → next review (numbers: no key strings built per member).
+  const memo = new Map<number, Map<number, number>>();
+  return {
+    table: tierThresholds(program),
+    nextReviewAt(member, after) {
+      const anchorMs = anchor === 'fixed_date' ? 0 : (anchor === 'join_date' ? member.joinedAt : member.tierStartedAt).getTime();
+      let byAfter = memo.get(anchorMs);
+      if (!byAfter) {
+        byAfter = new Map();
+        memo.set(anchorMs, byAfter);
+      }
+      let at = byAfter.get(after.getTime());
+      if (at === undefined) {
+        at = nextReviewAt(program, member, after).getTime();
+        byAfter.set(after.getTime(), at);
+      }
+      return new Date(at);
+    },
+  };
+}
+
+/** A member as the scheduled review sees it: its state and the instant its review was due. */
+export interface TierReviewSubject extends TierMemberState {
+  readonly id: string;
+  readonly nextReviewAt: Date;
+}
+
+/**
+ * The reviews of a page of members, each as of its own due instant (`reviewTier` with one shared
+ * context). `summaries` holds each member's activity over the window `reviewWindowOf` gives.
+ */
+export function reviewTiersOf(program: ProgramDefinition, members: readonly TierReviewSubject[], summaries: ReadonlyMap<string, ActivitySummary>): TierReviewDecision[] {
+  const context = tierReviewContext(program);
+  return members.map((member) => {
+    const summary = summaries.get(member.id);
+    if (!summary) throw new Error(`no activity summary for member ${member.id}`);
+    return reviewTier({ program, member, summary, now: member.nextReviewAt }, context);
+  });
 }

@@ -4,9 +4,9 @@ export type { ThresholdMeasure, TierThresholdRow, TierThresholdTable } from './t
 export { tierThresholds } from './thresholds.js';
 export type { MetricGap } from './qualification.js';
 export { hybridScore, meetsTier, qualifiedTierRank, gapsToTier } from './qualification.js';
-export { currentQualificationWindow, reviewQualificationWindow, isInWindow } from './windows.js';
+export { currentQualificationWindow, reviewQualificationWindow, reviewWindowOf, groupByReviewWindow, isInWindow } from './windows.js';
 export { nextReviewAt } from './review-schedule.js';
-export type { TierDecision, TierReviewDecision, TierReviewOutcome } from './decide-tier.js';
-export { decideTier, reviewTier, reviewTargetRank } from './decide-tier.js';
+export type { TierDecision, TierReviewContext, TierReviewDecision, TierReviewOutcome, TierReviewSubject } from './decide-tier.js';
+export { decideTier, reviewTier, reviewTiersOf, tierReviewContext, reviewTargetRank } from './decide-tier.js';
 export type { TierView, TierProgress } from './tier-progress.js';
 export { tierProgress } from './tier-progress.js';

@@ -6,7 +6,7 @@ import {
 } from '../program/calendar.js';
 import type { LocalDate } from '../program/calendar.js';
 import type { ProgramDefinition } from '../program/schema.js';
-import type { TimeWindow } from './types.js';
+import type { TierMemberState, TimeWindow } from './types.js';
 
 /*
  * Qualification windows are whole local days in the program time zone, `[start, end)`:
@@ -60,4 +60,40 @@ export function reviewQualificationWindow(program: ProgramDefinition, reviewAt: 
 export function isInWindow(window: TimeWindow, at: Date): boolean {
   const t = at.getTime();
   return t >= window.start.getTime() && t < window.end.getTime();
+}
+
+/**
+ * The window a member's scheduled review judges: the one that just ended at `nextReviewAt`, or,
+ * when that review ends a grace period, the window current at that instant.
+ */
+export function reviewWindowOf(program: ProgramDefinition, member: Pick<TierMemberState, 'graceUntil'> & { readonly nextReviewAt: Date }): TimeWindow {
+  const graceEnds = member.graceUntil != null && member.graceUntil.getTime() <= member.nextReviewAt.getTime();
+  return graceEnds ? currentQualificationWindow(program, member.nextReviewAt) : reviewQualificationWindow(program, member.nextReviewAt);
+}
+
+/**
+ * Members grouped by the window their review judges (one group per distinct window: usually one or
+ * two per page, as reviews fall due at the same local midnights). Each distinct (review instant,
+ * grace end) pair asks the calendar once.
+ */
+export function groupByReviewWindow<M extends Pick<TierMemberState, 'graceUntil'> & { readonly id: string; readonly nextReviewAt: Date }>(
+  program: ProgramDefinition,
+  members: readonly M[],
+): { window: TimeWindow; ids: string[] }[] {
+  const byInstant = new Map<string, { window: TimeWindow; ids: string[] }>();
+  const byWindow = new Map<string, { window: TimeWindow; ids: string[] }>();
+  for (const m of members) {
+    const graceEnds = m.graceUntil != null && m.graceUntil.getTime() <= m.nextReviewAt.getTime();
+    const instantKey = `${m.nextReviewAt.getTime()}|${graceEnds ? 1 : 0}`;
+    let group = byInstant.get(instantKey);
+    if (!group) {
+      const window = reviewWindowOf(program, m);
+      const windowKey = `${window.start.getTime()}/${window.end.getTime()}`;
+      group = byWindow.get(windowKey) ?? { window, ids: [] };
+      byWindow.set(windowKey, group);
+      byInstant.set(instantKey, group);
+    }
+    group.ids.push(m.id);
+  }
+  return [...byWindow.values()];
 }
