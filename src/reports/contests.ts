@@ -26,7 +26,8 @@ export async function contestsReport(pool: Pool, query: ReportQuery & { contestI
     analyticQuery<{ id: string; name: string; status: string; starts_at: Date; ends_at: Date; budget: string; participants: number; winners: number; awarded: number }>(
       pool,
       `SELECT c.id, c.name, c.status, c.starts_at, c.ends_at, c.definition ->> 'prizeBudget' AS budget,
-              (SELECT count(*) FROM (SELECT member_id FROM contest_contributions cc WHERE cc.contest_id = c.id GROUP BY member_id HAVING sum(delta) <> 0) p)::bigint AS participants,
+              -- Running totals per member, kept with each contribution (migration 0025).
+              (SELECT count(*) FROM contest_member_totals t WHERE t.contest_id = c.id AND t.score <> 0)::bigint AS participants,
               (SELECT count(*) FROM contest_standings s WHERE s.contest_id = c.id AND s.prize_points > 0)::bigint AS winners,
               -- All prize points ever credited, from the rollups (the ledger has no index by source).
               (SELECT coalesce(sum(points), 0) FROM ledger_rollup r WHERE r.kind = 'earn' AND r.source = 'contest:' || c.id)::bigint AS awarded

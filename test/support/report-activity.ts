@@ -318,9 +318,18 @@ export async function applyJourneyActivity(pool: Pool, windowStart: Date, member
     at(0),
     at(20 * 1440),
   ]);
-  for (const [i, c] of journeys.contributions.entries()) {
+  // The first half one row at a time, then every row again in one statement as a retry would
+  // (ON CONFLICT DO NOTHING): the running totals (contest_member_totals) must add each row once.
+  const half = Math.ceil(journeys.contributions.length / 2);
+  for (const [i, c] of journeys.contributions.slice(0, half).entries()) {
     await pool.query(`INSERT INTO contest_contributions (contest_id, event_id, member_id, delta, at) VALUES ($1, $2, $3, $4, $5)`, [contestId, `e${i}`, who(c.member), c.delta, at(c.minute)]);
   }
+  await pool.query(
+    `INSERT INTO contest_contributions (contest_id, event_id, member_id, delta, at)
+     SELECT $1, 'e' || (i - 1), m, d, t FROM unnest($2::text[], $3::bigint[], $4::timestamptz[]) WITH ORDINALITY AS x(m, d, t, i)
+     ON CONFLICT DO NOTHING`,
+    [contestId, journeys.contributions.map((c) => who(c.member)), journeys.contributions.map((c) => c.delta), journeys.contributions.map((c) => at(c.minute))],
+  );
   for (const [i, p] of journeys.prizes.entries()) {
     const id = `contest:${contestId}:rank:${i + 1}`;
     await pool.query(`INSERT INTO contest_standings (contest_id, rank, member_id, score, reached_at, prize_name, prize_points) VALUES ($1, $2, $3, 1, $4, 'prize', $5) ON CONFLICT DO NOTHING`, [

@@ -392,3 +392,15 @@ export async function oracleItemMismatches(pool: Pool) {
   );
   return rows;
 }
+
+/** Running contest totals (contest_member_totals) that differ from the contributions summed member by member: none. */
+export async function oracleContestTotalMismatches(pool: Pool) {
+  const { rows } = await pool.query(
+    `SELECT coalesce(t.contest_id, s.contest_id) AS contest_id, coalesce(t.member_id, s.member_id) AS member_id, t.score, t.contributions, s.score AS expected_score, s.n AS expected_contributions
+       FROM contest_member_totals t
+       FULL JOIN (SELECT contest_id, member_id, sum(delta)::bigint AS score, count(*)::bigint AS n FROM contest_contributions GROUP BY 1, 2) s
+         ON s.contest_id = t.contest_id AND s.member_id = t.member_id
+      WHERE t.score IS DISTINCT FROM s.score OR t.contributions IS DISTINCT FROM s.n`,
+  );
+  return rows;
+}

@@ -16,6 +16,7 @@ import {
   loadTierHistory,
   oracleCampaigns,
   oracleContestRows,
+  oracleContestTotalMismatches,
   oracleContests,
   oracleIntervals,
   oracleItemMismatches,
@@ -168,6 +169,7 @@ describe('every report figure equals a direct sum over the raw tables', () => {
               );
             }
             expect(contests.contests.map(({ name: _n, status: _s, startsAt: _a, endsAt: _e, ...c }) => c)).toEqual(await oracleContestRows(env.ctx.pool, rangeStart, rangeEnd));
+            expect(await oracleContestTotalMismatches(env.ctx.pool), 'contest totals = contributions summed per member').toEqual([]);
 
             const sales = SalesReportSchema.parse((await api.call('GET', `/v1/reports/sales?${query}&top=3`, key)).body);
             const byKey = <R extends Record<string, unknown>>(list: R[], k: string) => [...list].sort((a, b) => (String(a[k]) < String(b[k]) ? -1 : 1));
