@@ -4,6 +4,8 @@ import { useAction } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { useConsole } from '../session.js';
+import { IdentityFields } from './IdentityFields.js';
+import { TextField } from './TextField.js';
 
 type MetricType = ContestInput['metric']['type'];
 interface PrizeRow {
@@ -55,7 +57,6 @@ export function ContestCreateForm(props: { onCreated(id: string): void }) {
     props.onCreated(id);
   });
   const setPrize = (i: number, patch: Partial<PrizeRow>) => setPrizes(prizes.map((p, j) => (j === i ? { ...p, ...patch } : p)));
-  const input = (set: (v: string) => void) => (e: Event) => set((e.currentTarget as HTMLInputElement).value);
   return (
     <section class="card" aria-labelledby="contest-new-h">
       <h2 id="contest-new-h">{t('contests.new')}</h2>
@@ -66,29 +67,10 @@ export function ContestCreateForm(props: { onCreated(id: string): void }) {
           void create.run();
         }}
       >
+        <IdentityFields prefix="c" descriptionLabel={t('contests.description')} id={id} name={name} description={description} onId={setId} onName={setName} onDescription={setDescription} />
         <div class="row">
-          <div class="field">
-            <label for="c-id">{t('common.id')}</label>
-            <input id="c-id" dir="ltr" required value={id} onInput={input(setId)} />
-          </div>
-          <div class="field" style={{ flex: 1 }}>
-            <label for="c-name">{t('common.name')}</label>
-            <input id="c-name" required style={{ width: '100%' }} value={name} onInput={input(setName)} />
-          </div>
-        </div>
-        <div class="field">
-          <label for="c-desc">{t('contests.description')}</label>
-          <textarea id="c-desc" rows={2} value={description} onInput={input(setDescription)} />
-        </div>
-        <div class="row">
-          <div class="field">
-            <label for="c-starts">{t('contests.startsAt')}</label>
-            <input id="c-starts" type="datetime-local" required value={starts} onInput={input(setStarts)} />
-          </div>
-          <div class="field">
-            <label for="c-ends">{t('contests.endsAt')}</label>
-            <input id="c-ends" type="datetime-local" required value={ends} onInput={input(setEnds)} />
-          </div>
+          <TextField id="c-starts" label={t('contests.startsAt')} type="datetime-local" required value={starts} onValue={setStarts} />
+          <TextField id="c-ends" label={t('contests.endsAt')} type="datetime-local" required value={ends} onValue={setEnds} />
         </div>
         <div class="row">
           <div class="field">
@@ -103,14 +85,8 @@ export function ContestCreateForm(props: { onCreated(id: string): void }) {
           </div>
           {metric === 'event_sum' ? (
             <>
-              <div class="field">
-                <label for="c-event">{t('contests.eventType')}</label>
-                <input id="c-event" dir="ltr" required value={eventType} onInput={input(setEventType)} />
-              </div>
-              <div class="field">
-                <label for="c-field">{t('contests.field')}</label>
-                <input id="c-field" dir="ltr" required value={field} onInput={input(setField)} />
-              </div>
+              <TextField id="c-event" label={t('contests.eventType')} dir="ltr" required value={eventType} onValue={setEventType} />
+              <TextField id="c-field" label={t('contests.field')} dir="ltr" required value={field} onValue={setField} />
             </>
           ) : null}
         </div>
@@ -118,18 +94,9 @@ export function ContestCreateForm(props: { onCreated(id: string): void }) {
           <legend>{t('contests.prizes')}</legend>
           {prizes.map((p, i) => (
             <div class="row" key={i} data-testid="contest-prize-row">
-              <div class="field">
-                <label for={`cp-${i}-rank`}>{t('contests.rank')}</label>
-                <input id={`cp-${i}-rank`} type="number" min={1} dir="ltr" required value={p.rank} onInput={(e) => setPrize(i, { rank: (e.currentTarget as HTMLInputElement).value })} />
-              </div>
-              <div class="field">
-                <label for={`cp-${i}-name`}>{t('common.name')}</label>
-                <input id={`cp-${i}-name`} required value={p.name} onInput={(e) => setPrize(i, { name: (e.currentTarget as HTMLInputElement).value })} />
-              </div>
-              <div class="field">
-                <label for={`cp-${i}-points`}>{t('contests.prizePoints')}</label>
-                <input id={`cp-${i}-points`} type="number" min={1} dir="ltr" required value={p.points} onInput={(e) => setPrize(i, { points: (e.currentTarget as HTMLInputElement).value })} />
-              </div>
+              <TextField id={`cp-${i}-rank`} label={t('contests.rank')} type="number" min={1} dir="ltr" required value={p.rank} onValue={(v) => setPrize(i, { rank: v })} />
+              <TextField id={`cp-${i}-name`} label={t('common.name')} required value={p.name} onValue={(v) => setPrize(i, { name: v })} />
+              <TextField id={`cp-${i}-points`} label={t('contests.prizePoints')} type="number" min={1} dir="ltr" required value={p.points} onValue={(v) => setPrize(i, { points: v })} />
               <button type="button" class="button secondary" onClick={() => setPrizes(prizes.filter((_, j) => j !== i))}>
                 {t('contests.removePrize')}
               </button>
@@ -143,24 +110,15 @@ export function ContestCreateForm(props: { onCreated(id: string): void }) {
             >
               {t('contests.addPrize')}
             </button>
-            <div class="field">
-              <label for="c-budget">{t('contests.prizeBudget')}</label>
-              <input id="c-budget" type="number" min={0} dir="ltr" required value={budget ?? String(prizeSum)} onInput={(e) => setBudget((e.currentTarget as HTMLInputElement).value)} />
-            </div>
+            <TextField id="c-budget" label={t('contests.prizeBudget')} type="number" min={0} dir="ltr" required value={budget ?? String(prizeSum)} onValue={(v) => setBudget(v)} />
           </div>
           <p class="small muted" data-testid="contest-prize-sum">
             {t('contests.prizeSum', { points: fmt.number(prizeSum) })}
           </p>
         </fieldset>
         <div class="row">
-          <div class="field">
-            <label for="c-leaders">{t('contests.leadersShown')}</label>
-            <input id="c-leaders" type="number" min={0} max={20} dir="ltr" value={leadersShown} onInput={input(setLeadersShown)} />
-          </div>
-          <div class="field">
-            <label for="c-grace">{t('contests.lateGrace')}</label>
-            <input id="c-grace" type="number" min={0} max={86400} dir="ltr" value={grace} onInput={input(setGrace)} />
-          </div>
+          <TextField id="c-leaders" label={t('contests.leadersShown')} type="number" min={0} max={20} dir="ltr" value={leadersShown} onValue={setLeadersShown} />
+          <TextField id="c-grace" label={t('contests.lateGrace')} type="number" min={0} max={86400} dir="ltr" value={grace} onValue={setGrace} />
         </div>
         <div>
           <button type="submit" class="button" disabled={create.busy}>

@@ -5,6 +5,8 @@ import { useAction, useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { useConsole } from '../session.js';
+import { IdentityFields } from './IdentityFields.js';
+import { TextField } from './TextField.js';
 
 type Formula = DrawInput['tickets']['type'];
 interface PrizeRow {
@@ -68,7 +70,6 @@ export function DrawCreateForm(props: { onCreated(id: string): void }) {
     props.onCreated(id);
   });
   const setPrize = (i: number, patch: Partial<PrizeRow>) => setPrizes(prizes.map((p, j) => (j === i ? { ...p, ...patch } : p)));
-  const input = (set: (v: string) => void) => (e: Event) => set((e.currentTarget as HTMLInputElement).value);
   return (
     <section class="card" aria-labelledby="draw-new-h">
       <h2 id="draw-new-h">{t('draws.new')}</h2>
@@ -79,29 +80,10 @@ export function DrawCreateForm(props: { onCreated(id: string): void }) {
           void create.run();
         }}
       >
+        <IdentityFields prefix="d" descriptionLabel={t('draws.description')} id={id} name={name} description={description} onId={setId} onName={setName} onDescription={setDescription} />
         <div class="row">
-          <div class="field">
-            <label for="d-id">{t('common.id')}</label>
-            <input id="d-id" dir="ltr" required value={id} onInput={input(setId)} />
-          </div>
-          <div class="field" style={{ flex: 1 }}>
-            <label for="d-name">{t('common.name')}</label>
-            <input id="d-name" required style={{ width: '100%' }} value={name} onInput={input(setName)} />
-          </div>
-        </div>
-        <div class="field">
-          <label for="d-desc">{t('draws.description')}</label>
-          <textarea id="d-desc" rows={2} value={description} onInput={input(setDescription)} />
-        </div>
-        <div class="row">
-          <div class="field">
-            <label for="d-starts">{t('draws.entryStarts')}</label>
-            <input id="d-starts" type="datetime-local" value={starts} onInput={input(setStarts)} />
-          </div>
-          <div class="field">
-            <label for="d-ends">{t('draws.entryEnds')}</label>
-            <input id="d-ends" type="datetime-local" value={ends} onInput={input(setEnds)} />
-          </div>
+          <TextField id="d-starts" label={t('draws.entryStarts')} type="datetime-local" value={starts} onValue={setStarts} />
+          <TextField id="d-ends" label={t('draws.entryEnds')} type="datetime-local" value={ends} onValue={setEnds} />
         </div>
         <div class="row">
           <div class="field">
@@ -114,35 +96,17 @@ export function DrawCreateForm(props: { onCreated(id: string): void }) {
               ))}
             </select>
           </div>
-          <div class="field">
-            <label for="d-per">{formula === 'purchases' ? t('draws.ticketsPerPurchase') : t('draws.pointsPerTicket')}</label>
-            <input id="d-per" type="number" min={1} dir="ltr" value={per} onInput={input(setPer)} />
-          </div>
-          <div class="field">
-            <label for="d-max">{t('draws.maxPerMember')}</label>
-            <input id="d-max" type="number" min={1} dir="ltr" value={maxPerMember} onInput={input(setMaxPerMember)} />
-          </div>
+          <TextField id="d-per" label={formula === 'purchases' ? t('draws.ticketsPerPurchase') : t('draws.pointsPerTicket')} type="number" min={1} dir="ltr" value={per} onValue={setPer} />
+          <TextField id="d-max" label={t('draws.maxPerMember')} type="number" min={1} dir="ltr" value={maxPerMember} onValue={setMaxPerMember} />
         </div>
         <fieldset>
           <legend>{t('draws.prizes')}</legend>
           {prizes.map((p, i) => (
             <div class="row" key={i} data-testid="prize-row">
-              <div class="field">
-                <label for={`p-${i}-id`}>{t('common.id')}</label>
-                <input id={`p-${i}-id`} dir="ltr" required value={p.id} onInput={(e) => setPrize(i, { id: (e.currentTarget as HTMLInputElement).value })} />
-              </div>
-              <div class="field">
-                <label for={`p-${i}-name`}>{t('common.name')}</label>
-                <input id={`p-${i}-name`} required value={p.name} onInput={(e) => setPrize(i, { name: (e.currentTarget as HTMLInputElement).value })} />
-              </div>
-              <div class="field">
-                <label for={`p-${i}-qty`}>{t('draws.quantity')}</label>
-                <input id={`p-${i}-qty`} type="number" min={1} dir="ltr" value={p.quantity} onInput={(e) => setPrize(i, { quantity: (e.currentTarget as HTMLInputElement).value })} />
-              </div>
-              <div class="field">
-                <label for={`p-${i}-points`}>{t('draws.prizePoints')}</label>
-                <input id={`p-${i}-points`} type="number" min={1} dir="ltr" value={p.points} onInput={(e) => setPrize(i, { points: (e.currentTarget as HTMLInputElement).value })} />
-              </div>
+              <TextField id={`p-${i}-id`} label={t('common.id')} dir="ltr" required value={p.id} onValue={(v) => setPrize(i, { id: v })} />
+              <TextField id={`p-${i}-name`} label={t('common.name')} required value={p.name} onValue={(v) => setPrize(i, { name: v })} />
+              <TextField id={`p-${i}-qty`} label={t('draws.quantity')} type="number" min={1} dir="ltr" value={p.quantity} onValue={(v) => setPrize(i, { quantity: v })} />
+              <TextField id={`p-${i}-points`} label={t('draws.prizePoints')} type="number" min={1} dir="ltr" value={p.points} onValue={(v) => setPrize(i, { points: v })} />
               {prizes.length > 1 ? (
                 <button type="button" class="button secondary" onClick={() => setPrizes(prizes.filter((_, j) => j !== i))}>
                   {t('draws.removePrize')}
@@ -154,10 +118,7 @@ export function DrawCreateForm(props: { onCreated(id: string): void }) {
             <button type="button" class="button secondary" onClick={() => setPrizes([...prizes, { id: `prize-${prizes.length + 1}`, name: '', quantity: '1', points: '100' }])}>
               {t('draws.addPrize')}
             </button>
-            <div class="field">
-              <label for="d-reserves">{t('draws.reserves')}</label>
-              <input id="d-reserves" type="number" min={0} dir="ltr" value={reserves} onInput={input(setReserves)} />
-            </div>
+            <TextField id="d-reserves" label={t('draws.reserves')} type="number" min={0} dir="ltr" value={reserves} onValue={setReserves} />
           </div>
         </fieldset>
         <fieldset>

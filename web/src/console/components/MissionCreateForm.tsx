@@ -4,6 +4,8 @@ import { useAction } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { useConsole } from '../session.js';
+import { IdentityFields } from './IdentityFields.js';
+import { TextField } from './TextField.js';
 
 type GoalType = MissionInput['goal']['type'];
 type PeriodChoice = 'calendar_month' | 'days' | 'day' | 'week';
@@ -56,7 +58,6 @@ export function MissionCreateForm(props: { onCreated(id: string): void }) {
     await api.post('/v1/missions', body);
     props.onCreated(id);
   });
-  const input = (set: (v: string) => void) => (e: Event) => set((e.currentTarget as HTMLInputElement).value);
   return (
     <section class="card" aria-labelledby="mission-new-h">
       <h2 id="mission-new-h">{t('missions.new')}</h2>
@@ -67,25 +68,9 @@ export function MissionCreateForm(props: { onCreated(id: string): void }) {
           void create.run();
         }}
       >
+        <IdentityFields prefix="m" descriptionLabel={t('missions.description')} id={id} name={name} description={description} onId={setId} onName={setName} onDescription={setDescription} />
         <div class="row">
-          <div class="field">
-            <label for="m-id">{t('common.id')}</label>
-            <input id="m-id" dir="ltr" required value={id} onInput={input(setId)} />
-          </div>
-          <div class="field" style={{ flex: 1 }}>
-            <label for="m-name">{t('common.name')}</label>
-            <input id="m-name" required style={{ width: '100%' }} value={name} onInput={input(setName)} />
-          </div>
-        </div>
-        <div class="field">
-          <label for="m-desc">{t('missions.description')}</label>
-          <textarea id="m-desc" rows={2} value={description} onInput={input(setDescription)} />
-        </div>
-        <div class="row">
-          <div class="field">
-            <label for="m-trigger">{t('missions.trigger')}</label>
-            <input id="m-trigger" dir="ltr" required value={trigger} onInput={input(setTrigger)} />
-          </div>
+          <TextField id="m-trigger" label={t('missions.trigger')} dir="ltr" required value={trigger} onValue={setTrigger} />
           <div class="field">
             <label for="m-goal">{t('missions.goal')}</label>
             <select id="m-goal" value={goal} onChange={(e) => setGoal((e.currentTarget as HTMLSelectElement).value as GoalType)}>
@@ -96,15 +81,9 @@ export function MissionCreateForm(props: { onCreated(id: string): void }) {
               ))}
             </select>
           </div>
-          <div class="field">
-            <label for="m-target">{t('missions.target')}</label>
-            <input id="m-target" type="number" min={streak ? 2 : 1} dir="ltr" required value={target} onInput={input(setTarget)} />
-          </div>
+          <TextField id="m-target" label={t('missions.target')} type="number" min={streak ? 2 : 1} dir="ltr" required value={target} onValue={setTarget} />
           {goal === 'sum' ? (
-            <div class="field">
-              <label for="m-field">{t('missions.field')}</label>
-              <input id="m-field" dir="ltr" required value={field} onInput={input(setField)} />
-            </div>
+            <TextField id="m-field" label={t('missions.field')} dir="ltr" required value={field} onValue={setField} />
           ) : null}
         </div>
         <div class="row">
@@ -119,10 +98,7 @@ export function MissionCreateForm(props: { onCreated(id: string): void }) {
             </select>
           </div>
           {chosenPeriod === 'days' ? (
-            <div class="field">
-              <label for="m-days">{t('missions.days')}</label>
-              <input id="m-days" type="number" min={1} dir="ltr" required value={days} onInput={input(setDays)} />
-            </div>
+            <TextField id="m-days" label={t('missions.days')} type="number" min={1} dir="ltr" required value={days} onValue={setDays} />
           ) : null}
           <div class="field">
             <label for="m-recurrence">{t('missions.recurrence')}</label>
@@ -140,18 +116,9 @@ export function MissionCreateForm(props: { onCreated(id: string): void }) {
           </div>
         </div>
         <div class="row">
-          <div class="field">
-            <label for="m-points">{t('missions.rewardPoints')}</label>
-            <input id="m-points" type="number" min={1} dir="ltr" required value={rewardPoints} onInput={input(setRewardPoints)} />
-          </div>
-          <div class="field">
-            <label for="m-starts">{t('missions.startsAt')}</label>
-            <input id="m-starts" type="datetime-local" value={starts} onInput={input(setStarts)} />
-          </div>
-          <div class="field">
-            <label for="m-ends">{t('missions.endsAt')}</label>
-            <input id="m-ends" type="datetime-local" value={ends} onInput={input(setEnds)} />
-          </div>
+          <TextField id="m-points" label={t('missions.rewardPoints')} type="number" min={1} dir="ltr" required value={rewardPoints} onValue={setRewardPoints} />
+          <TextField id="m-starts" label={t('missions.startsAt')} type="datetime-local" value={starts} onValue={setStarts} />
+          <TextField id="m-ends" label={t('missions.endsAt')} type="datetime-local" value={ends} onValue={setEnds} />
         </div>
         <div>
           <button type="submit" class="button" disabled={create.busy}>
