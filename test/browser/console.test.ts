@@ -267,11 +267,23 @@ describe('marketer console /console', () => {
     await page.locator('#m-name').fill('Three coffees');
     await page.locator('#m-period').selectOption('days');
     await page.locator('#m-enrollment').selectOption('opt_in');
+    // For gold and diamond members of the saved segment only.
+    await page.locator('#m-tier-gold').check();
+    await page.locator('#m-tier-diamond').check();
+    await page.locator('#m-segment').selectOption('console-cohort');
     await expectAccessible(page, 'mission form');
     await page.getByRole('button', { name: 'Create the mission' }).click();
     await page.getByText('Mission console-mission created.').waitFor();
-    const mission = (await (await fetch(`${web.baseUrl}/v1/missions/console-mission`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { definition: { goal: unknown; period: unknown; enrollment: string; rewardPoints: number } };
-    expect(mission.definition).toMatchObject({ goal: { type: 'count', target: 3 }, period: { type: 'from_enrollment', days: 30 }, enrollment: 'opt_in', rewardPoints: 500 });
+    const mission = (await (await fetch(`${web.baseUrl}/v1/missions/console-mission`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { definition: Record<string, unknown> };
+    const cohort = (await (await fetch(`${web.baseUrl}/v1/segments/console-cohort`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { definition: unknown };
+    expect(mission.definition).toMatchObject({
+      goal: { type: 'count', target: 3 },
+      period: { type: 'from_enrollment', days: 30 },
+      enrollment: 'opt_in',
+      rewardPoints: 500,
+      audience: { field: 'member.tierId', op: 'in', value: ['gold', 'diamond'] },
+      segment: cohort.definition,
+    });
     // A contest from the form: points earned this week, two prizes. A budget below the prizes is the
     // API's 422, shown in words with the field; the budget then follows the prizes' sum.
     await page.goto(`${web.baseUrl}/console/contests`);
@@ -288,6 +300,8 @@ describe('marketer console /console', () => {
     await page.getByRole('button', { name: 'Create the contest' }).click();
     expect(await page.locator('.problem').innerText()).toContain('prizeBudget');
     await page.locator('#c-budget').fill('1400');
+    // Every tier ticked is everyone: no eligibility is sent.
+    for (const tier of TIERS) await page.locator(`#c-tier-${tier}`).check();
     await expectAccessible(page, 'contest form');
     await screenshot(page, 'console-contest-new-en');
     await page.getByRole('button', { name: 'Create the contest' }).click();
@@ -297,6 +311,8 @@ describe('marketer console /console', () => {
       status: 'open',
       definition: { metric: { type: 'points_earned' }, prizeBudget: 1400, prizes: [{ rank: 1, name: 'First place', points: 1000 }, { rank: 2, name: 'Second place', points: 400 }] },
     });
+    expect(contest.definition).not.toHaveProperty('eligibility');
+    expect(contest.definition).not.toHaveProperty('segment');
     // Listed with its status in words; in fa the status is Persian.
     const listed = page.getByRole('listitem').filter({ hasText: 'Yalda week' });
     expect(await listed.locator('.badge').innerText()).toBe('Open');

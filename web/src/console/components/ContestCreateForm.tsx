@@ -4,6 +4,7 @@ import { useAction } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { useConsole } from '../session.js';
+import { EligibilityFields, EVERYONE, eligibilityOf, type EligibilityChoice } from './EligibilityFields.js';
 import { IdentityFields } from './IdentityFields.js';
 import { TextField } from './TextField.js';
 
@@ -20,7 +21,7 @@ const localInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 6
  * POST /v1/contests: a leaderboard over a window (points earned, purchases, or the sum of a field of
  * a custom event), prizes by rank within a points budget (the budget starts as the prizes' sum and
  * follows it until the marketer changes it), leaders named in the result message, and the grace for
- * late events. The API checks the rest (ranks once each, prizes within the budget, end after start).
+ * late events, and who may take part (tiers, a saved segment). The API checks the rest (ranks once each, prizes within the budget, end after start).
  */
 export function ContestCreateForm(props: { onCreated(id: string): void }) {
   const { api } = useConsole();
@@ -38,9 +39,11 @@ export function ContestCreateForm(props: { onCreated(id: string): void }) {
   const [budget, setBudget] = useState<string | null>(null);
   const [leadersShown, setLeadersShown] = useState('3');
   const [grace, setGrace] = useState('60');
+  const [eligibility, setEligibility] = useState<{ choice: EligibilityChoice; allTiers: number }>({ choice: EVERYONE, allTiers: 0 });
   const prizeSum = prizes.reduce((s, p) => s + (Number(p.points) || 0), 0);
 
   const create = useAction(async () => {
+    const { predicate, segment } = eligibilityOf(eligibility.choice, eligibility.allTiers);
     const body: ContestInput = {
       id,
       name,
@@ -48,6 +51,8 @@ export function ContestCreateForm(props: { onCreated(id: string): void }) {
       startsAt: new Date(starts).toISOString(),
       endsAt: new Date(ends).toISOString(),
       metric: metric === 'event_sum' ? { type: metric, eventType, field } : { type: metric },
+      ...(predicate ? { eligibility: predicate } : {}),
+      ...(segment ? { segment } : {}),
       prizes: prizes.map((p) => ({ rank: Number(p.rank), name: p.name, points: Number(p.points) })),
       prizeBudget: Number(budget ?? prizeSum),
       leadersShown: Number(leadersShown),
@@ -90,6 +95,7 @@ export function ContestCreateForm(props: { onCreated(id: string): void }) {
             </>
           ) : null}
         </div>
+        <EligibilityFields prefix="c" value={eligibility.choice} onChange={(choice, allTiers) => setEligibility({ choice, allTiers })} />
         <fieldset>
           <legend>{t('contests.prizes')}</legend>
           {prizes.map((p, i) => (

@@ -4,6 +4,7 @@ import { useAction } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { useConsole } from '../session.js';
+import { EligibilityFields, EVERYONE, eligibilityOf, type EligibilityChoice } from './EligibilityFields.js';
 import { IdentityFields } from './IdentityFields.js';
 import { TextField } from './TextField.js';
 
@@ -12,7 +13,7 @@ type PeriodChoice = 'calendar_month' | 'days' | 'day' | 'week';
 
 /**
  * POST /v1/missions: a mission's trigger event, goal (count, sum of a field, or a streak), period,
- * recurrence, enrollment and reward. A streak goal takes a streak period (days or weeks); the
+ * recurrence, enrollment, reward and audience (tiers, a saved segment). A streak goal takes a streak period (days or weeks); the
  * others a calendar month or a fixed number of days from enrollment. The API checks the rest.
  */
 export function MissionCreateForm(props: { onCreated(id: string): void }) {
@@ -32,11 +33,13 @@ export function MissionCreateForm(props: { onCreated(id: string): void }) {
   const [rewardPoints, setRewardPoints] = useState('500');
   const [starts, setStarts] = useState('');
   const [ends, setEnds] = useState('');
+  const [audience, setAudience] = useState<{ choice: EligibilityChoice; allTiers: number }>({ choice: EVERYONE, allTiers: 0 });
   const streak = goal === 'streak';
   const periods: PeriodChoice[] = streak ? ['day', 'week'] : ['calendar_month', 'days'];
   const chosenPeriod = periods.includes(period) ? period : periods[0]!;
 
   const create = useAction(async () => {
+    const { predicate, segment } = eligibilityOf(audience.choice, audience.allTiers);
     const body: MissionInput = {
       id,
       name,
@@ -52,6 +55,8 @@ export function MissionCreateForm(props: { onCreated(id: string): void }) {
       recurrence,
       enrollment,
       rewardPoints: Number(rewardPoints),
+      ...(predicate ? { audience: predicate } : {}),
+      ...(segment ? { segment } : {}),
       ...(starts ? { startsAt: new Date(starts).toISOString() } : {}),
       ...(ends ? { endsAt: new Date(ends).toISOString() } : {}),
     };
@@ -120,6 +125,7 @@ export function MissionCreateForm(props: { onCreated(id: string): void }) {
           <TextField id="m-starts" label={t('missions.startsAt')} type="datetime-local" value={starts} onValue={setStarts} />
           <TextField id="m-ends" label={t('missions.endsAt')} type="datetime-local" value={ends} onValue={setEnds} />
         </div>
+        <EligibilityFields prefix="m" value={audience.choice} onChange={(choice, allTiers) => setAudience({ choice, allTiers })} />
         <div>
           <button type="submit" class="button" disabled={create.busy}>
             {t('missions.create')}
