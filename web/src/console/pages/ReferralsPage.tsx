@@ -5,6 +5,7 @@ import { Loading } from '../../shared/components/Loading.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { Link } from '../components/Link.js';
+import { TextField } from '../components/TextField.js';
 import { useConsole } from '../session.js';
 
 export const REFERRAL_STATUSES = ['pending', 'qualified', 'rewarded', 'rejected', 'expired'] as const;
@@ -49,7 +50,7 @@ export function ReferralsPage() {
       ),
     [filter, before],
   );
-  const set = (field: keyof Filter) => (e: Event) => setDraft({ ...draft, [field]: (e.currentTarget as HTMLInputElement | HTMLSelectElement).value });
+  const set = (field: 'status' | 'rejectReason') => (e: Event) => setDraft({ ...draft, [field]: (e.currentTarget as HTMLSelectElement).value });
   const member = (id: string) => (
     <Link to={`/members/${encodeURIComponent(id)}`}>
       <bdi class="id">{id}</bdi>
@@ -93,14 +94,8 @@ export function ReferralsPage() {
             </select>
           </div>
         ) : null}
-        <div class="field">
-          <label for="ref-referrer">{t('referrals.referrer')}</label>
-          <input id="ref-referrer" dir="ltr" value={draft.referrerId} onInput={set('referrerId')} />
-        </div>
-        <div class="field">
-          <label for="ref-referee">{t('referrals.referee')}</label>
-          <input id="ref-referee" dir="ltr" value={draft.refereeId} onInput={set('refereeId')} />
-        </div>
+        <TextField id="ref-referrer" label={t('referrals.referrer')} dir="ltr" value={draft.referrerId} onValue={(v) => setDraft({ ...draft, referrerId: v })} />
+        <TextField id="ref-referee" label={t('referrals.referee')} dir="ltr" value={draft.refereeId} onValue={(v) => setDraft({ ...draft, refereeId: v })} />
         <button type="submit" class="button secondary">
           {t('referrals.filter')}
         </button>
