@@ -65,22 +65,27 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
     async (after) =>
       (
         await pool.query<{ id: string }>(
-          `SELECT m.id FROM members m WHERE m.id > $2 AND EXISTS (SELECT 1 FROM lots l WHERE l.member_id = m.id AND ${due}) ORDER BY m.id LIMIT $5`,
+          // `l.member_id > $2` too: else a merge join reads every lot before the page, each page.
+          `SELECT m.id FROM members m WHERE m.id > $2 AND EXISTS (SELECT 1 FROM lots l WHERE l.member_id = m.id AND l.member_id > $2 AND ${due}) ORDER BY m.id LIMIT $5`,
           [asOf, after, inactivityMonths, program.definition.timeZone, PAGE],
         )
       ).rows.map((r) => r.id),
     async (ids) => {
+      // Every table is reached through its index by the page's keys: `= ANY(ARRAY(SELECT …))` has
+      // no size the planner can see, so it probes the index instead of hashing a scan of the whole
+      // table — with a plain join it scanned all members and all lots (twice each) for every page,
+      // which made the sweep quadratic in the number of members.
       const { rows } = await pool.query<{ lots: number; points: number; members: number }>(
         `WITH page AS (
-           SELECT m.id, m.last_activity_at, m.joined_at FROM members m WHERE m.id = ANY($2::text[]) ORDER BY m.id FOR UPDATE OF m
+           SELECT m.id, m.last_activity_at, m.joined_at FROM members m WHERE m.id = ANY(ARRAY(SELECT unnest($2::text[]))) ORDER BY m.id FOR UPDATE OF m
          ),
          bumped AS (
-           UPDATE members SET ledger_version = ledger_version + 1 FROM page WHERE members.id = page.id
+           UPDATE members SET ledger_version = ledger_version + 1 WHERE members.id = ANY(ARRAY(SELECT id FROM page))
          ),
          due AS (
            SELECT l.id, l.member_id, l.remaining_points, least(l.expires_at, ${deadline}) AS expired_at
              FROM lots l JOIN page m ON m.id = l.member_id
-            WHERE ${due}
+            WHERE l.member_id = ANY(ARRAY(SELECT id FROM page)) AND ${due}
          ),
          entries AS (
            INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, at, source, program_version, reason, created_at)
@@ -94,7 +99,7 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
            SELECT seq, substr(idempotency_key, 8), amount FROM entries
          ),
          zeroed AS (
-           UPDATE lots SET remaining_points = 0 FROM entries WHERE lots.id = substr(entries.idempotency_key, 8)
+           UPDATE lots SET remaining_points = 0 WHERE lots.id = ANY(ARRAY(SELECT substr(idempotency_key, 8) FROM entries))
          ),
          per_member AS (
            SELECT member_id, sum(-amount) AS points, count(*) AS lots FROM entries GROUP BY member_id
@@ -174,6 +179,10 @@ export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts>
 
 /** One page of the review, under the members' row locks: grouped reads, one pure decision for the page, two writes. */
 async function reviewPage(client: PoolClient, program: ProgramVersion, ids: readonly string[], asOf: Date): Promise<TierReviewOutcome[]> {
+  // Each statement of the page reaches its rows through indexes by the page's ids: with a page of
+  // 5,000 known ids the planner prefers hashing a scan of the whole table (members, entries) up to
+  // about a million rows, which made every page cost as much as the table — the sweep quadratic.
+  await client.query(`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
   // Still due once locked: an event may have moved a member's review since the page was found.
   // Only what the review reads (not the profile's JSON columns).
   const { rows } = await client.query<{ id: string; tier_id: string; tier_started_at: Date; joined_at: Date; manual_tier_id: string | null; grace_until: Date | null; next_review_at: Date }>(
