@@ -1,7 +1,8 @@
 import type { Pool } from '../db/index.js';
 import type { ProgramDefinition } from '../program/index.js';
 import { analyticQuery } from './analytic-query.js';
-import { intervalBase, reportContext, reportHeader, toInt } from './context.js';
+import { intervalBase, reportContext, reportHeader, toInt, type ReportContext } from './context.js';
+import { bucketDays, coveredCte, memberDaysCover, readMemberDays, type MemberDaysStatement } from './member-days.js';
 import type { ReportQuery } from './query.js';
 import type { MembersReport, MembersStock } from './schemas.js';
 
@@ -20,6 +21,54 @@ const SEGMENTS = `segments AS (
   SELECT member_id, at, coalesce(lead(at) OVER (PARTITION BY member_id COLLATE "C" ORDER BY at, id), 'infinity'), to_tier FROM tier_changes
 )`;
 const TIER_AT = (t: string) => `LEFT JOIN segments sg ON sg.member_id = m.id AND sg.s < ${t} AND ${t} <= sg.e`;
+
+/**
+ * Active members by their tier at each interval's end, and over the whole range (`b` = 1): a
+ * member that never changed tier has the tier its events were decided in (events.tier_id), so only
+ * members with tier changes are looked up in the segments, and the members table is not read.
+ * Over the rollup (report_member_days) when it is kept in the report's zone, else over the events.
+ */
+function activeStatements(ctx: ReportContext): MemberDaysStatement[] {
+  const bounds = ctx.boundaries;
+  const { start, end } = ctx.range;
+  const days = bucketDays(ctx);
+  const [fromDay, endDay] = [days[0]!, days[days.length - 1]!];
+  const zone = ctx.range.timeZone;
+  const byTierAtBucketEnd = `SELECT a.b, coalesce(sg.tier, a.tier) AS tier, count(*)::bigint AS n
+         FROM act a LEFT JOIN segments sg ON sg.member_id = a.member_id AND sg.s < ($1::timestamptz[])[a.b + 1] AND ($1::timestamptz[])[a.b + 1] <= sg.e
+        GROUP BY 1, 2`;
+  const byTierAtEnd = `SELECT 1 AS b, coalesce(sg.tier, a.tier) AS tier, count(*)::bigint AS n
+         FROM act a LEFT JOIN segments sg ON sg.member_id = a.member_id AND sg.s < $1::timestamptz AND $1::timestamptz <= sg.e GROUP BY 2`;
+  const marker = `UNION ALL SELECT 0, NULL, 0 FROM covered`;
+  const inRange = `day >= $3::date AND day < $4::date AND EXISTS (SELECT FROM covered)`;
+  // A day's rows are one per member already: no grouping.
+  const perBucket =
+    ctx.range.interval === 'day'
+      ? { text: `SELECT (day - $3::date) + 1 AS b, member_id, tier_id AS tier FROM report_member_days WHERE ${inRange}`, values: [bounds, zone, fromDay, endDay] }
+      : { text: `SELECT width_bucket(day, $5::date[]) AS b, member_id, max(tier_id) AS tier FROM report_member_days WHERE ${inRange} GROUP BY 1, 2`, values: [bounds, zone, fromDay, endDay, days] };
+  return [
+    {
+      rollup: { text: `WITH ${SEGMENTS}, ${coveredCte('$2')}, act AS (${perBucket.text}) ${byTierAtBucketEnd} ${marker}`, values: perBucket.values },
+      ledger: {
+        text: `WITH ${SEGMENTS},
+            act AS (SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, member_id, max(tier_id) AS tier
+                      FROM events WHERE occurred_at >= $2 AND occurred_at < $3 GROUP BY 1, 2)
+       ${byTierAtBucketEnd}`,
+        values: [bounds, start, end],
+      },
+    },
+    {
+      rollup: {
+        text: `WITH ${SEGMENTS}, ${coveredCte('$2')}, act AS (SELECT member_id, max(tier_id) AS tier FROM report_member_days WHERE ${inRange} GROUP BY 1) ${byTierAtEnd} ${marker}`,
+        values: [end, zone, fromDay, endDay],
+      },
+      ledger: {
+        text: `WITH ${SEGMENTS}, act AS (SELECT member_id, max(tier_id) AS tier FROM events WHERE occurred_at >= $2 AND occurred_at < $1 GROUP BY 1) ${byTierAtEnd}`,
+        values: [end, start],
+      },
+    },
+  ];
+}
 
 type TierCounts = Map<string, number>;
 
@@ -50,7 +99,8 @@ export async function membersReport(pool: Pool, query: ReportQuery, now = new Da
   const ctx = await reportContext(pool, query, now);
   const program = ctx.program.definition;
   const bounds = [ctx.boundaries, ctx.range.start, ctx.range.end];
-  const [opening, joins, changes, active, activeTotal] = await Promise.all([
+  const cover = await memberDaysCover(pool, ctx);
+  const [opening, joins, changes, activity] = await Promise.all([
     analyticQuery<{ tier: string; n: number }>(
       pool,
       `WITH ${SEGMENTS} SELECT coalesce(sg.tier, m.tier_id) AS tier, count(*)::bigint AS n FROM members m ${TIER_AT('$1::timestamptz')} WHERE m.joined_at < $1 GROUP BY 1`,
@@ -81,33 +131,19 @@ export async function membersReport(pool: Pool, query: ReportQuery, now = new Da
         WHERE o.at >= $2 AND o.at < $3 AND m.joined_at <= o.at GROUP BY 1, 2, 3`,
       bounds,
     ),
-    // Active members by their tier at the interval's end: a member that never changed tier has the
-    // tier its events were decided in (events.tier_id), so only members with tier changes are
-    // looked up in the segments, and the members table is not read at all.
-    analyticQuery<{ b: number; tier: string; n: number }>(
-      pool,
-      `WITH ${SEGMENTS},
-            act AS (SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, member_id, max(tier_id) AS tier
-                      FROM events WHERE occurred_at >= $2 AND occurred_at < $3 GROUP BY 1, 2)
-       SELECT a.b, coalesce(sg.tier, a.tier) AS tier, count(*)::bigint AS n
-         FROM act a LEFT JOIN segments sg ON sg.member_id = a.member_id AND sg.s < ($1::timestamptz[])[a.b + 1] AND ($1::timestamptz[])[a.b + 1] <= sg.e
-        GROUP BY 1, 2`,
-      bounds,
-    ),
-    analyticQuery<{ tier: string; n: number }>(
-      pool,
-      `WITH ${SEGMENTS}, act AS (SELECT member_id, max(tier_id) AS tier FROM events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1)
-       SELECT coalesce(sg.tier, a.tier) AS tier, count(*)::bigint AS n FROM act a LEFT JOIN segments sg ON sg.member_id = a.member_id AND sg.s < $2 AND $2 <= sg.e GROUP BY 1`,
-      [ctx.range.start, ctx.range.end],
-    ),
+    readMemberDays<{ b: number; tier: string; n: number }>(pool, cover, activeStatements(ctx)),
   ]);
+  const {
+    results: [active, activeTotal],
+    computedFrom,
+  } = activity;
 
   const n = ctx.range.buckets.length;
   const newByTier = Array.from({ length: n }, (): TierCounts => new Map());
   const activeByTier = Array.from({ length: n }, (): TierCounts => new Map());
   const changeDelta = Array.from({ length: n }, (): TierCounts => new Map());
   for (const r of joins.rows) add(newByTier[r.b - 1]!, r.tier, toInt(r.n));
-  for (const r of active.rows) add(activeByTier[r.b - 1]!, r.tier, toInt(r.n));
+  for (const r of active!) add(activeByTier[r.b - 1]!, r.tier, toInt(r.n));
   for (const r of changes.rows) {
     add(changeDelta[r.b - 1]!, r.to_tier, toInt(r.n));
     add(changeDelta[r.b - 1]!, r.from_tier, -toInt(r.n));
@@ -132,9 +168,9 @@ export async function membersReport(pool: Pool, query: ReportQuery, now = new Da
       closing: stock(program, distribution),
     };
   });
-  const activeAtEnd: TierCounts = new Map(activeTotal.rows.map((r) => [r.tier, toInt(r.n)]));
+  const activeAtEnd: TierCounts = new Map(activeTotal!.map((r) => [r.tier, toInt(r.n)]));
   return {
-    ...reportHeader('members', ctx, 'ledger'),
+    ...reportHeader('members', ctx, computedFrom),
     intervals,
     totals: {
       new: sum(totalNew),

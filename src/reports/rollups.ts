@@ -1,5 +1,6 @@
 import type { Pool } from '../db/index.js';
 import type { Logger } from '../log/index.js';
+import { currentProgram } from '../program/store.js';
 
 /**
  * Folds the per-backend shards of rollup rows older than `olderThanMs` into one row each (the
@@ -16,7 +17,32 @@ export async function rebuildReportRollups(pool: Pool): Promise<void> {
   await pool.query(`SELECT rebuild_report_rollups()`);
 }
 
-/** The worker role's compactor: every `intervalMs` (default 10 minutes). */
+/** The zone `report_member_days` is kept in (migration 0033), or null when it is not kept yet. */
+export async function reportMemberDaysZone(pool: Pool): Promise<string | null> {
+  const { rows } = await pool.query<{ zone: string }>(`SELECT zone FROM report_member_days_zone`);
+  return rows[0]?.zone ?? null;
+}
+
+/** Builds `report_member_days` from the events for `timeZone` (writers of events wait meanwhile). */
+export async function rebuildReportMemberDays(pool: Pool, timeZone: string): Promise<void> {
+  await pool.query(`SELECT rebuild_report_member_days($1)`, [timeZone]);
+}
+
+/**
+ * Keeps `report_member_days` in the program's zone: when the program's zone is not the rollup's
+ * (a new program, or its zone changed), rebuilds it. Until then the members and sales reports read
+ * the events (exact, slower). Returns whether it rebuilt.
+ */
+export async function ensureReportMemberDays(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM program_versions`);
+  if (rows[0]!.n === 0) return false;
+  const zone = (await currentProgram(pool)).definition.timeZone;
+  if ((await reportMemberDaysZone(pool)) === zone) return false;
+  await rebuildReportMemberDays(pool, zone);
+  return true;
+}
+
+/** The worker role's compactor (and keeper of report_member_days' zone): every `intervalMs` (default 10 minutes). */
 export class RollupCompactor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -26,7 +52,10 @@ export class RollupCompactor {
   start(): void {
     const tick = () => {
       this.running = compactReportRollups(this.deps.pool)
-        .then(() => undefined)
+        .then(() => ensureReportMemberDays(this.deps.pool))
+        .then((rebuilt) => {
+          if (rebuilt) this.deps.logger.info('report_member_days rebuilt for the program zone');
+        })
         .catch((err: unknown) => this.deps.logger.error({ err }, 'report rollup compaction failed; retrying'))
         .finally(() => {
           if (this.timer !== undefined) this.timer = setTimeout(tick, this.deps.intervalMs ?? 600_000);

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Pool } from '../db/index.js';
 import type { ProgramDefinition } from '../program/index.js';
 import { analyticQuery } from './analytic-query.js';
-import { intervalBase, reportContext, reportHeader, toInt } from './context.js';
+import { intervalBase, reportContext, reportHeader, toInt, type ReportContext } from './context.js';
+import { bucketDays, coveredCte, memberDaysCover, readMemberDays, type MemberDaysStatement } from './member-days.js';
 import { ReportQuerySchema, type ReportQuery } from './query.js';
 import { rate } from './rate.js';
 import type { SalesReport, Seller } from './schemas.js';
@@ -80,6 +81,56 @@ SELECT kind, key, NULL::int AS b, name, quantity, revenue, orders, units, basket
 UNION ALL
 SELECT kind, NULL, b, NULL, quantity, revenue, orders, units, baskets, 0, 0, 0, 0 FROM grouped WHERE kind = 'interval'`;
 
+/**
+ * Buyers (members with a purchase) and repeat buyers (two or more) per interval, and over the whole
+ * range (`b` = 1). Over the rollup (report_member_days) when it is kept in the report's zone: a
+ * day's rows are one per member already; a week or month adds its members' day rows.
+ */
+function buyerStatements(ctx: ReportContext): MemberDaysStatement[] {
+  const { start, end } = ctx.range;
+  const days = bucketDays(ctx);
+  const [fromDay, endDay] = [days[0]!, days[days.length - 1]!];
+  const zone = ctx.range.timeZone;
+  const marker = `UNION ALL SELECT 0, 0, 0 FROM covered`;
+  const inRange = `purchases > 0 AND day >= $2::date AND day < $3::date AND EXISTS (SELECT FROM covered)`;
+  const counts = `count(*)::bigint AS buyers, count(*) FILTER (WHERE n >= 2)::bigint AS repeat`;
+  const perBucket =
+    ctx.range.interval === 'day'
+      ? {
+          text: `WITH ${coveredCte('$1')} SELECT (day - $2::date) + 1 AS b, count(*)::bigint AS buyers, count(*) FILTER (WHERE purchases >= 2)::bigint AS repeat
+                   FROM report_member_days WHERE ${inRange} GROUP BY 1 ${marker}`,
+          values: [zone, fromDay, endDay],
+        }
+      : {
+          text: `WITH ${coveredCte('$1')} SELECT b, ${counts} FROM (
+                   SELECT width_bucket(day, $4::date[]) AS b, member_id, sum(purchases) AS n FROM report_member_days WHERE ${inRange} GROUP BY 1, 2) x
+                  GROUP BY b ${marker}`,
+          values: [zone, fromDay, endDay, days],
+        };
+  return [
+    {
+      rollup: perBucket,
+      ledger: {
+        text: `SELECT b, ${counts} FROM (
+                 SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, member_id, count(*) AS n
+                   FROM events WHERE type = 'purchase' AND occurred_at >= $2 AND occurred_at < $3 GROUP BY 1, 2) x
+                GROUP BY b`,
+        values: [ctx.boundaries, start, end],
+      },
+    },
+    {
+      rollup: {
+        text: `WITH ${coveredCte('$1')} SELECT 1 AS b, ${counts} FROM (SELECT member_id, sum(purchases) AS n FROM report_member_days WHERE ${inRange} GROUP BY 1) x ${marker}`,
+        values: [zone, fromDay, endDay],
+      },
+      ledger: {
+        text: `SELECT 1 AS b, ${counts} FROM (SELECT member_id, count(*) AS n FROM events WHERE type = 'purchase' AND occurred_at >= $1 AND occurred_at < $2 GROUP BY 1) x`,
+        values: [start, end],
+      },
+    },
+  ];
+}
+
 type ItemRow = {
   kind: 'sku' | 'category' | 'interval';
   key: string;
@@ -118,29 +169,21 @@ export async function salesReport(pool: Pool, query: ReportQuery & { top: number
   const bounds = [ctx.boundaries, ctx.range.start, ctx.range.end];
   // Separate statements, each a single hash aggregate over its rows (one sort-based grouping-sets
   // statement over the orders cost several times more).
-  const [groups, buyers, whole, items] = await Promise.all([
+  const cover = await memberDaysCover(pool, ctx);
+  const [groups, buyerCounts, items] = await Promise.all([
     analyticQuery<{ b: number; type: string; tier: string; source: string; n: number; amount: number }>(
       pool,
       `SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, type, coalesce(tier_id, '') AS tier, source, count(*)::bigint AS n, coalesce(sum(amount), 0)::bigint AS amount
          FROM events WHERE type IN ('purchase', 'refund') AND occurred_at >= $2 AND occurred_at < $3 GROUP BY 1, 2, 3, 4`,
       bounds,
     ),
-    analyticQuery<{ b: number; buyers: number; repeat: number }>(
-      pool,
-      `SELECT b, count(*)::bigint AS buyers, count(*) FILTER (WHERE n >= 2)::bigint AS repeat FROM (
-         SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, member_id, count(*) AS n
-           FROM events WHERE type = 'purchase' AND occurred_at >= $2 AND occurred_at < $3 GROUP BY 1, 2) x
-        GROUP BY b`,
-      bounds,
-    ),
-    analyticQuery<{ buyers: number; repeat: number }>(
-      pool,
-      `SELECT count(*)::bigint AS buyers, count(*) FILTER (WHERE n >= 2)::bigint AS repeat FROM (
-         SELECT member_id, count(*) AS n FROM events WHERE type = 'purchase' AND occurred_at >= $1 AND occurred_at < $2 GROUP BY 1) x`,
-      [ctx.range.start, ctx.range.end],
-    ),
+    readMemberDays<{ b: number; buyers: number; repeat: number }>(pool, cover, buyerStatements(ctx)),
     analyticQuery<ItemRow>(pool, ITEMS_SQL, [...bounds, query.top]),
   ]);
+  const {
+    results: [buyers, whole],
+    computedFrom,
+  } = buyerCounts;
   const skus = items.rows.filter((r) => r.kind === 'sku');
   const categories = items.rows.filter((r) => r.kind === 'category');
 
@@ -157,7 +200,7 @@ export async function salesReport(pool: Pool, query: ReportQuery & { top: number
       addTo(t.sources, r.source, r.type, count, amount);
     }
   }
-  for (const r of buyers.rows) Object.assign(perInterval[r.b - 1]!, { buyers: toInt(r.buyers), repeat: toInt(r.repeat) });
+  for (const r of buyers!) Object.assign(perInterval[r.b - 1]!, { buyers: toInt(r.buyers), repeat: toInt(r.repeat) });
   for (const r of items.rows) {
     if (r.kind !== 'interval') continue;
     for (const t of [perInterval[r.b - 1]!, total]) {
@@ -173,12 +216,12 @@ export async function salesReport(pool: Pool, query: ReportQuery & { top: number
     repeatPurchaseRate: rate(repeat, buyerCount),
   });
   return {
-    ...reportHeader('sales', ctx, 'ledger'),
+    ...reportHeader('sales', ctx, computedFrom),
     intervals: ctx.range.buckets.map((bucket, i) => {
       const t = perInterval[i]!;
       return { ...intervalBase(ctx, bucket), ...figures(t.all, t.units, t.baskets, t.buyers, t.repeat), byTier: tierRows(program, t.tiers), byPartner: sourceRows(t.sources) };
     }),
-    totals: { ...figures(total.all, total.units, total.baskets, toInt(whole.rows[0]?.buyers), toInt(whole.rows[0]?.repeat)), byTier: tierRows(program, total.tiers), byPartner: sourceRows(total.sources) },
+    totals: { ...figures(total.all, total.units, total.baskets, toInt(whole![0]?.buyers), toInt(whole![0]?.repeat)), byTier: tierRows(program, total.tiers), byPartner: sourceRows(total.sources) },
     sellers: { skus: sellers(skus, query.top), categories: sellers(categories, query.top) },
   };
 }

@@ -201,7 +201,7 @@ export async function applyActivity(pool: Pool, program: ProgramDefinition, wind
 export async function resetActivity(pool: Pool): Promise<void> {
   await pool.query(
     `TRUNCATE members, member_balances, events, event_items, ledger_entries, lots, lot_allocations, order_refunds, tier_changes, tier_reviews, winbacks,
-              outbox, awards, ledger_rollup, ledger_pending_rollup, ledger_rollup_day, idempotent_requests, messages, suppressions,
+              outbox, awards, ledger_rollup, ledger_pending_rollup, ledger_rollup_day, report_member_days, idempotent_requests, messages, suppressions,
               campaigns, campaign_members, missions, mission_enrollments, contests, contest_contributions, contest_standings, offers, offer_grants, offer_uses CASCADE`,
   );
 }

@@ -10,6 +10,7 @@ import {
   TiersReportSchema,
   type PointsReport,
 } from '../../../src/reports/index.js';
+import { rebuildReportMemberDays } from '../../../src/reports/rollups.js';
 import { activityArbitrary, applyActivity, applyJourneyActivity, journeyArbitrary, resetActivity } from '../../support/report-activity.js';
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
 import {
@@ -40,6 +41,7 @@ const CASES = [
 const WINDOW_DAYS = 40;
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
+const sorted = <T>(list: T[]) => [...list].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 const addDays = (day: string, n: number) => iso(new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000));
 
 describe('every report figure equals a direct sum over the raw tables', () => {
@@ -93,8 +95,39 @@ describe('every report figure equals a direct sum over the raw tables', () => {
               downgrade: { maxStepsPerReview: 1, graceDays: 5 },
             },
           }));
+          // Members and sales read report_member_days (kept in the program's zone) or, when it
+          // does not cover the report, the events: both must equal the oracle.
+          const checkMembersAndSales = async (from: string, to: string, q: (typeof queries)[number], expected: Awaited<ReturnType<typeof oracleIntervals>>, computedFrom: 'rollups' | 'ledger') => {
+            const where = `${from}..${to} by ${q.interval} (${q.calendar}) from ${computedFrom}`;
+            const history = await loadTierHistory(env.ctx.pool);
+            const members = MembersReportSchema.parse((await api.call('GET', `/v1/reports/members?from=${from}&to=${to}&interval=${q.interval}&calendar=${q.calendar}`, key)).body);
+            expect(members.computedFrom, where).toBe(computedFrom);
+            for (const [n, i] of members.intervals.entries()) {
+              const o = await oracleMembers(env.ctx.pool, history, expected[n]!.start, expected[n]!.end);
+              expect({ ...i, newByTier: sorted(i.newByTier), activeByTier: sorted(i.activeByTier), closing: { ...i.closing, byTier: sorted(i.closing.byTier) } }, `members ${i.label} ${where}`).toMatchObject(o);
+            }
+            const whole = await oracleMembers(env.ctx.pool, history, expected[0]!.start, expected[expected.length - 1]!.end);
+            expect({ active: members.totals.active, activeByTier: sorted(members.totals.activeByTier) }, `members totals ${where}`).toEqual({ active: whole.active, activeByTier: whole.activeByTier });
+
+            const query = `from=${from}&to=${to}&interval=${q.interval}&calendar=${q.calendar}`;
+            const rangeStart = expected[0]!.start;
+            const rangeEnd = expected[expected.length - 1]!.end;
+            const sales = SalesReportSchema.parse((await api.call('GET', `/v1/reports/sales?${query}&top=3`, key)).body);
+            expect(sales.computedFrom, where).toBe(computedFrom);
+            const byKey = <R extends Record<string, unknown>>(list: R[], k: string) => [...list].sort((a, b) => (String(a[k]) < String(b[k]) ? -1 : 1));
+            const groups = <T extends { byTier: { tier: string }[]; byPartner: { source: string }[] }>(f: T) => ({ ...f, byTier: byKey(f.byTier, 'tier'), byPartner: byKey(f.byPartner, 'source') });
+            for (const [n, i] of sales.intervals.entries()) {
+              const { label: _l, firstDay: _f, lastDay: _d, start: _s, end: _e, partial: _p, programVersions: _v, ...figures } = i;
+              expect(groups(figures), `sales ${i.label} ${where}`).toEqual(groups(await oracleSales(env.ctx.pool, expected[n]!.start, expected[n]!.end)));
+            }
+            expect(groups(sales.totals), `sales totals ${where}`).toEqual(groups(await oracleSales(env.ctx.pool, rangeStart, rangeEnd)));
+            expect(sales.sellers, `best and worst sellers ${where}`).toEqual(await oracleSellers(env.ctx.pool, rangeStart, rangeEnd, 3));
+          };
+
           const windowFrom = addDays(c.around, -WINDOW_DAYS / 2);
           const { rows } = await env.ctx.pool.query<{ start: Date }>(`SELECT ($1::date::timestamp AT TIME ZONE $2) AS start`, [windowFrom, c.timeZone]);
+          // The rollup is kept in the program's zone from before the activity: the trigger on events writes it.
+          await rebuildReportMemberDays(env.ctx.pool, c.timeZone);
           const memberIds = await applyActivity(env.ctx.pool, program, rows[0]!.start, activity, `r${run}`);
           await applyJourneyActivity(env.ctx.pool, rows[0]!.start, memberIds, journeys, `r${run}`);
           for (const q of queries) {
@@ -115,16 +148,6 @@ describe('every report figure equals a direct sum over the raw tables', () => {
               for (const { source, ...sourceFlow } of bySource) expect(sourceFlow, `${interval.label} ${source}`).toEqual(await oraclePoints(env.ctx.pool, start, end, source));
             }
             expect(report.totals.opening).toEqual(await oracleStock(env.ctx.pool, expected[0]!.start));
-
-            const sorted = <T>(list: T[]) => [...list].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-            const history = await loadTierHistory(env.ctx.pool);
-            const members = MembersReportSchema.parse((await api.call('GET', `/v1/reports/members?from=${from}&to=${to}&interval=${q.interval}&calendar=${q.calendar}`, key)).body);
-            for (const [n, i] of members.intervals.entries()) {
-              const o = await oracleMembers(env.ctx.pool, history, expected[n]!.start, expected[n]!.end);
-              expect({ ...i, newByTier: sorted(i.newByTier), activeByTier: sorted(i.activeByTier), closing: { ...i.closing, byTier: sorted(i.closing.byTier) } }, `members ${i.label}`).toMatchObject(o);
-            }
-            const whole = await oracleMembers(env.ctx.pool, history, expected[0]!.start, expected[expected.length - 1]!.end);
-            expect({ active: members.totals.active, activeByTier: sorted(members.totals.activeByTier) }).toEqual({ active: whole.active, activeByTier: whole.activeByTier });
 
             const tierOrder = program.tiers.map((t) => t.id);
             const tiers = TiersReportSchema.parse((await api.call('GET', `/v1/reports/tiers?from=${from}&to=${to}&interval=${q.interval}&calendar=${q.calendar}`, key)).body);
@@ -171,16 +194,26 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             expect(contests.contests.map(({ name: _n, status: _s, startsAt: _a, endsAt: _e, ...c }) => c)).toEqual(await oracleContestRows(env.ctx.pool, rangeStart, rangeEnd));
             expect(await oracleContestTotalMismatches(env.ctx.pool), 'contest totals = contributions summed per member').toEqual([]);
 
-            const sales = SalesReportSchema.parse((await api.call('GET', `/v1/reports/sales?${query}&top=3`, key)).body);
-            const byKey = <R extends Record<string, unknown>>(list: R[], k: string) => [...list].sort((a, b) => (String(a[k]) < String(b[k]) ? -1 : 1));
-            const groups = <T extends { byTier: { tier: string }[]; byPartner: { source: string }[] }>(f: T) => ({ ...f, byTier: byKey(f.byTier, 'tier'), byPartner: byKey(f.byPartner, 'source') });
-            for (const [n, i] of sales.intervals.entries()) {
-              const { label: _l, firstDay: _f, lastDay: _d, start: _s, end: _e, partial: _p, programVersions: _v, ...figures } = i;
-              expect(groups(figures), `sales ${i.label}`).toEqual(groups(await oracleSales(env.ctx.pool, expected[n]!.start, expected[n]!.end)));
-            }
-            expect(groups(sales.totals), 'sales totals').toEqual(groups(await oracleSales(env.ctx.pool, rangeStart, rangeEnd)));
-            expect(sales.sellers, 'best and worst sellers').toEqual(await oracleSellers(env.ctx.pool, rangeStart, rangeEnd, 3));
+            await checkMembersAndSales(from, to, q, expected, 'rollups');
             expect(await oracleItemMismatches(env.ctx.pool), 'item lines add up to their purchase').toEqual([]);
+          }
+
+          // What the trigger wrote equals the rollup built from the events afterwards.
+          const memberDays = async () =>
+            (await env.ctx.pool.query(`SELECT day::text, member_id, events, purchases, tier_id FROM report_member_days ORDER BY day, member_id COLLATE "C"`)).rows;
+          const written = await memberDays();
+          expect(written.length).toBeGreaterThan(0);
+          await rebuildReportMemberDays(env.ctx.pool, c.timeZone);
+          expect(written, 'report_member_days written by the trigger = rebuilt from the events').toEqual(await memberDays());
+
+          // The fallback: the rollup kept in another zone, or in none.
+          if (run % 2 === 0) await rebuildReportMemberDays(env.ctx.pool, 'UTC');
+          else await env.ctx.pool.query(`DELETE FROM report_member_days_zone`);
+          for (const q of queries) {
+            const from = addDays(windowFrom, q.offset);
+            const to = addDays(from, q.span);
+            const expected = await oracleIntervals(env.ctx.pool, { from, to, interval: q.interval, calendar: q.calendar, timeZone: c.timeZone, weekStartsOn: program.weekStartsOn });
+            await checkMembersAndSales(from, to, q, expected, 'ledger');
           }
         },
       ),
