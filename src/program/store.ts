@@ -93,6 +93,14 @@ export async function publishProgram(pool: Pool, input: unknown, actor: string, 
     );
     const stored = rows[0]!;
     await seedRewardsFromProgram(client, definition.rewards, stored.version, actor);
+    // The members/sales rollup (report_member_days, 0033) is kept in the program's zone. Before
+    // the first event it is built here (nothing to read); with events, the worker rebuilds it
+    // (src/reports/rollups.ts) and reports read the events until then.
+    const memberDays = await client.query<{ build: boolean }>(
+      `SELECT NOT EXISTS (SELECT FROM report_member_days_zone WHERE zone = $1) AND NOT EXISTS (SELECT FROM events) AS build`,
+      [definition.timeZone],
+    );
+    if (memberDays.rows[0]!.build) await client.query(`SELECT rebuild_report_member_days($1)`, [definition.timeZone]);
     await appendAudit(client, { actor, action: 'program.publish', subject: `program:${stored.version}`, after: { version: stored.version, name: definition.name } });
     return stored;
   });

@@ -57,6 +57,7 @@ BEGIN
   SELECT (occurred_at AT TIME ZONE in_zone)::date, member_id, count(*), count(*) FILTER (WHERE type = 'purchase'), max(tier_id)
     FROM events
    GROUP BY 1, 2;
+  ANALYZE report_member_days;
 END $$;
 
 -- Built now for the program's zone when there is a program (an upgrade); a new database gets
