@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from '../db/index.js';
-import { emptyLedgerWrite, MemberLedger, type LedgerWrite, type ReturnPolicy } from './core/index.js';
+import { outboxPayload } from '../outbox/index.js';
+import { emptyLedgerWrite, MemberLedger, type LedgerWrite, type Lot, type ReturnPolicy } from './core/index.js';
 import { loadMemberLots } from './lot-rows.js';
 
 /** A member's ledger with its open lots, for a caller that holds the member row lock (redemptions, awards, adjustments). */
@@ -29,146 +30,212 @@ export async function writeMemberLedger(
  * first, each guarded by the ledger version its writer read; every other row is written only for
  * members whose guard held, so a member is written entirely or not at all. Returns the ids written;
  * the caller retries the others. Outside a transaction the statement is its own transaction.
- *
- * Each table's rows travel as ONE JSON parameter (the write's own objects, stringified natively,
- * read by json_to_recordset under their camelCase keys): encoding ~75 parallel arrays element by
- * element in pg's JavaScript (escaping every string, formatting every Date, the event result JSON
- * escaped again inside a jsonb[]) was ~10% of the event path's CPU.
  */
 export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promise<Set<string>> {
   if (w.members.length === 0) return new Set();
-  const offerOfEntry: Record<string, { offerId: string; campaignId: string | null }> = {};
-  for (const u of w.offerUses) offerOfEntry[u.entryKey] = { offerId: u.offerId, campaignId: u.campaignId };
+  const allocations = w.entries.flatMap((e) => e.allocations.map((a) => ({ key: e.idempotencyKey, ...a })));
+  const offerUseOf = new Map(w.offerUses.map((u) => [u.entryKey, u]));
   const { rows } = await db.query<{ written: string[] }>({
-    name: 'ledger_write_json',
+    name: 'ledger_write',
     text: `WITH guard AS (
        UPDATE members m SET
          ledger_version   = m.ledger_version + 1,
-         last_activity_at = CASE WHEN u."lastActivityAt" IS NULL THEN m.last_activity_at
-                                 ELSE greatest(coalesce(m.last_activity_at, u."lastActivityAt"), u."lastActivityAt") END,
-         tier_id          = coalesce(u.tier->>'tierId', m.tier_id),
-         tier_started_at  = coalesce((u.tier->>'startedAt')::timestamptz, m.tier_started_at),
-         next_review_at   = CASE WHEN u.tier IS NULL THEN m.next_review_at ELSE coalesce((u.tier->>'nextReviewAt')::timestamptz, m.next_review_at) END,
-         grace_until      = CASE WHEN u.tier IS NOT NULL OR u."clearGrace" THEN NULL ELSE m.grace_until END,
-         updated_at       = CASE WHEN u.tier IS NULL THEN m.updated_at ELSE now() END
-       FROM json_to_recordset($1::json) AS u(id text, "expectedVersion" bigint, "lastActivityAt" timestamptz, tier json, "clearGrace" boolean)
-       WHERE m.id = u.id AND (u."expectedVersion" IS NULL OR m.ledger_version = u."expectedVersion")
+         last_activity_at = CASE WHEN u.last_activity IS NULL THEN m.last_activity_at
+                                 ELSE greatest(coalesce(m.last_activity_at, u.last_activity), u.last_activity) END,
+         tier_id          = coalesce(u.tier_id, m.tier_id),
+         tier_started_at  = coalesce(u.tier_started_at, m.tier_started_at),
+         next_review_at   = CASE WHEN u.tier_id IS NULL THEN m.next_review_at ELSE coalesce(u.next_review_at, m.next_review_at) END,
+         grace_until      = CASE WHEN u.tier_id IS NOT NULL OR u.clear_grace THEN NULL ELSE m.grace_until END,
+         updated_at       = CASE WHEN u.tier_id IS NULL THEN m.updated_at ELSE now() END
+       FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::boolean[])
+            AS u(id, expected, last_activity, tier_id, tier_started_at, next_review_at, clear_grace)
+       WHERE m.id = u.id AND (u.expected IS NULL OR m.ledger_version = u.expected)
        RETURNING m.id
      ),
      new_lots AS (
        INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
                          order_id, order_amount, clawed_back_points, rule_id)
-       SELECT l.id, l."memberId", l.kind, l.status, l."earnedAt", l."expiresAt", l."pendingUntil", l."originalPoints", l."remainingPoints",
-              l."orderId", l."orderAmount", l."clawedBackPoints", l."ruleId"
-         FROM json_to_recordset($2::json) AS l(id text, "memberId" text, kind text, status text, "earnedAt" timestamptz, "expiresAt" timestamptz,
-                                               "pendingUntil" timestamptz, "originalPoints" bigint, "remainingPoints" bigint, "orderId" text,
-                                               "orderAmount" bigint, "clawedBackPoints" bigint, "ruleId" text)
-        WHERE l."memberId" IN (SELECT id FROM guard)
+       SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[],
+                            $15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::bigint[], $20::text[])
+                     AS l(id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
+                          order_id, order_amount, clawed_back_points, rule_id)
+        WHERE l.member_id IN (SELECT id FROM guard)
      ),
      changed_lots AS (
-       UPDATE lots SET status = u.status, remaining_points = u."remainingPoints", clawed_back_points = u."clawedBackPoints"
-         FROM json_to_recordset($3::json) AS u(id text, status text, "remainingPoints" bigint, "clawedBackPoints" bigint, "memberId" text)
-        WHERE lots.id = u.id AND u."memberId" IN (SELECT id FROM guard)
-     ),
-     entry_rows AS MATERIALIZED (
-       SELECT * FROM ROWS FROM (json_to_recordset($4::json) AS (
-                       "idempotencyKey" text, "memberId" text, kind text, amount bigint, "qualifyingPoints" bigint, pending boolean, at timestamptz,
-                       "eventId" text, "ruleId" text, component text, "orderId" text, "rewardId" text, source text, "programVersion" int,
-                       actor text, reason text, allocations json)) WITH ORDINALITY AS e
-        WHERE e."memberId" IN (SELECT id FROM guard)
+       UPDATE lots SET status = u.status, remaining_points = u.remaining, clawed_back_points = u.clawed
+         FROM unnest($21::text[], $22::text[], $23::bigint[], $24::bigint[], $25::text[]) AS u(id, status, remaining, clawed, member_id)
+        WHERE lots.id = u.id AND u.member_id IN (SELECT id FROM guard)
      ),
      entries AS (
        INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, pending, at, event_id, rule_id, component,
                                    order_id, reward_id, source, program_version, actor, reason, offer_id, campaign_id)
-       SELECT e."idempotencyKey", e."memberId", e.kind, e.amount, e."qualifyingPoints", e.pending, e.at, e."eventId", e."ruleId", e.component,
-              e."orderId", e."rewardId", e.source, e."programVersion", e.actor, e.reason,
-              $5::jsonb -> e."idempotencyKey" ->> 'offerId', $5::jsonb -> e."idempotencyKey" ->> 'campaignId'
-         FROM entry_rows e
-        ORDER BY e.ordinality
+       SELECT e.key, e.member_id, e.kind, e.amount, e.qualifying, e.pending, e.at, e.event_id, e.rule_id, e.component,
+              e.order_id, e.reward_id, e.source, e.program_version, e.actor, e.reason, e.offer_id, e.campaign_id
+         FROM unnest($26::text[], $27::text[], $28::text[], $29::bigint[], $30::bigint[], $31::boolean[], $32::timestamptz[], $33::text[],
+                     $34::text[], $35::text[], $36::text[], $37::text[], $38::text[], $39::int[], $40::text[], $41::text[], $76::text[], $77::text[])
+              WITH ORDINALITY AS e(key, member_id, kind, amount, qualifying, pending, at, event_id, rule_id, component,
+                                   order_id, reward_id, source, program_version, actor, reason, offer_id, campaign_id, ord)
+        WHERE e.member_id IN (SELECT id FROM guard)
+        ORDER BY e.ord
        RETURNING seq, idempotency_key
      ),
      allocations AS (
        INSERT INTO lot_allocations (entry_seq, lot_id, points)
-       SELECT entries.seq, a."lotId", a.points
-         FROM entry_rows e
-         CROSS JOIN json_to_recordset(e.allocations) AS a("lotId" text, points bigint)
-         JOIN entries ON entries.idempotency_key = e."idempotencyKey"
+       SELECT entries.seq, a.lot_id, a.points
+         FROM unnest($42::text[], $43::text[], $44::bigint[]) AS a(key, lot_id, points)
+         JOIN entries ON entries.idempotency_key = a.key
      ),
      balances AS (
        INSERT INTO member_balances (member_id, available, pending, lifetime_earned, updated_at)
-       SELECT b."memberId", b.available, b.pending, b.earned, now()
-         FROM json_to_recordset($6::json) AS b("memberId" text, available bigint, pending bigint, earned bigint)
-        WHERE b."memberId" IN (SELECT id FROM guard)
+       SELECT b.member_id, b.available, b.pending, b.earned, now()
+         FROM unnest($45::text[], $46::bigint[], $47::bigint[], $48::bigint[]) AS b(member_id, available, pending, earned)
+        WHERE b.member_id IN (SELECT id FROM guard)
        ON CONFLICT (member_id) DO UPDATE SET available = member_balances.available + EXCLUDED.available, pending = member_balances.pending + EXCLUDED.pending,
          lifetime_earned = member_balances.lifetime_earned + EXCLUDED.lifetime_earned, updated_at = now()
      ),
      tier_changes AS (
        INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at, program_version, review_key)
-       SELECT t."memberId", t."fromTier", t."toTier", t.reason, t.at, t."programVersion", t."reviewKey"
-         FROM json_to_recordset($7::json) AS t("memberId" text, "fromTier" text, "toTier" text, reason text, at timestamptz, "programVersion" int, "reviewKey" text)
-        WHERE t."memberId" IN (SELECT id FROM guard)
+       SELECT * FROM unnest($49::text[], $50::text[], $51::text[], $52::text[], $53::timestamptz[], $54::int[], $55::text[])
+                     AS t(member_id, from_tier, to_tier, reason, at, program_version, review_key)
+        WHERE t.member_id IN (SELECT id FROM guard)
      ),
      refunds AS (
        INSERT INTO order_refunds (member_id, order_id, refunded_total)
-       SELECT r."memberId", r."orderId", r."refundedTotal"
-         FROM json_to_recordset($8::json) AS r("memberId" text, "orderId" text, "refundedTotal" bigint)
-        WHERE r."memberId" IN (SELECT id FROM guard)
+       SELECT * FROM unnest($56::text[], $57::text[], $58::bigint[]) AS r(member_id, order_id, refunded_total)
+        WHERE r.member_id IN (SELECT id FROM guard)
        ON CONFLICT (member_id, order_id) DO UPDATE SET refunded_total = EXCLUDED.refunded_total
      ),
      events AS (
        INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
-       SELECT v.id, v."idempotencyKey", v."memberId", v.type, v."occurredAt", v.amount, v."orderId", v.properties, v.source, v."programVersion", v.result
-         FROM json_to_recordset($9::json) AS v(id text, "idempotencyKey" text, "memberId" text, type text, "occurredAt" timestamptz, amount bigint,
-                                               "orderId" text, properties jsonb, source text, "programVersion" int, result jsonb)
-        WHERE v."memberId" IN (SELECT id FROM guard)
+       SELECT * FROM unnest($59::text[], $60::text[], $61::text[], $62::text[], $63::timestamptz[], $64::bigint[], $65::text[], $66::jsonb[],
+                            $67::text[], $68::int[], $69::jsonb[])
+                     AS v(id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
+        WHERE v.member_id IN (SELECT id FROM guard)
      ),
-     -- The stored payload carries the delay for the relay (outboxPayload in src/outbox).
      outbox AS (
        INSERT INTO outbox (queue, job_name, job_id, payload)
-       SELECT o.queue, o.name, o."jobId",
-              CASE WHEN coalesce(o."delayMs", 0) <> 0 THEN o.payload || jsonb_build_object('__delayMs', o."delayMs") ELSE o.payload END
-         FROM json_to_recordset($10::json) AS o(queue text, name text, "jobId" text, payload jsonb, "delayMs" numeric, "memberId" text)
-        WHERE o."memberId" IN (SELECT id FROM guard)
+       SELECT o.queue, o.job_name, o.job_id, o.payload
+         FROM unnest($70::text[], $71::text[], $72::text[], $73::jsonb[], $74::text[]) AS o(queue, job_name, job_id, payload, member_id)
+        WHERE o.member_id IN (SELECT id FROM guard)
        ON CONFLICT (job_id) DO NOTHING
      ),
      offer_used AS (
-       SELECT * FROM json_to_recordset($11::json)
-                     AS u("grantId" bigint, "offerId" text, "memberId" text, "campaignId" text, "eventId" text, "orderId" text, points bigint, at timestamptz)
-        WHERE u."memberId" IN (SELECT id FROM guard)
+       SELECT * FROM unnest($78::bigint[], $79::text[], $80::text[], $81::text[], $82::text[], $83::text[], $84::bigint[], $85::timestamptz[])
+                     AS u(grant_id, offer_id, member_id, campaign_id, ref, order_id, points, at)
+        WHERE u.member_id IN (SELECT id FROM guard)
      ),
      offer_uses AS (
        INSERT INTO offer_uses (grant_id, offer_id, member_id, campaign_id, kind, ref, order_id, points, at)
-       SELECT "grantId", "offerId", "memberId", "campaignId", 'bonus', "eventId", "orderId", points, at FROM offer_used
+       SELECT grant_id, offer_id, member_id, campaign_id, 'bonus', ref, order_id, points, at FROM offer_used
      ),
      offer_grant_counters AS (
        UPDATE offer_grants g SET uses = g.uses + s.uses, points_given = g.points_given + s.points,
               first_used_at = least(coalesce(g.first_used_at, s.first_at), s.first_at), last_used_at = greatest(coalesce(g.last_used_at, s.last_at), s.last_at)
-         FROM (SELECT "grantId" AS grant_id, count(*) AS uses, sum(points) AS points, min(at) AS first_at, max(at) AS last_at FROM offer_used GROUP BY "grantId") s
+         FROM (SELECT grant_id, count(*) AS uses, sum(points) AS points, min(at) AS first_at, max(at) AS last_at FROM offer_used GROUP BY grant_id) s
         WHERE g.id = s.grant_id
      ),
      -- A budgeted offer's total: its CHECK offers_within_budget fails the whole write when holders
      -- spent past it at the same time (the event path then decides again with the new total).
      offer_budgets AS (
        UPDATE offers o SET points_given = o.points_given + s.points
-         FROM (SELECT "offerId" AS offer_id, sum(points) AS points FROM offer_used GROUP BY "offerId") s
+         FROM (SELECT offer_id, sum(points) AS points FROM offer_used GROUP BY offer_id) s
         WHERE o.id = s.offer_id AND o.budget_points IS NOT NULL
      )
      SELECT array(SELECT id FROM guard) AS written,
-            CASE WHEN $12::boolean THEN pg_notify('laurel_outbox', '') END AS notified`,
+            CASE WHEN $75::boolean THEN pg_notify('laurel_outbox', '') END AS notified`,
     values: [
-      JSON.stringify(w.members),
-      JSON.stringify(w.createdLots),
-      JSON.stringify(w.changedLots),
-      JSON.stringify(w.entries),
-      JSON.stringify(offerOfEntry),
-      JSON.stringify(w.balances),
-      JSON.stringify(w.tierChanges),
-      JSON.stringify(w.orderRefunds),
-      JSON.stringify(w.events),
-      JSON.stringify(w.outbox),
-      JSON.stringify(w.offerUses),
+      w.members.map((m) => m.id),
+      w.members.map((m) => m.expectedVersion),
+      w.members.map((m) => m.lastActivityAt),
+      w.members.map((m) => m.tier?.tierId ?? null),
+      w.members.map((m) => m.tier?.startedAt ?? null),
+      w.members.map((m) => m.tier?.nextReviewAt ?? null),
+      w.members.map((m) => m.clearGrace),
+      ...lotColumns(w.createdLots),
+      w.changedLots.map((l) => l.id),
+      w.changedLots.map((l) => l.status),
+      w.changedLots.map((l) => l.remainingPoints),
+      w.changedLots.map((l) => l.clawedBackPoints),
+      w.changedLots.map((l) => l.memberId),
+      w.entries.map((e) => e.idempotencyKey),
+      w.entries.map((e) => e.memberId),
+      w.entries.map((e) => e.kind),
+      w.entries.map((e) => e.amount),
+      w.entries.map((e) => e.qualifyingPoints),
+      w.entries.map((e) => e.pending),
+      w.entries.map((e) => e.at),
+      w.entries.map((e) => e.eventId),
+      w.entries.map((e) => e.ruleId),
+      w.entries.map((e) => e.component),
+      w.entries.map((e) => e.orderId),
+      w.entries.map((e) => e.rewardId),
+      w.entries.map((e) => e.source),
+      w.entries.map((e) => e.programVersion),
+      w.entries.map((e) => e.actor),
+      w.entries.map((e) => e.reason),
+      allocations.map((a) => a.key),
+      allocations.map((a) => a.lotId),
+      allocations.map((a) => a.points),
+      w.balances.map((b) => b.memberId),
+      w.balances.map((b) => b.available),
+      w.balances.map((b) => b.pending),
+      w.balances.map((b) => b.earned),
+      w.tierChanges.map((t) => t.memberId),
+      w.tierChanges.map((t) => t.fromTier),
+      w.tierChanges.map((t) => t.toTier),
+      w.tierChanges.map((t) => t.reason),
+      w.tierChanges.map((t) => t.at),
+      w.tierChanges.map((t) => t.programVersion),
+      w.tierChanges.map((t) => t.reviewKey),
+      w.orderRefunds.map((r) => r.memberId),
+      w.orderRefunds.map((r) => r.orderId),
+      w.orderRefunds.map((r) => r.refundedTotal),
+      w.events.map((e) => e.id),
+      w.events.map((e) => e.idempotencyKey),
+      w.events.map((e) => e.memberId),
+      w.events.map((e) => e.type),
+      w.events.map((e) => e.occurredAt),
+      w.events.map((e) => e.amount),
+      w.events.map((e) => e.orderId),
+      w.events.map((e) => JSON.stringify(e.properties)),
+      w.events.map((e) => e.source),
+      w.events.map((e) => e.programVersion),
+      w.events.map((e) => JSON.stringify(e.result)),
+      w.outbox.map((o) => o.queue),
+      w.outbox.map((o) => o.name),
+      w.outbox.map((o) => o.jobId),
+      w.outbox.map(outboxPayload),
+      w.outbox.map((o) => o.memberId),
       w.outbox.length > 0,
+      w.entries.map((e) => offerUseOf.get(e.idempotencyKey)?.offerId ?? null),
+      w.entries.map((e) => offerUseOf.get(e.idempotencyKey)?.campaignId ?? null),
+      w.offerUses.map((u) => u.grantId),
+      w.offerUses.map((u) => u.offerId),
+      w.offerUses.map((u) => u.memberId),
+      w.offerUses.map((u) => u.campaignId),
+      w.offerUses.map((u) => u.eventId),
+      w.offerUses.map((u) => u.orderId),
+      w.offerUses.map((u) => u.points),
+      w.offerUses.map((u) => u.at),
     ],
   });
   return new Set(rows[0]!.written);
+}
+
+function lotColumns(list: readonly Lot[]): unknown[] {
+  return [
+    list.map((l) => l.id),
+    list.map((l) => l.memberId),
+    list.map((l) => l.kind),
+    list.map((l) => l.status),
+    list.map((l) => l.earnedAt),
+    list.map((l) => l.expiresAt),
+    list.map((l) => l.pendingUntil),
+    list.map((l) => l.originalPoints),
+    list.map((l) => l.remainingPoints),
+    list.map((l) => l.orderId),
+    list.map((l) => l.orderAmount),
+    list.map((l) => l.clawedBackPoints),
+    list.map((l) => l.ruleId),
+  ];
 }
