@@ -107,8 +107,10 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
      ),
      events AS (
        INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
-       SELECT * FROM unnest($59::text[], $60::text[], $61::text[], $62::text[], $63::timestamptz[], $64::bigint[], $65::text[], $66::jsonb[],
-                            $67::text[], $68::int[], $69::jsonb[])
+       SELECT v.id, v.idempotency_key, v.member_id, v.type, v.occurred_at, v.amount, v.order_id, v.properties::jsonb, v.source, v.program_version, v.result::jsonb
+         FROM ROWS FROM (unnest($59::text[]), unnest($60::text[]), unnest($61::text[]), unnest($62::text[]), unnest($63::timestamptz[]),
+                         unnest($64::bigint[]), unnest($65::text[]), json_array_elements($66::json), unnest($67::text[]), unnest($68::int[]),
+                         json_array_elements($69::json))
                      AS v(id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
         WHERE v.member_id IN (SELECT id FROM guard)
      ),
@@ -197,10 +199,12 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
       w.events.map((e) => e.occurredAt),
       w.events.map((e) => e.amount),
       w.events.map((e) => e.orderId),
-      w.events.map((e) => JSON.stringify(e.properties)),
+      // The properties and results (~1 KB each) as ONE JSON array each, stringified natively and
+      // zipped in by position: as jsonb[] elements pg escaped every quote of every result in JavaScript.
+      JSON.stringify(w.events.map((e) => e.properties)),
       w.events.map((e) => e.source),
       w.events.map((e) => e.programVersion),
-      w.events.map((e) => JSON.stringify(e.result)),
+      JSON.stringify(w.events.map((e) => e.result)),
       w.outbox.map((o) => o.queue),
       w.outbox.map((o) => o.name),
       w.outbox.map((o) => o.jobId),

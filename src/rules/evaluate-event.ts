@@ -82,30 +82,18 @@ export function evaluateEvent(input: EvaluateEventInput): EarnDecision {
     const { rule } = winner;
     const bonusPoints = rule.applyTierBonus ? tierBonusPoints(winner.points, tier.benefits.earnBonusPercent) : 0;
     const pendingUntil = rule.pendingDays > 0 ? addDays(event.occurredAt, rule.pendingDays) : null;
-    const common = { ruleId: rule.id, earnedAt: event.occurredAt, pendingUntil, expiresAt, orderId, orderAmount };
     // With items, every point is attributed to a line: the base by the lines' weight under the
     // rule, the bonus in proportion to each line's base.
     const baseLines = lines.length > 0 ? allocate(winner.points, lineWeights(rule, lines)) : undefined;
     const bonusLines = baseLines ? allocate(bonusPoints, baseLines) : undefined;
     baseLines?.forEach((base, i) => byLine[i]!.push({ ruleId: rule.id, factorPercent: lineFactorPercent(rule, lines[i]!), base, bonus: bonusLines![i]! }));
-    entries.push({
-      ...common,
-      idempotencyKey: `${event.id}:${rule.id}:base`,
-      component: 'base',
-      points: winner.points,
-      qualifyingPoints: rule.qualifying ? winner.points : 0,
-      ...(baseLines ? { linePoints: baseLines } : {}),
-    });
-    if (bonusPoints > 0) {
-      entries.push({
-        ...common,
-        idempotencyKey: `${event.id}:${rule.id}:tier_bonus`,
-        component: 'tier_bonus',
-        points: bonusPoints,
-        qualifyingPoints: 0,
-        ...(bonusLines ? { linePoints: bonusLines } : {}),
-      });
-    }
+    // Field by field, no object spread: this runs for every winning rule of every event.
+    const entry = (component: 'base' | 'tier_bonus', points: number, qualifyingPoints: number, linePoints: number[] | undefined): PlannedEarnEntry => {
+      const planned = { ruleId: rule.id, earnedAt: event.occurredAt, pendingUntil, expiresAt, orderId, orderAmount, idempotencyKey: `${event.id}:${rule.id}:${component}`, component, points, qualifyingPoints };
+      return linePoints ? { ...planned, linePoints } : planned;
+    };
+    entries.push(entry('base', winner.points, rule.qualifying ? winner.points : 0, baseLines));
+    if (bonusPoints > 0) entries.push(entry('tier_bonus', bonusPoints, 0, bonusLines));
     outcomes.set(rule.id, {
       ruleId: rule.id,
       status: 'fired',

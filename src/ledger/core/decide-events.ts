@@ -347,7 +347,8 @@ class WorkingMember {
     const undoLedger = this.ledger.mark();
     const member = this.member;
     const summary = this.summary;
-    const write = { ...this.write };
+    const w = this.write;
+    const write: MemberWrite = { id: w.id, expectedVersion: w.expectedVersion, lastActivityAt: w.lastActivityAt, tier: w.tier, clearGrace: w.clearGrace };
     const refundedByOrder = new Map(this.refundedByOrder);
     const refundedOrders = new Set(this.refundedOrders);
     const purchases = new Map(this.purchases);
@@ -403,7 +404,8 @@ function decideEvent(program: ProgramInForce, state: WorkingMember, event: Event
     balance.available,
   );
   const tier = upgradeTierIfQualified(program, state, occurredAt, now, eventId);
-  if (!state.write.lastActivityAt || state.write.lastActivityAt < occurredAt) state.write = { ...state.write, lastActivityAt: occurredAt };
+  // In place: `mark` keeps a copy to undo to (no object spread per event: see MemberLedger.record).
+  if (!state.write.lastActivityAt || state.write.lastActivityAt < occurredAt) state.write.lastActivityAt = occurredAt;
 
   const earned = entries.filter((e) => e.kind === 'earn');
   return {

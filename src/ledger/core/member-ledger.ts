@@ -74,7 +74,10 @@ export class MemberLedger {
   /** Before every operation: pending lots due by `at` become spendable, and any debt is repaid. */
   prepare(at: Date, key: string): void {
     this.activated = planActivation(this.lotList(), at);
-    for (const id of this.activated) this.setLot({ ...this.lots.get(id)!, status: 'active' });
+    for (const id of this.activated) {
+      const lot = this.lots.get(id)!;
+      this.setLot(copyLot(lot, 'active', lot.remainingPoints, lot.clawedBackPoints));
+    }
     if (this.activated.length > 0) this.settleDebt(at, `${key}:settle-activation`);
   }
 
@@ -109,7 +112,18 @@ export class MemberLedger {
       clawedBackPoints: 0,
       ruleId: input.ruleId,
     });
-    this.record(input.kind ?? 'earn', input.key, [{ lotId: input.key, points: input.points }], input.at, { ...input.context, orderId: input.orderId }, pending);
+    const c = input.context;
+    const context: EntryContext = {
+      eventId: c.eventId ?? null,
+      ruleId: c.ruleId ?? null,
+      component: c.component ?? null,
+      orderId: input.orderId,
+      rewardId: c.rewardId ?? null,
+      actor: c.actor ?? null,
+      reason: c.reason ?? null,
+      qualifyingPoints: c.qualifyingPoints ?? 0,
+    };
+    this.record(input.kind ?? 'earn', input.key, [{ lotId: input.key, points: input.points }], input.at, context, pending);
     this.settleDebt(input.at, `${input.key}:settle`);
   }
 
@@ -162,7 +176,7 @@ export class MemberLedger {
     });
     for (const outcome of plan.lots) {
       const lot = this.lots.get(outcome.lotId)!;
-      this.setLot({ ...lot, clawedBackPoints: outcome.clawedBackPoints });
+      this.setLot(copyLot(lot, lot.status, lot.remainingPoints, outcome.clawedBackPoints));
       if (outcome.allocations.length > 0) {
         const qualifying = input.qualifyingByLot.get(lot.id) ?? 0;
         this.record('reverse', `${input.key}:${outcome.lotId}`, outcome.allocations, input.at, {
@@ -278,12 +292,16 @@ export class MemberLedger {
         this.createLot(lot);
       }
       if (!lot) throw new Error(`allocation to unknown lot ${allocation.lotId}`);
-      this.setLot({ ...lot, remainingPoints: lot.remainingPoints + allocation.points });
+      this.setLot(copyLot(lot, lot.status, lot.remainingPoints + allocation.points, lot.clawedBackPoints));
     }
-    const entry: WrittenEntry = {
+    let amount = 0;
+    for (const a of allocations) amount += a.points;
+    // Written out field by field (no object spread): this runs for every entry of every event, and
+    // spreading copies were a large share of the decision's CPU and garbage.
+    const write: EntryWrite = {
       idempotencyKey: key,
       kind,
-      amount: allocations.reduce((sum, a) => sum + a.points, 0),
+      amount,
       qualifyingPoints: context.qualifyingPoints ?? 0,
       pending,
       at,
@@ -291,10 +309,6 @@ export class MemberLedger {
       component: context.component ?? null,
       orderId: context.orderId ?? null,
       rewardId: context.rewardId ?? null,
-    };
-    this.entries.push(entry);
-    this.writes.push({
-      ...entry,
       memberId: this.memberId,
       eventId: context.eventId ?? null,
       source: this.source,
@@ -302,7 +316,20 @@ export class MemberLedger {
       actor: context.actor ?? null,
       reason: context.reason ?? null,
       allocations,
+    };
+    this.entries.push({
+      idempotencyKey: key,
+      kind,
+      amount,
+      qualifyingPoints: write.qualifyingPoints,
+      pending,
+      at,
+      ruleId: write.ruleId,
+      component: write.component,
+      orderId: write.orderId,
+      rewardId: write.rewardId,
     });
+    this.writes.push(write);
   }
 }
 
@@ -311,4 +338,23 @@ function sumBalance(lots: readonly Lot[]): { available: number; pending: number 
   const pending = pendingPoints(lots);
   const total = lots.reduce((sum, lot) => sum + lot.remainingPoints, 0);
   return { available: total - pending, pending };
+}
+
+/** `lot` with another status / remaining / settled points: a field-by-field copy (see `record`). */
+function copyLot(lot: Lot, status: Lot['status'], remainingPoints: number, clawedBackPoints: number): Lot {
+  return {
+    id: lot.id,
+    memberId: lot.memberId,
+    kind: lot.kind,
+    status,
+    earnedAt: lot.earnedAt,
+    expiresAt: lot.expiresAt,
+    pendingUntil: lot.pendingUntil,
+    originalPoints: lot.originalPoints,
+    remainingPoints,
+    orderId: lot.orderId,
+    orderAmount: lot.orderAmount,
+    clawedBackPoints,
+    ruleId: lot.ruleId,
+  };
 }
