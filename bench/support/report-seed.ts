@@ -330,6 +330,7 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
   for (const index of indexes) await db.query(index.def);
   progress(`${indexes.length} secondary indexes built`, performance.now() - t1);
   await step('rollups rebuilt from the ledger', `SELECT rebuild_report_rollups()`);
+  await step('campaign funnels from their sources', `SELECT campaign_funnel_rebuild()`);
   await step('VACUUM ANALYZE', `VACUUM ANALYZE`);
   return c;
 }

@@ -10,7 +10,10 @@ export const CampaignsReportQuerySchema = ReportQuerySchema.extend({
   campaignId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a campaign id').optional(),
 });
 
-/** Without a goal, conversions (none), revenue and unsubscribes are attributed this many days after entering. */
+/**
+ * Without a goal, conversions (none), revenue and unsubscribes are attributed this many days after
+ * entering. The funnel columns use it in SQL (campaign_attribution_window, migration 0026).
+ */
 export const DEFAULT_ATTRIBUTION_DAYS = 7;
 
 interface FunnelRow {
@@ -65,48 +68,28 @@ function funnel(c: Counts): CampaignFunnel {
 
 /**
  * Per member who entered a campaign in the range: what became of its first message, whether it
- * unsubscribed, converted (the goal event) and bought within the attribution window after
- * entering. One grouped statement by campaign, variant and interval; every lookup goes through
- * an index (the message by its id, events by member, type and time).
+ * unsubscribed, got and used an offer, converted (the goal event) and bought within the
+ * attribution window after entering. Each entry carries its own funnel (migration 0026: the
+ * columns are recomputed from their source rows by triggers in every writer's transaction, and
+ * `campaign_funnel_of` is their one definition), so this is one grouped scan of the entries.
  */
 const FUNNEL_SQL = `
-WITH entered AS (
-  SELECT cm.campaign_id, cm.member_id, cm.entered_at, cm.holdout, cm.variant,
-         c.definition -> 'goal' ->> 'eventType' AS goal_type,
-         make_interval(secs => coalesce((c.definition -> 'goal' ->> 'withinDays')::int, ${DEFAULT_ATTRIBUTION_DAYS}) * c.day_seconds) AS window_length
-    FROM campaign_members cm JOIN campaigns c ON c.id = cm.campaign_id
-   WHERE cm.entered_at >= $2 AND cm.entered_at < $3 AND ($4::text IS NULL OR cm.campaign_id = $4)
-)
-SELECT en.campaign_id, en.holdout, en.variant, width_bucket(en.entered_at, $1::timestamptz[]) AS b,
+SELECT campaign_id, holdout, variant, width_bucket(entered_at, $1::timestamptz[]) AS b,
        count(*)::bigint AS audience,
-       count(*) FILTER (WHERE msg.status IN ('sending', 'sent', 'failed', 'unknown', 'dead'))::bigint AS sent,
-       count(*) FILTER (WHERE msg.status = 'sent')::bigint AS delivered,
-       count(*) FILTER (WHERE msg.status IN ('failed', 'dead'))::bigint AS failed,
-       count(*) FILTER (WHERE msg.status = 'capped')::bigint AS capped,
-       count(*) FILTER (WHERE msg.status = 'suppressed')::bigint AS suppressed,
-       count(*) FILTER (WHERE msg.status IN ('queued', 'held'))::bigint AS pending,
-       count(*) FILTER (WHERE EXISTS (
-         SELECT 1 FROM suppressions s WHERE s.member_id = en.member_id AND s.reason = 'unsubscribed'
-            AND s.created_at >= en.entered_at AND s.created_at < en.entered_at + en.window_length))::bigint AS unsubscribed,
-       count(*) FILTER (WHERE EXISTS (
-         SELECT 1 FROM offer_grants g WHERE g.member_id = en.member_id AND g.campaign_id = en.campaign_id))::bigint AS offer_granted,
-       count(*) FILTER (WHERE EXISTS (
-         SELECT 1 FROM offer_grants g JOIN offer_uses u ON u.grant_id = g.id
-          WHERE g.member_id = en.member_id AND g.campaign_id = en.campaign_id AND u.cancelled_at IS NULL))::bigint AS offer_used,
-       count(*) FILTER (WHERE en.goal_type IS NOT NULL AND EXISTS (
-         SELECT 1 FROM events e WHERE e.member_id = en.member_id AND e.type = en.goal_type
-            AND e.occurred_at >= en.entered_at AND e.occurred_at < en.entered_at + en.window_length))::bigint AS converted,
-       coalesce(sum(bought.revenue), 0)::bigint AS revenue,
-       coalesce(sum(bought.orders), 0)::bigint AS orders
-  FROM entered en
-  LEFT JOIN messages msg ON msg.id = 'campaign.' || en.campaign_id || '.0.' || en.member_id
-  LEFT JOIN LATERAL (
-    SELECT sum(CASE WHEN e.type = 'purchase' THEN e.amount ELSE -e.amount END) AS revenue,
-           count(*) FILTER (WHERE e.type = 'purchase') AS orders
-      FROM events e
-     WHERE e.member_id = en.member_id AND e.type IN ('purchase', 'refund')
-       AND e.occurred_at >= en.entered_at AND e.occurred_at < en.entered_at + en.window_length
-  ) bought ON true
+       count(*) FILTER (WHERE msg_status IN ('sending', 'sent', 'failed', 'unknown', 'dead'))::bigint AS sent,
+       count(*) FILTER (WHERE msg_status = 'sent')::bigint AS delivered,
+       count(*) FILTER (WHERE msg_status IN ('failed', 'dead'))::bigint AS failed,
+       count(*) FILTER (WHERE msg_status = 'capped')::bigint AS capped,
+       count(*) FILTER (WHERE msg_status = 'suppressed')::bigint AS suppressed,
+       count(*) FILTER (WHERE msg_status IN ('queued', 'held'))::bigint AS pending,
+       count(*) FILTER (WHERE unsubscribed)::bigint AS unsubscribed,
+       count(*) FILTER (WHERE offer_granted)::bigint AS offer_granted,
+       count(*) FILTER (WHERE offer_used)::bigint AS offer_used,
+       count(*) FILTER (WHERE converted)::bigint AS converted,
+       sum(revenue)::bigint AS revenue,
+       sum(orders)::bigint AS orders
+  FROM campaign_members
+ WHERE entered_at >= $2 AND entered_at < $3 AND ($4::text IS NULL OR campaign_id = $4)
  GROUP BY 1, 2, 3, 4`;
 
 /**

@@ -81,14 +81,23 @@ const EXPECTED = new Set(['redemption_fulfilled', 'insufficient_balance', 'insuf
 
 type OrderLine = { sku: string; category: string; unitPrice: number; quantity: number; returned: number };
 
-/** Applies the activity in time order from `windowStart`; returns the member ids. */
-export async function applyActivity(pool: Pool, program: ProgramDefinition, windowStart: Date, activity: Activity, tag: string): Promise<string[]> {
+/** Something that happens at a minute of the window, in time order with the rest. */
+export type TimelineStep = { minute: number; run: () => Promise<unknown> };
+
+/** Applies the activity (and `extraSteps`, e.g. campaign entries) in time order from `windowStart`; returns the member ids. */
+export async function applyActivity(
+  pool: Pool,
+  program: ProgramDefinition,
+  windowStart: Date,
+  activity: Activity,
+  tag: string,
+  extraSteps: (members: readonly string[], joins: readonly number[]) => TimelineStep[] = () => [],
+): Promise<string[]> {
   const at = (minute: number) => new Date(windowStart.getTime() + minute * 60_000);
   const members = activity.joins.map((_, i) => `${tag}-m${i}`);
   const orders = new Map<string, { orderId: string; amount: number; refunds: number; lines: OrderLine[] | null }[]>();
   const redemptions = new Map<string, string[]>();
-  type Step = { minute: number; run: () => Promise<unknown> };
-  const steps: Step[] = activity.joins.map((minute, i) => ({
+  const steps: TimelineStep[] = activity.joins.map((minute, i) => ({
     minute,
     run: () => upsertMember(pool, members[i]!, { joinedAt: at(minute).toISOString() }, program, 'test'),
   }));
@@ -179,6 +188,7 @@ export async function applyActivity(pool: Pool, program: ProgramDefinition, wind
     };
     steps.push({ minute, run });
   });
+  steps.push(...extraSteps(members, activity.joins));
   steps.sort((a, b) => a.minute - b.minute);
   for (const step of steps) {
     try {
@@ -238,10 +248,14 @@ export function journeyArbitrary(days: number): fc.Arbitrary<JourneyActivity> {
  * contest prizes credited through the award queue. Campaigns c0 and c3 convert on purchases
  * (within 5 and 2 days), c2 on reviews, c1 has no goal.
  */
-export async function applyJourneyActivity(pool: Pool, windowStart: Date, members: readonly string[], journeys: JourneyActivity, tag: string): Promise<void> {
-  const at = (minute: number) => new Date(windowStart.getTime() + minute * 60_000);
-  const who = (i: number) => members[i % members.length]!;
-  const campaignIds = [`${tag}-c0`, `${tag}-c1`, `${tag}-c2`, `${tag}-c3`];
+const campaignIdsOf = (tag: string) => [`${tag}-c0`, `${tag}-c1`, `${tag}-c2`, `${tag}-c3`];
+
+/**
+ * The campaigns (c0 and c3 convert on purchases within 5 and 2 days, c2 on reviews within 10,
+ * c1 has no goal), each with a coupon offer. Before the activity: entries are made during it.
+ */
+export async function createReportCampaigns(pool: Pool, windowStart: Date, tag: string): Promise<void> {
+  const campaignIds = campaignIdsOf(tag);
   await pool.query(
     `INSERT INTO campaigns (id, name, family, definition, status, created_by) VALUES
        ($1, 'Spring', $1, '{"variants": [{"key": "a"}, {"key": "b"}], "goal": {"eventType": "purchase", "withinDays": 5}}', 'running', 'test'),
@@ -250,44 +264,88 @@ export async function applyJourneyActivity(pool: Pool, windowStart: Date, member
        ($4, 'Winter', $4, '{"variants": [{"key": "a"}, {"key": "b"}], "goal": {"eventType": "purchase", "withinDays": 2}}', 'completed', 'test')`,
     campaignIds,
   );
-  // Each campaign gives a coupon: a third of its treated members get it, some use it, some of
-  // those uses are cancelled (the funnel's offerGranted and offerUsed).
   for (const campaignId of campaignIds) {
     await pool.query(
       `INSERT INTO offers (id, name, kind, definition, campaign_id, campaign_step, valid_from, code_salt, created_by) VALUES ($1, $1, 'coupon', '{}', $2, 0, $3, 'salt', 'test')`,
-      [`${campaignId}-offer`, campaignId, at(0)],
+      [`${campaignId}-offer`, campaignId, windowStart],
     );
   }
+}
+
+/**
+ * Writes one campaign entry as the campaign journey leaves it: the entry, its first message
+ * (queued, then its final status), and for a third of the treated members the campaign's coupon,
+ * some used, some of those uses cancelled afterwards (the funnel's offerGranted and offerUsed).
+ */
+async function writeCampaignEntry(pool: Pool, campaignId: string, memberId: string, e: JourneyActivity['campaignMembers'][number], enteredAt: Date): Promise<void> {
+  const holdout = e.bucket < 3000;
+  const variant = holdout ? null : e.bucket % 2 === 0 ? 'a' : 'b';
+  await pool.query(`INSERT INTO campaign_members (campaign_id, member_id, bucket, holdout, variant, entered_at) VALUES ($1, $2, $3, $4, $5, $6)`, [campaignId, memberId, e.bucket, holdout, variant, enteredAt]);
+  if (holdout) return;
+  const messageId = `campaign.${campaignId}.0.${memberId}`;
+  await pool.query(`INSERT INTO messages (id, channel, kind, member_id, status, category, campaign_id, created_at) VALUES ($1, 'email', 'campaign', $2, 'queued', 'marketing', $3, $4)`, [
+    messageId,
+    memberId,
+    campaignId,
+    enteredAt,
+  ]);
+  if (e.status !== 'queued') await pool.query(`UPDATE messages SET status = $2 WHERE id = $1`, [messageId, e.status]);
+  if (e.bucket % 3 !== 0) return;
+  const { rows: grant } = await pool.query<{ id: number }>(
+    `INSERT INTO offer_grants (offer_id, member_id, campaign_id, variant, source, granted_at) VALUES ($1, $2, $3, $4, 'campaign', $5) RETURNING id`,
+    [`${campaignId}-offer`, memberId, campaignId, variant, enteredAt],
+  );
+  if (e.bucket % 2 !== 0) return;
+  await pool.query(`INSERT INTO offer_uses (grant_id, offer_id, member_id, campaign_id, kind, ref, at) VALUES ($1, $2, $3, $4, 'coupon', 'use', $5)`, [
+    grant[0]!.id,
+    `${campaignId}-offer`,
+    memberId,
+    campaignId,
+    new Date(enteredAt.getTime() + 3_600_000),
+  ]);
+  if (e.bucket % 4 === 0) await pool.query(`UPDATE offer_uses SET cancelled_at = $2 WHERE grant_id = $1`, [grant[0]!.id, new Date(enteredAt.getTime() + 7_200_000)]);
+}
+
+/**
+ * The campaign entries drawn at even positions, as steps in time order with the activity (after
+ * their member joined): purchases and goal events come after them (the event write keeps their
+ * funnel). The others are written after the activity by applyJourneyActivity (the entry finds
+ * what already happened).
+ */
+export function campaignEntrySteps(pool: Pool, windowStart: Date, journeys: JourneyActivity, tag: string): (members: readonly string[], joins: readonly number[]) => TimelineStep[] {
+  const campaignIds = campaignIdsOf(tag);
+  return (members, joins) =>
+    firstEntries(journeys, members.length)
+      .filter((_, n) => n % 2 === 0)
+      .map((e) => {
+        const i = e.member % members.length;
+        const minute = Math.max(e.minute, joins[i]! + 1);
+        return { minute, run: () => writeCampaignEntry(pool, campaignIds[e.campaign]!, members[i]!, e, new Date(windowStart.getTime() + minute * 60_000)) };
+      });
+}
+
+/** The first entry of each (campaign, member) drawn (a member enters a campaign once). */
+function firstEntries(journeys: JourneyActivity, memberCount: number): JourneyActivity['campaignMembers'] {
   const seen = new Set<string>();
-  for (const e of journeys.campaignMembers) {
-    const campaignId = campaignIds[e.campaign]!;
-    const memberId = who(e.member);
-    if (seen.has(`${campaignId}/${memberId}`)) continue;
-    seen.add(`${campaignId}/${memberId}`);
-    const holdout = e.bucket < 3000;
-    const variant = holdout ? null : e.bucket % 2 === 0 ? 'a' : 'b';
-    await pool.query(`INSERT INTO campaign_members (campaign_id, member_id, bucket, holdout, variant, entered_at) VALUES ($1, $2, $3, $4, $5, $6)`, [campaignId, memberId, e.bucket, holdout, variant, at(e.minute)]);
-    if (!holdout) {
-      await pool.query(`INSERT INTO messages (id, channel, kind, member_id, status, category, campaign_id, created_at) VALUES ($1, 'email', 'campaign', $2, $3, 'marketing', $4, $5)`, [
-        `campaign.${campaignId}.0.${memberId}`,
-        memberId,
-        e.status,
-        campaignId,
-        at(e.minute),
-      ]);
-      if (e.bucket % 3 === 0) {
-        const { rows: grant } = await pool.query<{ id: number }>(
-          `INSERT INTO offer_grants (offer_id, member_id, campaign_id, variant, source, granted_at) VALUES ($1, $2, $3, $4, 'campaign', $5) RETURNING id`,
-          [`${campaignId}-offer`, memberId, campaignId, variant, at(e.minute)],
-        );
-        if (e.bucket % 2 === 0) {
-          await pool.query(
-            `INSERT INTO offer_uses (grant_id, offer_id, member_id, campaign_id, kind, ref, at, cancelled_at) VALUES ($1, $2, $3, $4, 'coupon', 'use', $5, $6)`,
-            [grant[0]!.id, `${campaignId}-offer`, memberId, campaignId, at(e.minute + 60), e.bucket % 4 === 0 ? at(e.minute + 120) : null],
-          );
-        }
-      }
-    }
+  return journeys.campaignMembers.filter((e) => {
+    const key = `${e.campaign}/${e.member % memberCount}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Writes the journeys' rows for the members: the campaign entries campaignEntrySteps left (odd
+ * positions), unsubscribes (one of them taken back), mission enrollments, contest contributions,
+ * and contest prizes credited through the award queue.
+ */
+export async function applyJourneyActivity(pool: Pool, windowStart: Date, members: readonly string[], journeys: JourneyActivity, tag: string): Promise<void> {
+  const at = (minute: number) => new Date(windowStart.getTime() + minute * 60_000);
+  const who = (i: number) => members[i % members.length]!;
+  const campaignIds = campaignIdsOf(tag);
+  for (const [n, e] of firstEntries(journeys, members.length).entries()) {
+    if (n % 2 === 1) await writeCampaignEntry(pool, campaignIds[e.campaign]!, who(e.member), e, at(e.minute));
   }
   for (const [i, u] of journeys.unsubscribes.entries()) {
     await pool.query(`INSERT INTO suppressions (channel, address, scope, reason, member_id, created_at) VALUES ('email', $1, 'marketing', 'unsubscribed', $2, $3) ON CONFLICT DO NOTHING`, [
@@ -296,6 +354,8 @@ export async function applyJourneyActivity(pool: Pool, windowStart: Date, member
       at(u.minute),
     ]);
   }
+  // A resubscribe: the second unsubscribe goes away again (its member's funnels no longer count it).
+  if (journeys.unsubscribes.length > 1) await pool.query(`DELETE FROM suppressions WHERE address = $1`, [`${tag}-1@example.com`]);
   const missionIds = [`${tag}-mi0`, `${tag}-mi1`];
   for (const id of missionIds) await pool.query(`INSERT INTO missions (id, name, definition, created_by) VALUES ($1, $1, '{}', 'test')`, [id]);
   for (const [i, e] of journeys.enrollments.entries()) {

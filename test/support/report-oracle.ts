@@ -214,6 +214,8 @@ export async function oracleCampaigns(pool: Pool, intervals: OracleInterval[]) {
   const { rows: grants } = await pool.query<{ id: number; member_id: string; campaign_id: string | null }>(`SELECT id, member_id, campaign_id FROM offer_grants`);
   const { rows: uses } = await pool.query<{ grant_id: number; cancelled_at: Date | null }>(`SELECT grant_id, cancelled_at FROM offer_uses`);
   const funnels = new Map<string, Record<string, number>>();
+  // Each entry's own funnel (`campaign/member`), to hold the stored funnel columns against.
+  const entries = new Map<string, { msgStatus: string | null; unsubscribed: boolean; offerGranted: boolean; offerUsed: boolean; converted: boolean; revenue: number; orders: number }>();
   const perInterval = intervals.map(() => ({ entered: 0, sent: 0, delivered: 0, converted: 0, revenue: 0 }));
   for (const e of entered) {
     const days = e.definition.goal?.withinDays ?? 7;
@@ -236,6 +238,15 @@ export async function oracleCampaigns(pool: Pool, intervals: OracleInterval[]) {
       revenue: mine.reduce((sum, ev) => sum + (ev.type === 'purchase' ? ev.amount! : ev.type === 'refund' ? -ev.amount! : 0), 0),
       orders: mine.filter((ev) => ev.type === 'purchase').length,
     };
+    entries.set(`${e.campaign_id}/${e.member_id}`, {
+      msgStatus: s ?? null,
+      unsubscribed: f.unsubscribed === 1,
+      offerGranted: f.offerGranted === 1,
+      offerUsed: f.offerUsed === 1,
+      converted: f.converted === 1,
+      revenue: f.revenue,
+      orders: f.orders,
+    });
     for (const key of [`${e.campaign_id}|${e.holdout ? 'holdout' : e.variant}`, `${e.campaign_id}|*`]) {
       const acc = funnels.get(key) ?? {};
       for (const [k, v] of Object.entries(f)) acc[k] = (acc[k] ?? 0) + v;
@@ -261,7 +272,7 @@ export async function oracleCampaigns(pool: Pool, intervals: OracleInterval[]) {
     }
     campaigns.set(campaignId, c);
   }
-  return { campaigns, perInterval };
+  return { campaigns, perInterval, entries };
 }
 
 export async function oracleMissions(pool: Pool, start: Date, end: Date, missionId?: string) {

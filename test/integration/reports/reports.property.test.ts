@@ -11,7 +11,15 @@ import {
   type PointsReport,
 } from '../../../src/reports/index.js';
 import { rebuildReportMemberDays } from '../../../src/reports/rollups.js';
-import { activityArbitrary, applyActivity, applyJourneyActivity, journeyArbitrary, resetActivity } from '../../support/report-activity.js';
+import {
+  activityArbitrary,
+  applyActivity,
+  applyJourneyActivity,
+  campaignEntrySteps,
+  createReportCampaigns,
+  journeyArbitrary,
+  resetActivity,
+} from '../../support/report-activity.js';
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
 import {
   loadTierHistory,
@@ -128,7 +136,8 @@ describe('every report figure equals a direct sum over the raw tables', () => {
           const { rows } = await env.ctx.pool.query<{ start: Date }>(`SELECT ($1::date::timestamp AT TIME ZONE $2) AS start`, [windowFrom, c.timeZone]);
           // The rollup is kept in the program's zone from before the activity: the trigger on events writes it.
           await rebuildReportMemberDays(env.ctx.pool, c.timeZone);
-          const memberIds = await applyActivity(env.ctx.pool, program, rows[0]!.start, activity, `r${run}`);
+          await createReportCampaigns(env.ctx.pool, rows[0]!.start, `r${run}`);
+          const memberIds = await applyActivity(env.ctx.pool, program, rows[0]!.start, activity, `r${run}`, campaignEntrySteps(env.ctx.pool, rows[0]!.start, journeys, `r${run}`));
           await applyJourneyActivity(env.ctx.pool, rows[0]!.start, memberIds, journeys, `r${run}`);
           for (const q of queries) {
             const from = addDays(windowFrom, q.offset);
@@ -171,6 +180,16 @@ describe('every report figure equals a direct sum over the raw tables', () => {
               expect(Object.fromEntries(variants.map(({ variant, ...v }) => [variant, v])), `campaign ${row.campaignId} variants`).toEqual(Object.fromEntries(o.variants));
             }
             campaigns.intervals.forEach((i, n) => expect({ entered: i.entered, sent: i.sent, delivered: i.delivered, converted: i.converted, revenue: i.revenue }).toEqual(oc.perInterval[n]));
+            // The funnel each entry carries (migration 0026, kept by triggers) = the oracle's, entry by entry.
+            const { rows: stored } = await env.ctx.pool.query<{ k: string; msg_status: string | null; unsubscribed: boolean; offer_granted: boolean; offer_used: boolean; converted: boolean; revenue: string; orders: string }>(
+              `SELECT campaign_id || '/' || member_id AS k, msg_status, unsubscribed, offer_granted, offer_used, converted, revenue, orders FROM campaign_members
+                WHERE entered_at >= $1 AND entered_at < $2`,
+              [expected[0]!.start, expected[expected.length - 1]!.end],
+            );
+            expect(
+              new Map(stored.map((r) => [r.k, { msgStatus: r.msg_status, unsubscribed: r.unsubscribed, offerGranted: r.offer_granted, offerUsed: r.offer_used, converted: r.converted, revenue: Number(r.revenue), orders: Number(r.orders) }])),
+              'campaign entries: stored funnel',
+            ).toEqual(oc.entries);
 
             const missions = MissionsReportSchema.parse((await api.call('GET', `/v1/reports/missions?${query}`, key)).body);
             for (const [n, i] of missions.intervals.entries()) {
