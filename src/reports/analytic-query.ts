@@ -9,11 +9,16 @@ import type { Pool, QueryResultRow } from 'pg';
  */
 export const REPORT_WORK_MEM = '64MB';
 
-/** Runs one report statement with `REPORT_WORK_MEM` and no JIT (BEGIN; SET LOCAL; the statement; COMMIT). */
-export async function analyticQuery<R extends QueryResultRow>(pool: Pool, text: string, values: unknown[]): Promise<{ rows: R[] }> {
+/**
+ * Runs one report statement with `REPORT_WORK_MEM` and no JIT (BEGIN; SET LOCAL; the statement; COMMIT).
+ * `hashGroups`: the statement groups many rows into few groups the planner cannot foresee (an
+ * interval bucket computed per row: it assumes as many groups as rows and sorts them all), so
+ * sorting is ruled out and the grouping is a hash.
+ */
+export async function analyticQuery<R extends QueryResultRow>(pool: Pool, text: string, values: unknown[], options: { hashGroups?: boolean } = {}): Promise<{ rows: R[] }> {
   const client = await pool.connect();
   try {
-    await client.query(`BEGIN READ ONLY; SET LOCAL work_mem = '${REPORT_WORK_MEM}'; SET LOCAL jit = off`);
+    await client.query(`BEGIN READ ONLY; SET LOCAL work_mem = '${REPORT_WORK_MEM}'; SET LOCAL jit = off${options.hashGroups ? '; SET LOCAL enable_sort = off' : ''}`);
     const result = await client.query<R>(text, values);
     await client.query('COMMIT');
     return { rows: result.rows };

@@ -101,7 +101,7 @@ SELECT campaign_id, holdout, variant, width_bucket(entered_at, $1::timestamptz[]
 export async function campaignsReport(pool: Pool, query: ReportQuery & { campaignId?: string | undefined }, now = new Date()): Promise<CampaignsReport> {
   const ctx = await reportContext(pool, query, now);
   const [rows, campaigns] = await Promise.all([
-    analyticQuery<FunnelRow>(pool, FUNNEL_SQL, [ctx.boundaries, ctx.range.start, ctx.range.end, query.campaignId ?? null]),
+    analyticQuery<FunnelRow>(pool, FUNNEL_SQL, [ctx.boundaries, ctx.range.start, ctx.range.end, query.campaignId ?? null], { hashGroups: true }),
     pool.query<{ id: string; name: string; status: string; definition: { goal?: { eventType: string; withinDays: number }; variants: { key: string }[] } }>(
       `SELECT id, name, status, definition FROM campaigns WHERE $1::text IS NULL OR id = $1 ORDER BY id`,
       [query.campaignId ?? null],

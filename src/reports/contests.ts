@@ -29,9 +29,10 @@ export async function contestsReport(pool: Pool, query: ReportQuery & { contestI
               -- Running totals per member, kept with each contribution (migration 0025).
               (SELECT count(*) FROM contest_member_totals t WHERE t.contest_id = c.id AND t.score <> 0)::bigint AS participants,
               (SELECT count(*) FROM contest_standings s WHERE s.contest_id = c.id AND s.prize_points > 0)::bigint AS winners,
-              -- All prize points ever credited, from the rollups (the ledger has no index by source).
-              (SELECT coalesce(sum(points), 0) FROM ledger_rollup r WHERE r.kind = 'earn' AND r.source = 'contest:' || c.id)::bigint AS awarded
+              coalesce(a.points, 0)::bigint AS awarded
          FROM contests c
+         -- All prize points ever credited, from the rollups (the ledger has no index by source), in one pass.
+         LEFT JOIN (SELECT source, sum(points) AS points FROM ledger_rollup WHERE kind = 'earn' AND source LIKE 'contest:%' GROUP BY source) a ON a.source = 'contest:' || c.id
         WHERE c.starts_at < $2 AND c.ends_at > $1 AND ($3::text IS NULL OR c.id = $3)
         ORDER BY c.starts_at, c.id`,
       [ctx.range.start, ctx.range.end, contestId],
