@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
@@ -120,8 +120,10 @@ describe('prize draws: define → freeze + commit → reveal → draw once → a
     );
     expect(commit).toMatchObject({ algorithm: 'LAUREL-DRAW-v1', draw_id: 'yalda', entries: { n: expectedEntries.count, t: expectedEntries.total.toString(), root: entriesRoot(expectedEntries).toString('hex') } });
     expect(commit.randomness).toEqual({ drand: null, secret_commitment: H_SECRET });
-    // Published as a file too.
-    const published = JSON.parse(readFileSync(join(env.config.draws.publishDir, 'yalda', 'commit.json'), 'utf8')) as DrawCommitRecord;
+    // Published as a file too (written just after the freeze's transaction commits: wait for it).
+    const commitFile = join(env.config.draws.publishDir, 'yalda', 'commit.json');
+    await until(async () => existsSync(commitFile), (exists) => exists);
+    const published = JSON.parse(readFileSync(commitFile, 'utf8')) as DrawCommitRecord;
     expect(published).toEqual(commit);
 
     // A member's entry and inclusion proof.
