@@ -105,8 +105,12 @@ describe(`a journey definition changed while ${MEMBERS} members are mid-journey`
     const finished = Date.now() - t1;
     expect(done).toEqual([{ status: 'completed', n: MEMBERS }]);
 
-    // None failed: every workflow completed (none failed, timed out or terminated).
-    const failed = await env.ctx.temporal.workflow.count(`WorkflowType = 'journeyWorkflow' AND TaskQueue = '${env.config.taskQueue}' AND ExecutionStatus != 'Completed'`);
+    // None failed: every workflow completed (none failed, timed out or terminated). The last step's
+    // activity marks the entry completed just before its workflow closes, and Temporal's visibility
+    // follows a moment later: wait until none is running, then ask how they ended.
+    const journeys = `WorkflowType = 'journeyWorkflow' AND TaskQueue = '${env.config.taskQueue}'`;
+    await until('every journey workflow closed', async () => (await env.ctx.temporal.workflow.count(`${journeys} AND ExecutionStatus = 'Running'`)).count, (n) => n === 0);
+    const failed = await env.ctx.temporal.workflow.count(`${journeys} AND ExecutionStatus != 'Completed'`);
     expect(failed.count).toBe(0);
 
     // Each member: the v2 path from where they were, every step once, no message kind twice.
