@@ -9,14 +9,15 @@ interface EventFactsRow {
   member_id: string;
   type: string;
   occurred_at: Date;
-  created_at: Date;
+  /** The row's created_at as ISO 8601 to the microsecond (a Date would cut it to the ms). */
+  recorded_at: string;
   result: EventResult;
   points_wanted: boolean;
   tier_wanted: boolean;
 }
 
 /** The facts an ingested event announces: points earned (positive totals) and a tier upgrade. */
-export function factsOfEvent(event: Pick<EventFactsRow, 'id' | 'member_id' | 'type' | 'occurred_at' | 'created_at' | 'result'>, wanted: { points: boolean; tier: boolean }): Fact[] {
+export function factsOfEvent(event: Pick<EventFactsRow, 'id' | 'member_id' | 'type' | 'occurred_at' | 'recorded_at' | 'result'>, wanted: { points: boolean; tier: boolean }): Fact[] {
   const facts: Fact[] = [];
   const { result } = event;
   if (wanted.points && result.points.total > 0) {
@@ -41,8 +42,10 @@ export function factsOfEvent(event: Pick<EventFactsRow, 'id' | 'member_id' | 'ty
       }),
     );
   }
-  // Committed with the event: its row's time orders them among the member's other facts.
-  return facts.map((f) => ({ ...f, recordedAt: event.created_at.toISOString() }));
+  // Committed with the event: its row's time orders them among the member's other facts. To the
+  // microsecond, as PostgreSQL keeps it: a member's events written one after another can fall in
+  // one millisecond, and then their webhooks were ordered by whichever fact was recorded first.
+  return facts.map((f) => ({ ...f, recordedAt: event.recorded_at }));
 }
 
 /**
@@ -56,7 +59,8 @@ export function createEventFactsHandler(deps: { pool: Pool; handlers: readonly F
     async handle(job: MemberEventJob): Promise<void> {
       if (deps.handlers.length === 0) return;
       const { rows } = await deps.pool.query<EventFactsRow>(
-        `SELECT id, member_id, type, occurred_at, created_at, result, laurel_fact_wanted('points.earned') AS points_wanted, laurel_fact_wanted('tier.changed') AS tier_wanted
+        `SELECT id, member_id, type, occurred_at, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS recorded_at, result,
+                laurel_fact_wanted('points.earned') AS points_wanted, laurel_fact_wanted('tier.changed') AS tier_wanted
            FROM events WHERE id = $1`,
         [job.eventId],
       );
