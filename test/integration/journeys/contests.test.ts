@@ -28,7 +28,7 @@ function historyJson(history: unknown): string {
   return JSON.stringify(History.toObject(History.fromObject(history as Record<string, unknown>), { longs: String, enums: String, bytes: String }));
 }
 
-describe('contests: Redis leaderboard from the fan-out, a workflow that freezes, awards and announces', () => {
+describe('contest journeys (Redis leaderboard from the fan-out, a workflow that freezes, awards and announces)', () => {
   let env: TestEnv;
   let program: ProgramDefinition;
   let api: Api;

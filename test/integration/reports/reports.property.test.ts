@@ -66,7 +66,7 @@ describe('every report figure equals a direct sum over the raw tables', () => {
     await env?.cleanup();
   });
 
-  it('points, members, tiers, sales, campaigns, missions and contests: every figure of every interval', async () => {
+  it('every figure of every interval of the points, members, tiers, sales, campaigns, missions and contests reports', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
