@@ -1,5 +1,6 @@
 import type { Pool } from '../db/index.js';
 import type { Logger } from '../log/index.js';
+import { PeriodicTask } from '../app/periodic-task.js';
 import { currentProgram } from '../program/store.js';
 
 /**
@@ -44,30 +45,25 @@ export async function ensureReportMemberDays(pool: Pool): Promise<boolean> {
 
 /** The worker role's compactor (and keeper of report_member_days' zone): every `intervalMs` (default 10 minutes). */
 export class RollupCompactor {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly loop: PeriodicTask;
 
-  constructor(private readonly deps: { pool: Pool; logger: Logger; intervalMs?: number }) {}
-
-  start(): void {
-    const tick = () => {
-      this.running = compactReportRollups(this.deps.pool)
-        .then(() => ensureReportMemberDays(this.deps.pool))
-        .then((rebuilt) => {
-          if (rebuilt) this.deps.logger.info('report_member_days rebuilt for the program zone');
-        })
-        .catch((err: unknown) => this.deps.logger.error({ err }, 'report rollup compaction failed; retrying'))
-        .finally(() => {
-          if (this.timer !== undefined) this.timer = setTimeout(tick, this.deps.intervalMs ?? 600_000);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+  constructor(deps: { pool: Pool; logger: Logger; intervalMs?: number }) {
+    this.loop = new PeriodicTask({
+      run: async () => {
+        await compactReportRollups(deps.pool);
+        if (await ensureReportMemberDays(deps.pool)) deps.logger.info('report_member_days rebuilt for the program zone');
+      },
+      intervalMs: deps.intervalMs ?? 600_000,
+      logger: deps.logger,
+      failure: 'report rollup compaction failed; retrying',
+    });
   }
 
-  async stop(): Promise<void> {
-    const timer = this.timer;
-    this.timer = undefined;
-    clearTimeout(timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

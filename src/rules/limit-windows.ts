@@ -1,25 +1,15 @@
 import { ValidationError } from '../errors/index.js';
-import type { Weekday } from '../program/calendar.js';
 import {
   addDaysToLocalDate,
   addMonthsToLocalDate,
+  firstDayOfWeek,
   isValidTimeZone,
   startOfLocalDate,
   toLocalDate,
-  weekdayOf,
+  type Weekday,
 } from '../program/calendar.js';
 import type { LimitPeriod, ProgramDefinition } from '../program/schema.js';
 import type { LimitWindow, MemberSnapshot } from './types.js';
-
-const WEEKDAY_INDEX: Record<Weekday, number> = {
-  sunday: 0,
-  monday: 1,
-  tuesday: 2,
-  wednesday: 3,
-  thursday: 4,
-  friday: 5,
-  saturday: 6,
-};
 
 /** The start of every `lifetime` period. */
 export const LIFETIME_START = new Date(0);
@@ -47,8 +37,7 @@ export function limitPeriodBounds(
     return { start: startOfLocalDate(date, timeZone), end: startOfLocalDate(addDaysToLocalDate(date, 1), timeZone) };
   }
   if (period === 'week') {
-    const back = (weekdayOf(date) - WEEKDAY_INDEX[weekStartsOn] + 7) % 7;
-    const first = addDaysToLocalDate(date, -back);
+    const first = firstDayOfWeek(date, weekStartsOn);
     return { start: startOfLocalDate(first, timeZone), end: startOfLocalDate(addDaysToLocalDate(first, 7), timeZone) };
   }
   const first = { year: date.year, month: date.month, day: 1 };

@@ -145,24 +145,26 @@ export class WebhookDelivery {
 
     const token = randomUUID();
     const startedAt = this.now();
-    const claim = await this.pool.query<{ attempts: number; previous: DeliveryRow['status'] }>(
-      `WITH prev AS (SELECT status FROM webhook_deliveries WHERE id = $1 FOR UPDATE)
-       UPDATE webhook_deliveries d SET status = 'sending', attempt_token = $2, attempts = d.attempts + 1, next_attempt_at = NULL
-         FROM prev WHERE d.id = $1 AND d.status IN ('pending', 'sending', 'retrying')
-       RETURNING d.attempts, prev.status AS previous`,
-      [deliveryId, token],
+    // The claim and its attempt row are one statement: a sender killed between two statements left
+    // a delivery counting an attempt that its history did not show.
+    const claim = await this.pool.query<{ attempts: number }>(
+      `WITH prev AS (SELECT status FROM webhook_deliveries WHERE id = $1 FOR UPDATE),
+       claimed AS (
+         UPDATE webhook_deliveries d SET status = 'sending', attempt_token = $2, attempts = d.attempts + 1, next_attempt_at = NULL
+           FROM prev WHERE d.id = $1 AND d.status IN ('pending', 'sending', 'retrying')
+         RETURNING d.attempts, prev.status AS previous),
+       interrupted AS (
+         UPDATE webhook_attempts a SET error = 'interrupted: the sender stopped before the answer was recorded; sent again with the same webhook id'
+           FROM claimed c
+          WHERE c.previous = 'sending' AND a.delivery_id = $1 AND a.attempt = c.attempts - 1 AND a.status_code IS NULL AND a.error IS NULL),
+       recorded AS (
+         INSERT INTO webhook_attempts (delivery_id, attempt, started_at) SELECT $1, attempts, $3 FROM claimed ON CONFLICT DO NOTHING)
+       SELECT attempts FROM claimed`,
+      [deliveryId, token, startedAt],
     );
     const claimed = claim.rows[0];
     if (!claimed) return { status: 'skipped', reason: 'finished meanwhile' };
     const attempt = claimed.attempts;
-    if (claimed.previous === 'sending') {
-      await this.pool.query(
-        `UPDATE webhook_attempts SET error = 'interrupted: the sender stopped before the answer was recorded; sent again with the same webhook id'
-          WHERE delivery_id = $1 AND attempt = $2 AND status_code IS NULL AND error IS NULL`,
-        [deliveryId, attempt - 1],
-      );
-    }
-    await this.pool.query(`INSERT INTO webhook_attempts (delivery_id, attempt, started_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [deliveryId, attempt, startedAt]);
 
     const answer = await this.post(row, attempt, startedAt);
     const durationMs = this.now().getTime() - startedAt.getTime();

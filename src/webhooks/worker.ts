@@ -1,5 +1,6 @@
 import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { PeriodicTask } from '../app/periodic-task.js';
 import type { WebhookSettings } from '../config/index.js';
 import { withTransaction, type Pool } from '../db/index.js';
 import type { Logger } from '../log/index.js';
@@ -99,25 +100,20 @@ export function startWebhookService(deps: WebhookServiceDeps): { worker: Worker<
     return restarted;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<unknown> | undefined;
-  const tick = () => {
-    sweeping = repairOnce()
-      .catch((err: unknown) => deps.logger.error({ err }, 'webhook lane repair failed'))
-      .finally(() => {
-        if (timer !== undefined) timer = setTimeout(tick, deps.repairIntervalMs ?? 60_000);
-      });
-  };
-  timer = setTimeout(tick, deps.repairIntervalMs ?? 60_000);
+  const repair = new PeriodicTask({
+    run: repairOnce,
+    intervalMs: deps.repairIntervalMs ?? 60_000,
+    firstDelayMs: deps.repairIntervalMs ?? 60_000,
+    logger: deps.logger,
+    failure: 'webhook lane repair failed',
+  });
+  repair.start();
 
   return {
     worker,
     repairOnce,
     async stop() {
-      const t = timer;
-      timer = undefined;
-      clearTimeout(t);
-      await sweeping;
+      await repair.stop();
       await worker.close();
       await queue.close();
     },

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Pool } from '../../db/index.js';
 import type { Logger } from '../../log/index.js';
+import { PeriodicTask } from '../../app/periodic-task.js';
 import { findTier, tierRank, type ProgramDefinition } from '../../program/index.js';
 import { currentProgram } from '../../program/store.js';
 import { activitySummaries } from '../../ledger/index.js';
@@ -114,8 +115,7 @@ const COMMIT_LAG_MS = 60_000;
  * writes nothing twice.
  */
 export class TierChangeNotifier {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly loop: PeriodicTask;
   private readonly seen: { at: number; maxId: number }[] = [];
   private cursor: number | undefined;
   /** Highest id handled by this process; between the cursor and it only unmessaged rows are rescanned. */
@@ -123,7 +123,9 @@ export class TierChangeNotifier {
 
   constructor(
     private readonly deps: { pool: Pool; queue: Queue<DeliveryJob>; channels: readonly Channel[]; logger: Logger; intervalMs?: number },
-  ) {}
+  ) {
+    this.loop = new PeriodicTask({ run: () => this.sweepOnce(), intervalMs: deps.intervalMs ?? 2000, logger: deps.logger, failure: 'tier change notifier failed; retrying' });
+  }
 
   private async loadCursor(): Promise<number> {
     const { rows } = await this.deps.pool.query<{ position: number }>(`SELECT position FROM messaging_cursors WHERE name = $1`, [CURSOR]);
@@ -182,21 +184,10 @@ export class TierChangeNotifier {
   }
 
   start(): void {
-    const tick = () => {
-      this.running = this.sweepOnce()
-        .then(() => undefined)
-        .catch((err: unknown) => this.deps.logger.error({ err }, 'tier change notifier failed; retrying'))
-        .finally(() => {
-          if (this.timer !== undefined) this.timer = setTimeout(tick, this.deps.intervalMs ?? 2000);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    const timer = this.timer;
-    this.timer = undefined;
-    clearTimeout(timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }
