@@ -96,7 +96,12 @@ function stock(balance: number, pending: number): PointsStock {
 
 // Every boundary of a report falls on a 15-minute UTC slice unless the zone had a historical
 // offset that was not a whole quarter hour (local mean time before ~1970); those go to the ledger.
-const SLICE_MS = 15 * 60_000;
+export const SLICE_MS = 15 * 60_000;
+
+/** Whether every boundary of a report falls on a 15-minute UTC slice (then the slice rollups cover it). */
+export function onSlices(ctx: ReportContext): boolean {
+  return ctx.boundaries.every((b) => b.getTime() % SLICE_MS === 0);
+}
 
 interface GroupRow {
   b: number;

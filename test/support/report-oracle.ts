@@ -415,3 +415,31 @@ export async function oracleContestTotalMismatches(pool: Pool) {
   );
   return rows;
 }
+
+/**
+ * campaign_funnel_rollup (migration 0027) summed over its shards against campaign_members grouped by
+ * campaign, holdout, variant and 15-minute UTC slice of entering (the entries' own funnel columns are
+ * held against the oracle entry by entry): the rows that differ.
+ */
+export async function campaignRollupMismatches(pool: Pool) {
+  const { rows } = await pool.query(
+    `WITH e AS (
+       SELECT campaign_id, holdout, coalesce(variant, '') AS variant, to_timestamp(floor(extract(epoch FROM entered_at) / 900) * 900) AS slice,
+              ARRAY[count(*), count(*) FILTER (WHERE msg_status IN ('sending', 'sent', 'failed', 'unknown', 'dead')), count(*) FILTER (WHERE msg_status = 'sent'),
+                    count(*) FILTER (WHERE msg_status IN ('failed', 'dead')), count(*) FILTER (WHERE msg_status = 'capped'), count(*) FILTER (WHERE msg_status = 'suppressed'),
+                    count(*) FILTER (WHERE msg_status IN ('queued', 'held')), count(*) FILTER (WHERE unsubscribed), count(*) FILTER (WHERE offer_granted),
+                    count(*) FILTER (WHERE offer_used), count(*) FILTER (WHERE converted), sum(revenue), sum(orders)]::bigint[] AS counts
+         FROM campaign_members GROUP BY 1, 2, 3, 4),
+     r0 AS (
+       SELECT campaign_id, holdout, variant, slice,
+              ARRAY[sum(audience), sum(sent), sum(delivered), sum(failed), sum(capped), sum(suppressed), sum(pending), sum(unsubscribed),
+                    sum(offer_granted), sum(offer_used), sum(converted), sum(revenue), sum(orders)]::bigint[] AS counts
+         FROM campaign_funnel_rollup GROUP BY 1, 2, 3, 4),
+     r AS (SELECT * FROM r0 WHERE counts <> array_fill(0::bigint, ARRAY[13]))
+     SELECT coalesce(e.campaign_id, r.campaign_id) AS campaign_id, coalesce(e.holdout, r.holdout) AS holdout, coalesce(e.variant, r.variant) AS variant,
+            coalesce(e.slice, r.slice) AS slice, e.counts AS expected, r.counts AS rollup
+       FROM e FULL JOIN r ON r.campaign_id = e.campaign_id AND r.holdout = e.holdout AND r.variant = e.variant AND r.slice = e.slice
+      WHERE e.counts IS DISTINCT FROM r.counts`,
+  );
+  return rows;
+}

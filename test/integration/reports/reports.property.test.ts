@@ -10,6 +10,8 @@ import {
   TiersReportSchema,
   type PointsReport,
 } from '../../../src/reports/index.js';
+import { campaignsReport, CampaignsReportQuerySchema } from '../../../src/reports/campaigns.js';
+import { parseReportQuery } from '../../../src/reports/query.js';
 import { rebuildReportMemberDays } from '../../../src/reports/rollups.js';
 import {
   activityArbitrary,
@@ -22,6 +24,7 @@ import {
 } from '../../support/report-activity.js';
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
 import {
+  campaignRollupMismatches,
   loadTierHistory,
   oracleCampaigns,
   oracleContestRows,
@@ -170,16 +173,26 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             }
 
             const query = `from=${from}&to=${to}&interval=${q.interval}&calendar=${q.calendar}`;
-            const campaigns = CampaignsReportSchema.parse((await api.call('GET', `/v1/reports/campaigns?${query}`, key)).body);
+            // Campaigns: from the slice rollup (every boundary of these zones is on a slice), and the
+            // fallback (the entries, as for a boundary off the slices) — both equal the oracle.
             const oc = await oracleCampaigns(env.ctx.pool, expected);
-            expect(campaigns.campaigns.map((x) => x.campaignId).sort()).toEqual([...oc.campaigns.keys()].sort());
-            for (const row of campaigns.campaigns) {
-              const o = oc.campaigns.get(row.campaignId)!;
-              expect(row.totals, `campaign ${row.campaignId}`).toEqual(o.totals);
-              const variants = row.variants.filter((v) => v.audience > 0);
-              expect(Object.fromEntries(variants.map(({ variant, ...v }) => [variant, v])), `campaign ${row.campaignId} variants`).toEqual(Object.fromEntries(o.variants));
+            const campaignQuery = parseReportQuery(CampaignsReportQuerySchema, { from, to, interval: q.interval, calendar: q.calendar });
+            for (const [computedFrom, campaigns] of [
+              ['rollups', CampaignsReportSchema.parse((await api.call('GET', `/v1/reports/campaigns?${query}`, key)).body)],
+              ['ledger', await campaignsReport(env.ctx.pool, campaignQuery, new Date(), { fromRollups: false })],
+            ] as const) {
+              expect(campaigns.computedFrom, `campaigns ${query}`).toBe(computedFrom);
+              expect(campaigns.campaigns.map((x) => x.campaignId).sort()).toEqual([...oc.campaigns.keys()].sort());
+              for (const row of campaigns.campaigns) {
+                const o = oc.campaigns.get(row.campaignId)!;
+                expect(row.totals, `campaign ${row.campaignId} from ${computedFrom}`).toEqual(o.totals);
+                const variants = row.variants.filter((v) => v.audience > 0);
+                expect(Object.fromEntries(variants.map(({ variant, ...v }) => [variant, v])), `campaign ${row.campaignId} variants from ${computedFrom}`).toEqual(Object.fromEntries(o.variants));
+              }
+              campaigns.intervals.forEach((i, n) =>
+                expect({ entered: i.entered, sent: i.sent, delivered: i.delivered, converted: i.converted, revenue: i.revenue }, `campaigns ${i.label} from ${computedFrom}`).toEqual(oc.perInterval[n]),
+              );
             }
-            campaigns.intervals.forEach((i, n) => expect({ entered: i.entered, sent: i.sent, delivered: i.delivered, converted: i.converted, revenue: i.revenue }).toEqual(oc.perInterval[n]));
             // The funnel each entry carries (migration 0026, kept by triggers) = the oracle's, entry by entry.
             const { rows: stored } = await env.ctx.pool.query<{ k: string; msg_status: string | null; unsubscribed: boolean; offer_granted: boolean; offer_used: boolean; converted: boolean; revenue: string; orders: string }>(
               `SELECT campaign_id || '/' || member_id AS k, msg_status, unsubscribed, offer_granted, offer_used, converted, revenue, orders FROM campaign_members
@@ -216,6 +229,9 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             await checkMembersAndSales(from, to, q, expected, 'rollups');
             expect(await oracleItemMismatches(env.ctx.pool), 'item lines add up to their purchase').toEqual([]);
           }
+
+          // The campaign funnel rollup its triggers wrote = the entries grouped per slice, row for row.
+          expect(await campaignRollupMismatches(env.ctx.pool), 'campaign_funnel_rollup = campaign_members grouped per slice').toEqual([]);
 
           // What the trigger wrote equals the rollup built from the events afterwards.
           const memberDays = async () =>
