@@ -332,6 +332,7 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
   await step('rollups rebuilt from the ledger', `SELECT rebuild_report_rollups()`);
   await step('campaign funnels from their sources', `SELECT campaign_funnel_rebuild()`);
   await step('campaign funnel rollup from the entries', `SELECT campaign_funnel_rollup_rebuild()`);
+  await step('contest report rollups from the contributions', `SELECT contest_report_rollup_rebuild()`);
   await step('VACUUM ANALYZE', `VACUUM ANALYZE`);
   return c;
 }

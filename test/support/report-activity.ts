@@ -221,7 +221,7 @@ export interface JourneyActivity {
   campaignMembers: { campaign: number; member: number; minute: number; bucket: number; status: string }[];
   unsubscribes: { member: number; minute: number }[];
   enrollments: { mission: number; member: number; minute: number; status: 'active' | 'completed' | 'expired'; completedAfter: number }[];
-  contributions: { member: number; minute: number; delta: number }[];
+  contributions: { member: number; minute: number; delta: number; contest: number }[];
   prizes: { member: number; minute: number; points: number }[];
 }
 
@@ -237,7 +237,13 @@ export function journeyArbitrary(days: number): fc.Arbitrary<JourneyActivity> {
       fc.record({ mission: fc.nat(1), member, minute, status: fc.constantFrom('active' as const, 'completed' as const, 'expired' as const), completedAfter: fc.integer({ min: 0, max: 20 * 1440 }) }),
       { maxLength: 10 },
     ),
-    contributions: fc.array(fc.record({ member, minute, delta: fc.integer({ min: -3, max: 10 }) }), { maxLength: 12 }),
+    // Some contributions crowd into a few hours around the window's middle day (the DST / Nowruz
+    // day, ±2.5 hours from its local midnight), from four members: the same member several times in
+    // one slice, in one day, on both sides of a day boundary, across a DST change.
+    contributions: fc.array(
+      fc.record({ member: fc.nat(3), minute: fc.oneof(minute, fc.integer({ min: (days / 2) * 1440 - 150, max: (days / 2) * 1440 + 150 })), delta: fc.integer({ min: -3, max: 10 }), contest: fc.nat(1) }),
+      { maxLength: 16 },
+    ),
     prizes: fc.array(fc.record({ member, minute, points: fc.integer({ min: 1, max: 500 }) }), { maxLength: 3 }),
   });
 }
@@ -372,23 +378,27 @@ export async function applyJourneyActivity(pool: Pool, windowStart: Date, member
       await grantAward(pool, `mission:${missionId}:${who(e.member)}:p${i}`, completed);
     }
   }
+  // Two contests: a member's contributions in one and across both are different chains.
   const contestId = `${tag}-k0`;
-  await pool.query(`INSERT INTO contests (id, name, definition, starts_at, ends_at, status, created_by) VALUES ($1, 'Cup', '{"prizeBudget": 1000}', $2, $3, 'closed', 'test')`, [
-    contestId,
-    at(0),
-    at(20 * 1440),
-  ]);
+  const contestOf = (c: { contest: number }) => `${tag}-k${c.contest}`;
+  for (const id of [contestId, `${tag}-k1`]) {
+    await pool.query(`INSERT INTO contests (id, name, definition, starts_at, ends_at, status, created_by) VALUES ($1, 'Cup', '{"prizeBudget": 1000}', $2, $3, 'closed', 'test')`, [
+      id,
+      at(0),
+      at(20 * 1440),
+    ]);
+  }
   // The first half one row at a time, then every row again in one statement as a retry would
   // (ON CONFLICT DO NOTHING): the running totals (contest_member_totals) must add each row once.
   const half = Math.ceil(journeys.contributions.length / 2);
   for (const [i, c] of journeys.contributions.slice(0, half).entries()) {
-    await pool.query(`INSERT INTO contest_contributions (contest_id, event_id, member_id, delta, at) VALUES ($1, $2, $3, $4, $5)`, [contestId, `e${i}`, who(c.member), c.delta, at(c.minute)]);
+    await pool.query(`INSERT INTO contest_contributions (contest_id, event_id, member_id, delta, at) VALUES ($1, $2, $3, $4, $5)`, [contestOf(c), `e${i}`, who(c.member), c.delta, at(c.minute)]);
   }
   await pool.query(
     `INSERT INTO contest_contributions (contest_id, event_id, member_id, delta, at)
-     SELECT $1, 'e' || (i - 1), m, d, t FROM unnest($2::text[], $3::bigint[], $4::timestamptz[]) WITH ORDINALITY AS x(m, d, t, i)
+     SELECT k, 'e' || (i - 1), m, d, t FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[]) WITH ORDINALITY AS x(k, m, d, t, i)
      ON CONFLICT DO NOTHING`,
-    [contestId, journeys.contributions.map((c) => who(c.member)), journeys.contributions.map((c) => c.delta), journeys.contributions.map((c) => at(c.minute))],
+    [journeys.contributions.map(contestOf), journeys.contributions.map((c) => who(c.member)), journeys.contributions.map((c) => c.delta), journeys.contributions.map((c) => at(c.minute))],
   );
   for (const [i, p] of journeys.prizes.entries()) {
     const id = `contest:${contestId}:rank:${i + 1}`;

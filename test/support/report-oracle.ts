@@ -293,12 +293,12 @@ export async function oracleMissions(pool: Pool, start: Date, end: Date, mission
   };
 }
 
-export async function oracleContests(pool: Pool, start: Date, end: Date) {
+export async function oracleContests(pool: Pool, start: Date, end: Date, contestId?: string) {
   const { rows: contributions } = await pool.query<{ contest_id: string; member_id: string; delta: number; at: Date }>(`SELECT contest_id, member_id, delta, at FROM contest_contributions`);
-  const inRange = contributions.filter((c) => c.at >= start && c.at < end && c.delta !== 0);
+  const inRange = contributions.filter((c) => c.at >= start && c.at < end && c.delta !== 0 && (contestId === undefined || c.contest_id === contestId));
   const { rows: prizes } = await pool.query<{ n: number }>(
-    `SELECT coalesce(sum(amount), 0)::bigint AS n FROM ledger_entries WHERE kind = 'earn' AND at >= $1 AND at < $2 AND source LIKE 'contest:%'`,
-    [start, end],
+    `SELECT coalesce(sum(amount), 0)::bigint AS n FROM ledger_entries WHERE kind = 'earn' AND at >= $1 AND at < $2 AND source LIKE $3`,
+    [start, end, contestId === undefined ? 'contest:%' : `contest:${contestId}`],
   );
   return { contributions: inRange.length, participants: new Set(inRange.map((c) => c.member_id)).size, prizePointsAwarded: prizes[0]!.n };
 }
@@ -442,4 +442,15 @@ export async function campaignRollupMismatches(pool: Pool) {
       WHERE e.counts IS DISTINCT FROM r.counts`,
   );
   return rows;
+}
+
+/** The contests report rollups (migration 0028) summed over their shards, non-zero rows only (to compare with a rebuild). */
+export async function contestRollupRows(pool: Pool) {
+  const { rows: contributions } = await pool.query(
+    `SELECT contest_id, slice, sum(contributions)::bigint AS n FROM contest_contribution_rollup GROUP BY 1, 2 HAVING sum(contributions) <> 0 ORDER BY 1, 2`,
+  );
+  const { rows: pairs } = await pool.query(
+    `SELECT scope, prev_slice, next_slice, sum(pairs)::bigint AS n FROM contest_pair_rollup GROUP BY 1, 2, 3 HAVING sum(pairs) <> 0 ORDER BY 1, 2, 3`,
+  );
+  return { contributions, pairs };
 }

@@ -11,6 +11,7 @@ import {
   type PointsReport,
 } from '../../../src/reports/index.js';
 import { campaignsReport, CampaignsReportQuerySchema } from '../../../src/reports/campaigns.js';
+import { contestsReport, ContestsReportQuerySchema } from '../../../src/reports/contests.js';
 import { parseReportQuery } from '../../../src/reports/query.js';
 import { rebuildReportMemberDays } from '../../../src/reports/rollups.js';
 import {
@@ -25,6 +26,7 @@ import {
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
 import {
   campaignRollupMismatches,
+  contestRollupRows,
   loadTierHistory,
   oracleCampaigns,
   oracleContestRows,
@@ -217,12 +219,24 @@ describe('every report figure equals a direct sum over the raw tables', () => {
               expect(figures, `mission ${missionId}`).toEqual(await oracleMissions(env.ctx.pool, rangeStart, rangeEnd, missionId));
             }
 
-            const contests = ContestsReportSchema.parse((await api.call('GET', `/v1/reports/contests?${query}`, key)).body);
-            for (const [n, i] of contests.intervals.entries()) {
-              expect({ contributions: i.contributions, participants: i.participants, prizePointsAwarded: i.prizePointsAwarded }, `contests ${i.label}`).toEqual(
-                await oracleContests(env.ctx.pool, expected[n]!.start, expected[n]!.end),
-              );
+            // Contests: from the slice rollups, and the fallback (the contributions) — both equal the
+            // oracle, for all contests and for each one (a member's chain in one contest ≠ across them).
+            const contestIds = (await env.ctx.pool.query<{ id: string }>(`SELECT id FROM contests ORDER BY id`)).rows.map((r) => r.id);
+            for (const contestId of [undefined, ...contestIds]) {
+              const contestQuery = parseReportQuery(ContestsReportQuerySchema, { from, to, interval: q.interval, calendar: q.calendar, ...(contestId ? { contestId } : {}) });
+              for (const [computedFrom, report] of [
+                ['rollups', ContestsReportSchema.parse((await api.call('GET', `/v1/reports/contests?${query}${contestId ? `&contestId=${contestId}` : ''}`, key)).body)],
+                ['ledger', await contestsReport(env.ctx.pool, contestQuery, new Date(), { fromRollups: false })],
+              ] as const) {
+                expect(report.computedFrom).toBe(computedFrom);
+                for (const [n, i] of report.intervals.entries()) {
+                  expect({ contributions: i.contributions, participants: i.participants, prizePointsAwarded: i.prizePointsAwarded }, `contests ${contestId ?? 'all'} ${i.label} from ${computedFrom}`).toEqual(
+                    await oracleContests(env.ctx.pool, expected[n]!.start, expected[n]!.end, contestId),
+                  );
+                }
+              }
             }
+            const contests = ContestsReportSchema.parse((await api.call('GET', `/v1/reports/contests?${query}`, key)).body);
             expect(contests.contests.map(({ name: _n, status: _s, startsAt: _a, endsAt: _e, ...c }) => c)).toEqual(await oracleContestRows(env.ctx.pool, rangeStart, rangeEnd));
             expect(await oracleContestTotalMismatches(env.ctx.pool), 'contest totals = contributions summed per member').toEqual([]);
 
@@ -232,6 +246,11 @@ describe('every report figure equals a direct sum over the raw tables', () => {
 
           // The campaign funnel rollup its triggers wrote = the entries grouped per slice, row for row.
           expect(await campaignRollupMismatches(env.ctx.pool), 'campaign_funnel_rollup = campaign_members grouped per slice').toEqual([]);
+
+          // The contest rollups the trigger wrote (row by row, backdated rows, a retried statement) = rebuilt from the contributions.
+          const contestRollups = await contestRollupRows(env.ctx.pool);
+          await env.ctx.pool.query(`SELECT contest_report_rollup_rebuild()`);
+          expect(contestRollups, 'contest rollups written by the trigger = rebuilt from the contributions').toEqual(await contestRollupRows(env.ctx.pool));
 
           // What the trigger wrote equals the rollup built from the events afterwards.
           const memberDays = async () =>
