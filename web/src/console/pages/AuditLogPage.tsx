@@ -4,6 +4,7 @@ import { useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { useConsole } from '../session.js';
+import { ListTable } from '../components/ListTable.js';
 
 /** The append-only audit log (admins), newest first, filtered by subject or action family. */
 export function AuditLogPage() {
@@ -33,34 +34,24 @@ export function AuditLogPage() {
         </button>
       </form>
       <ProblemNotice error={log.error} onRetry={log.reload} />
-      <section class="card">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('member.ledger.at')}</th>
-              <th scope="col">{t('audit.actor')}</th>
-              <th scope="col">{t('audit.action')}</th>
-              <th scope="col">{t('audit.subject')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(log.data?.items ?? []).map((e) => (
-              <tr key={e.id}>
-                <td>{fmt.dateTime(e.at)}</td>
-                <td>
-                  <code>{e.actor}</code>
-                </td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td>
-                  <code>{e.subject}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <ListTable
+        columns={[t('member.ledger.at'), t('audit.actor'), t('audit.action'), t('audit.subject')]}
+        items={log.data?.items}
+        row={(e) => (
+          <tr key={e.id}>
+            <td>{fmt.dateTime(e.at)}</td>
+            <td>
+              <code>{e.actor}</code>
+            </td>
+            <td>
+              <code>{e.action}</code>
+            </td>
+            <td>
+              <code>{e.subject}</code>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

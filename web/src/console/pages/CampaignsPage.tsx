@@ -6,6 +6,7 @@ import { useI18n } from '../../shared/i18n/i18n.js';
 import { Link } from '../components/Link.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { useConsole } from '../session.js';
+import { ListTable } from '../components/ListTable.js';
 
 export function CampaignsPage() {
   const { api } = useConsole();
@@ -22,33 +23,22 @@ export function CampaignsPage() {
       <ProblemNotice error={list.error} onRetry={list.reload} />
       {!list.data && !list.error ? <Loading /> : null}
       {list.data ? (
-        <section class="card">
-          {list.data.items.length === 0 ? <p class="muted">{t('state.empty')}</p> : null}
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('common.name')}</th>
-                <th scope="col">{t('common.status')}</th>
-                <th scope="col">{t('campaigns.channel')}</th>
-                <th scope="col">{t('common.created')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
-                  </td>
-                  <td>
-                    <StatusBadge status={c.status} />
-                  </td>
-                  <td>{term('channel', c.definition.channel)}</td>
-                  <td>{fmt.dateTime(c.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+        <ListTable
+          columns={[t('common.name'), t('common.status'), t('campaigns.channel'), t('common.created')]}
+          items={list.data.items}
+          row={(c) => (
+            <tr key={c.id}>
+              <td>
+                <Link to={`/campaigns/${c.id}`}>{c.name}</Link>
+              </td>
+              <td>
+                <StatusBadge status={c.status} />
+              </td>
+              <td>{term('channel', c.definition.channel)}</td>
+              <td>{fmt.dateTime(c.createdAt)}</td>
+            </tr>
+          )}
+        />
       ) : null}
     </>
   );

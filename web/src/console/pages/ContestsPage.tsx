@@ -4,6 +4,7 @@ import { useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { ContestCreateForm } from '../components/ContestCreateForm.js';
+import { CreatableHead } from '../components/CreatableHead.js';
 import { useConsole } from '../session.js';
 
 type Contest = { id: string; name: string; status: string; startsAt: string; endsAt: string; participants: number | null };
@@ -14,8 +15,6 @@ export function ContestsPage() {
   const { t, fmt, term } = useI18n();
   const list = useLoad((signal) => api.get<{ contests: Contest[] }>('/v1/contests', undefined, { signal }), []);
   const [selected, setSelected] = useState<string | null>(null);
-  const [creating, setCreating] = useState(false);
-  const [created, setCreated] = useState<string | null>(null);
   const board = useLoad(
     (signal) => (selected ? api.get<{ final: boolean; entries: (LeaderboardRow & { prizeName?: string | null })[] }>(`/v1/contests/${encodeURIComponent(selected)}/leaderboard`, { limit: 20 }, { signal }) : Promise.resolve(null)),
     [selected],
@@ -23,27 +22,16 @@ export function ContestsPage() {
   );
   return (
     <>
-      <div class="page-head">
-        <h1>{t('nav.contests')}</h1>
-        <button type="button" class="button" aria-expanded={creating} onClick={() => setCreating(!creating)}>
-          {t('contests.new')}
-        </button>
-      </div>
-      {creating ? (
-        <ContestCreateForm
-          onCreated={(id) => {
-            setCreating(false);
-            setCreated(id);
-            setSelected(id);
-            list.reload();
-          }}
-        />
-      ) : null}
-      {created ? (
-        <p class="notice-ok" role="status">
-          {t('contests.created', { id: created })}
-        </p>
-      ) : null}
+      <CreatableHead
+        title={t('nav.contests')}
+        newLabel={t('contests.new')}
+        createdMessage={(id) => t('contests.created', { id })}
+        form={(onCreated) => <ContestCreateForm onCreated={onCreated} />}
+        onCreated={(id) => {
+          setSelected(id);
+          list.reload();
+        }}
+      />
       <ProblemNotice error={list.error} onRetry={list.reload} />
       <section class="card">
         <ul class="list">

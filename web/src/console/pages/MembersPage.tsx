@@ -6,6 +6,7 @@ import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { Link } from '../components/Link.js';
 import { useConsole } from '../session.js';
+import { ListTable } from '../components/ListTable.js';
 
 /** Search by e-mail, phone or id prefix (GET /v1/members?q=), keyset paging. */
 export function MembersPage() {
@@ -43,42 +44,24 @@ export function MembersPage() {
       <ProblemNotice error={page.error} onRetry={page.reload} />
       {page.loading && !page.data ? <Loading /> : null}
       {page.data ? (
-        <section class="card">
-          {page.data.items.length === 0 ? <p class="muted">{t('members.none')}</p> : null}
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('common.id')}</th>
-                  <th scope="col">{t('common.email')}</th>
-                  <th scope="col">{t('common.phone')}</th>
-                  <th scope="col">{t('common.tier')}</th>
-                  <th scope="col">{t('common.locale')}</th>
-                  <th scope="col">{t('common.created')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.data.items.map((m) => (
-                  <tr key={m.id} data-testid="member-row">
-                    <td>
-                      <Link to={`/members/${encodeURIComponent(m.id)}`}>{m.id}</Link>
-                    </td>
-                    <td dir="ltr">{m.email ?? '—'}</td>
-                    <td dir="ltr">{m.phone ?? '—'}</td>
-                    <td>{m.tierId}</td>
-                    <td>{m.locale}</td>
-                    <td>{fmt.date(m.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {page.data.nextAfter ? (
-            <button type="button" class="button secondary" onClick={() => setAfter(page.data!.nextAfter!)}>
-              {t('action.more')}
-            </button>
-          ) : null}
-        </section>
+        <ListTable
+          columns={[t('common.id'), t('common.email'), t('common.phone'), t('common.tier'), t('common.locale'), t('common.created')]}
+          items={page.data.items}
+          empty={t('members.none')}
+          onMore={page.data.nextAfter ? () => setAfter(page.data!.nextAfter!) : undefined}
+          row={(m) => (
+            <tr key={m.id} data-testid="member-row">
+              <td>
+                <Link to={`/members/${encodeURIComponent(m.id)}`}>{m.id}</Link>
+              </td>
+              <td dir="ltr">{m.email ?? '—'}</td>
+              <td dir="ltr">{m.phone ?? '—'}</td>
+              <td>{m.tierId}</td>
+              <td>{m.locale}</td>
+              <td>{fmt.date(m.createdAt)}</td>
+            </tr>
+          )}
+        />
       ) : null}
     </>
   );

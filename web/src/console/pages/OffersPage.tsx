@@ -4,6 +4,7 @@ import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { Link } from '../components/Link.js';
 import { useConsole } from '../session.js';
+import { ListTable } from '../components/ListTable.js';
 
 /** Offers with their campaign and grant/use counts (GET /v1/offers). */
 export function OffersPage() {
@@ -16,37 +17,23 @@ export function OffersPage() {
         <h1>{t('nav.offers')}</h1>
       </div>
       <ProblemNotice error={list.error} onRetry={list.reload} />
-      <section class="card">
-        {list.data && list.data.items.length === 0 ? <p class="muted">{t('state.empty')}</p> : null}
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('common.name')}</th>
-              <th scope="col">{t('offers.kind')}</th>
-              <th scope="col">{t('offers.campaign')}</th>
-              <th scope="col">{t('common.status')}</th>
-              <th scope="col" class="num">
-                {t('offers.counts')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(list.data?.items ?? []).map((o) => (
-              <tr key={o.id} data-testid="offer-row">
-                <td>
-                  {o.name} <code class="small">{o.id}</code>
-                </td>
-                <td>{term('kind', o.kind)}</td>
-                <td>{o.definition.campaign ? <Link to={`/campaigns/${o.definition.campaign.id}`}>{o.definition.campaign.id}</Link> : '—'}</td>
-                <td>{term('status', o.status)}</td>
-                <td class="num">
-                  {fmt.number(o.counts?.grants ?? 0)} / {fmt.number(o.counts?.uses ?? 0)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <ListTable
+        columns={[t('common.name'), t('offers.kind'), t('offers.campaign'), t('common.status'), { label: t('offers.counts'), numeric: true }]}
+        items={list.data?.items}
+        row={(o) => (
+          <tr key={o.id} data-testid="offer-row">
+            <td>
+              {o.name} <code class="small">{o.id}</code>
+            </td>
+            <td>{term('kind', o.kind)}</td>
+            <td>{o.definition.campaign ? <Link to={`/campaigns/${o.definition.campaign.id}`}>{o.definition.campaign.id}</Link> : '—'}</td>
+            <td>{term('status', o.status)}</td>
+            <td class="num">
+              {fmt.number(o.counts?.grants ?? 0)} / {fmt.number(o.counts?.uses ?? 0)}
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -7,6 +7,7 @@ import { useI18n } from '../../shared/i18n/i18n.js';
 import { Link } from '../components/Link.js';
 import { TextField } from '../components/TextField.js';
 import { useConsole } from '../session.js';
+import { ListTable } from '../components/ListTable.js';
 
 export const REFERRAL_STATUSES = ['pending', 'qualified', 'rewarded', 'rejected', 'expired'] as const;
 export const REFERRAL_REJECT_REASONS = ['self_referral', 'referee_existed', 'purchase_refunded', 'referrer_monthly_cap', 'member_erased'] as const;
@@ -103,55 +104,36 @@ export function ReferralsPage() {
       <ProblemNotice error={page.error} onRetry={page.reload} />
       {page.loading && !page.data ? <Loading /> : null}
       {page.data ? (
-        <section class="card">
-          {page.data.items.length === 0 ? <p class="muted">{t('referrals.none')}</p> : null}
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('common.created')}</th>
-                  <th scope="col">{t('referrals.referrer')}</th>
-                  <th scope="col">{t('referrals.referee')}</th>
-                  <th scope="col">{t('referrals.status')}</th>
-                  <th scope="col">{t('referrals.order')}</th>
-                  <th scope="col">{t('referrals.rewarded')}</th>
-                  <th scope="col">{t('referrals.reversed')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.data.items.map((r) => (
-                  <tr key={`${r.referrerId}:${r.refereeId}`} data-testid="referral-row" data-status={r.status}>
-                    <td>{fmt.dateTime(r.createdAt)}</td>
-                    <td>{member(r.referrerId)}</td>
-                    <td>{member(r.refereeId)}</td>
-                    <td>
-                      <span class={`badge ${TONE[r.status] ?? ''}`} data-status={r.status}>
-                        {term('status', r.status)}
-                      </span>
-                      {r.rejectReason ? <div class="hint">{term('reason', r.rejectReason)}</div> : null}
-                    </td>
-                    <td>
-                      {r.qualifyingOrderId ? (
-                        <>
-                          <code dir="ltr">{r.qualifyingOrderId}</code> {r.qualifyingAmount !== null ? fmt.number(r.qualifyingAmount) : ''}
-                        </>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
-                    <td>{r.rewardedAt ? fmt.dateTime(r.rewardedAt) : r.status === 'qualified' && r.rewardableAt ? t('referrals.from', { at: fmt.dateTime(r.rewardableAt) }) : '—'}</td>
-                    <td>{r.reversedAt ? t('referrals.reversedPoints', { points: fmt.number(r.reversedPoints ?? 0), unrecovered: fmt.number(r.unrecoveredPoints ?? 0) }) : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {page.data.nextBefore ? (
-            <button type="button" class="button secondary" onClick={() => setBefore(page.data!.nextBefore!)}>
-              {t('action.more')}
-            </button>
-          ) : null}
-        </section>
+        <ListTable
+          columns={[t('common.created'), t('referrals.referrer'), t('referrals.referee'), t('referrals.status'), t('referrals.order'), t('referrals.rewarded'), t('referrals.reversed')]}
+          items={page.data.items}
+          empty={t('referrals.none')}
+          onMore={page.data.nextBefore ? () => setBefore(page.data!.nextBefore!) : undefined}
+          row={(r) => (
+            <tr key={`${r.referrerId}:${r.refereeId}`} data-testid="referral-row" data-status={r.status}>
+              <td>{fmt.dateTime(r.createdAt)}</td>
+              <td>{member(r.referrerId)}</td>
+              <td>{member(r.refereeId)}</td>
+              <td>
+                <span class={`badge ${TONE[r.status] ?? ''}`} data-status={r.status}>
+                  {term('status', r.status)}
+                </span>
+                {r.rejectReason ? <div class="hint">{term('reason', r.rejectReason)}</div> : null}
+              </td>
+              <td>
+                {r.qualifyingOrderId ? (
+                  <>
+                    <code dir="ltr">{r.qualifyingOrderId}</code> {r.qualifyingAmount !== null ? fmt.number(r.qualifyingAmount) : ''}
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td>{r.rewardedAt ? fmt.dateTime(r.rewardedAt) : r.status === 'qualified' && r.rewardableAt ? t('referrals.from', { at: fmt.dateTime(r.rewardableAt) }) : '—'}</td>
+              <td>{r.reversedAt ? t('referrals.reversedPoints', { points: fmt.number(r.reversedPoints ?? 0), unrecovered: fmt.number(r.unrecoveredPoints ?? 0) }) : '—'}</td>
+            </tr>
+          )}
+        />
       ) : null}
     </>
   );

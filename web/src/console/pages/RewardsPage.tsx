@@ -4,6 +4,7 @@ import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { CodePoolUpload } from '../components/CodePoolUpload.js';
 import { useConsole } from '../session.js';
+import { ListTable } from '../components/ListTable.js';
 
 /** The rewards catalog (GET /v1/rewards) and, for coupon-code rewards, their code pools. */
 export function RewardsPage() {
@@ -16,38 +17,23 @@ export function RewardsPage() {
         <h1>{t('nav.rewards')}</h1>
       </div>
       <ProblemNotice error={rewards.error} onRetry={rewards.reload} />
-      <section class="card">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('common.id')}</th>
-              <th scope="col">{t('common.name')}</th>
-              <th scope="col" class="num">
-                {t('common.points')}
-              </th>
-              <th scope="col">{t('common.status')}</th>
-              <th scope="col" class="num">
-                {t('rewards.stock')}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(rewards.data?.rewards ?? []).map((r) => (
-              <tr key={r.id}>
-                <td>
-                  <code>{r.id}</code>
-                </td>
-                <td>{r.name}</td>
-                <td class="num">{fmt.number(r.costPoints)}</td>
-                <td>
-                  {term('kind', r.kind)} · {term('status', r.status)}
-                </td>
-                <td class="num">{r.available === null ? '∞' : fmt.number(r.available)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <ListTable
+        columns={[t('common.id'), t('common.name'), { label: t('common.points'), numeric: true }, t('common.status'), { label: t('rewards.stock'), numeric: true }]}
+        items={rewards.data?.rewards}
+        row={(r) => (
+          <tr key={r.id}>
+            <td>
+              <code>{r.id}</code>
+            </td>
+            <td>{r.name}</td>
+            <td class="num">{fmt.number(r.costPoints)}</td>
+            <td>
+              {term('kind', r.kind)} · {term('status', r.status)}
+            </td>
+            <td class="num">{r.available === null ? '∞' : fmt.number(r.available)}</td>
+          </tr>
+        )}
+      />
       {(rewards.data?.rewards ?? [])
         .filter((r) => r.kind === 'coupon_code')
         .map((r) => (
