@@ -13,7 +13,7 @@
  * and returns a marker row (`b = 0`) when it covers the report; a statement without the marker
  * (rollup kept in another zone, or none) is answered from the events instead.
  */
-import { addDaysToLocalDate, formatLocalDate } from '../program/calendar.js';
+import { addDaysToLocalDate, daysBetweenLocalDates, formatLocalDate, type LocalDate } from '../program/calendar.js';
 import type { Pool } from '../db/index.js';
 import { analyticQuery } from './analytic-query.js';
 import type { ReportContext } from './context.js';
@@ -31,6 +31,29 @@ export interface MemberDaysStatement {
 export function bucketDays(ctx: ReportContext): string[] {
   const buckets = ctx.range.buckets;
   return [...buckets.map((b) => formatLocalDate(b.firstDay)), formatLocalDate(addDaysToLocalDate(buckets[buckets.length - 1]!.lastDay, 1))];
+}
+
+/** Bits per year row of report_member_years (migration 0035): bit n = day n of the year (January 1 = 0). */
+export const YEAR_BITS = 366;
+
+/**
+ * The report's local days as masks over report_member_years' rows: for every Gregorian year the
+ * range touches, its year and a bit string with the range's days of that year set.
+ */
+export function yearMasks(ctx: ReportContext): { years: number[]; masks: string[] } {
+  const buckets = ctx.range.buckets;
+  const first: LocalDate = buckets[0]!.firstDay;
+  const last: LocalDate = buckets[buckets.length - 1]!.lastDay;
+  const years: number[] = [];
+  const masks: string[] = [];
+  for (let year = first.year; year <= last.year; year++) {
+    const jan1: LocalDate = { year, month: 1, day: 1 };
+    const from = year === first.year ? daysBetweenLocalDates(jan1, first) : 0;
+    const to = year === last.year ? daysBetweenLocalDates(jan1, last) : daysBetweenLocalDates(jan1, { year, month: 12, day: 31 });
+    years.push(year);
+    masks.push('0'.repeat(from) + '1'.repeat(to - from + 1) + '0'.repeat(YEAR_BITS - to - 1));
+  }
+  return { years, masks };
 }
 
 /** True when the rollup is kept in the report's zone now (each statement checks again in its own snapshot). */

@@ -2,7 +2,7 @@ import type { Pool } from '../db/index.js';
 import type { ProgramDefinition } from '../program/index.js';
 import { analyticQuery } from './analytic-query.js';
 import { intervalBase, reportContext, reportHeader, toInt, type ReportContext } from './context.js';
-import { bucketDays, coveredCte, memberDaysCover, readMemberDays, type MemberDaysStatement } from './member-days.js';
+import { bucketDays, coveredCte, memberDaysCover, readMemberDays, yearMasks, type MemberDaysStatement } from './member-days.js';
 import type { ReportQuery } from './query.js';
 import type { MembersReport, MembersStock } from './schemas.js';
 
@@ -34,6 +34,7 @@ function activeStatements(ctx: ReportContext): MemberDaysStatement[] {
   const days = bucketDays(ctx);
   const [fromDay, endDay] = [days[0]!, days[days.length - 1]!];
   const zone = ctx.range.timeZone;
+  const { years, masks } = yearMasks(ctx);
   const byTierAtBucketEnd = `SELECT a.b, coalesce(sg.tier, a.tier) AS tier, count(*)::bigint AS n
          FROM act a LEFT JOIN segments sg ON sg.member_id = a.member_id AND sg.s < ($1::timestamptz[])[a.b + 1] AND ($1::timestamptz[])[a.b + 1] <= sg.e
         GROUP BY 1, 2`;
@@ -58,9 +59,17 @@ function activeStatements(ctx: ReportContext): MemberDaysStatement[] {
       },
     },
     {
+      // The members active over the whole range: report_member_years' rows whose `active` bits meet
+      // the range's days (one row per member within one year; across years, grouped per member).
       rollup: {
-        text: `WITH ${SEGMENTS}, ${coveredCte('$2')}, act AS (SELECT member_id, max(tier_id) AS tier FROM report_member_days WHERE ${inRange} GROUP BY 1) ${byTierAtEnd} ${marker}`,
-        values: [end, zone, fromDay, endDay],
+        text: `WITH ${SEGMENTS}, ${coveredCte('$2')}, act AS (${
+          years.length === 1
+            ? `SELECT member_id, tier_id AS tier FROM report_member_years
+                WHERE year = ($3::int[])[1] AND active & ($4::bit(366)[])[1] <> 0::bit(366) AND EXISTS (SELECT FROM covered)`
+            : `SELECT y.member_id, max(y.tier_id) AS tier FROM report_member_years y JOIN unnest($3::int[], $4::bit(366)[]) AS m(year, mask) ON y.year = m.year
+                WHERE y.active & m.mask <> 0::bit(366) AND EXISTS (SELECT FROM covered) GROUP BY 1`
+        }) ${byTierAtEnd} ${marker}`,
+        values: [end, zone, years, masks],
       },
       ledger: {
         text: `WITH ${SEGMENTS}, act AS (SELECT member_id, max(tier_id) AS tier FROM events WHERE occurred_at >= $2 AND occurred_at < $1 GROUP BY 1) ${byTierAtEnd}`,

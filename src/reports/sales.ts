@@ -3,7 +3,7 @@ import type { Pool } from '../db/index.js';
 import type { ProgramDefinition } from '../program/index.js';
 import { analyticQuery } from './analytic-query.js';
 import { intervalBase, reportContext, reportHeader, toInt, type ReportContext } from './context.js';
-import { bucketDays, coveredCte, memberDaysCover, readMemberDays, type MemberDaysStatement } from './member-days.js';
+import { bucketDays, coveredCte, memberDaysCover, readMemberDays, yearMasks, type MemberDaysStatement } from './member-days.js';
 import { ReportQuerySchema, type ReportQuery } from './query.js';
 import { rate } from './rate.js';
 import type { SalesReport, Seller } from './schemas.js';
@@ -91,6 +91,7 @@ function buyerStatements(ctx: ReportContext): MemberDaysStatement[] {
   const days = bucketDays(ctx);
   const [fromDay, endDay] = [days[0]!, days[days.length - 1]!];
   const zone = ctx.range.timeZone;
+  const { years, masks } = yearMasks(ctx);
   const marker = `UNION ALL SELECT 0, 0, 0 FROM covered`;
   const inRange = `purchases > 0 AND day >= $2::date AND day < $3::date AND EXISTS (SELECT FROM covered)`;
   const counts = `count(*)::bigint AS buyers, count(*) FILTER (WHERE n >= 2)::bigint AS repeat`;
@@ -119,10 +120,25 @@ function buyerStatements(ctx: ReportContext): MemberDaysStatement[] {
       },
     },
     {
-      rollup: {
-        text: `WITH ${coveredCte('$1')} SELECT 1 AS b, ${counts} FROM (SELECT member_id, sum(purchases) AS n FROM report_member_days WHERE ${inRange} GROUP BY 1) x ${marker}`,
-        values: [zone, fromDay, endDay],
-      },
+      // Over the whole range: report_member_years' rows whose `buys` bits meet the range's days; two
+      // or more purchases = two such days, or one day with two (`repeats`). One row per member
+      // within one year; across years, grouped per member.
+      rollup:
+        years.length === 1
+          ? {
+              text: `WITH ${coveredCte('$1')}, y AS (SELECT buys & ($3::bit(366)[])[1] AS b, repeats & ($3::bit(366)[])[1] AS r FROM report_member_years
+                                                     WHERE year = ($2::int[])[1] AND EXISTS (SELECT FROM covered))
+                     SELECT 1 AS b, count(*)::bigint AS buyers, count(*) FILTER (WHERE bit_count(b) > 1 OR r <> 0::bit(366))::bigint AS repeat
+                       FROM y WHERE b <> 0::bit(366) ${marker}`,
+              values: [zone, years, masks],
+            }
+          : {
+              text: `WITH ${coveredCte('$1')} SELECT 1 AS b, count(*)::bigint AS buyers, count(*) FILTER (WHERE n > 1 OR r)::bigint AS repeat FROM (
+                       SELECT y.member_id, sum(bit_count(y.buys & m.mask)) AS n, bool_or(y.repeats & m.mask <> 0::bit(366)) AS r
+                         FROM report_member_years y JOIN unnest($2::int[], $3::bit(366)[]) AS m(year, mask) ON y.year = m.year
+                        WHERE y.buys & m.mask <> 0::bit(366) AND EXISTS (SELECT FROM covered) GROUP BY 1) x ${marker}`,
+              values: [zone, years, masks],
+            },
       ledger: {
         text: `SELECT 1 AS b, ${counts} FROM (SELECT member_id, count(*) AS n FROM events WHERE type = 'purchase' AND occurred_at >= $1 AND occurred_at < $2 GROUP BY 1) x`,
         values: [start, end],
