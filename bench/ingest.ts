@@ -1,11 +1,11 @@
 // Ingestion, import and sweep benchmark:
-//   npm run bench:ingest [-- --events N --concurrency C --import N --members M --skip-import --skip-sweeps --only-sweeps]
+//   npm run bench:ingest [-- --events N --concurrency C --import N --members M --skip-import --skip-sweeps --only-sweeps --only-import --skip-raw-import --import-trace-gc]
 // Every figure is printed beside raw baselines run in the same process on the same PostgreSQL:
 // the same rows a purchase writes (event, lot, entry, balance upsert, outbox) with plain
 // parameterised SQL and no decisions — one transaction per event, and multi-row per 1,000 — and a
 // narrow one-row insert.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchStack, argNumber, peakRssMb, percentile } from './support/stack.js';
@@ -30,6 +30,12 @@ const SKIP_IMPORT = process.argv.includes('--skip-import');
 const SKIP_SWEEPS = process.argv.includes('--skip-sweeps');
 /** Only the sweeps (and their raw UPDATEs): a short A/B run of reviewTiers / expirePoints. */
 const ONLY_SWEEPS = process.argv.includes('--only-sweeps');
+/** Only the import (no HTTP runs, no sweeps): its rate and its memory at one size. */
+const ONLY_IMPORT = process.argv.includes('--only-import');
+/** Skip the import's raw baseline (a memory run: the importer alone). */
+const SKIP_RAW_IMPORT = process.argv.includes('--skip-raw-import');
+/** The importer runs with --trace-gc: its live heap after each full collection, per tenth of the file. */
+const IMPORT_TRACE_GC = process.argv.includes('--import-trace-gc');
 const BATCH = 1000;
 const HTTP_MEMBERS = 1000;
 
@@ -232,27 +238,94 @@ async function seedMembers(db: Pool, prefix: string, count: number, joined = `no
   await db.query(`INSERT INTO member_balances (member_id) SELECT $1 || g FROM generate_series(0, $2 - 1) g`, [prefix, count]);
 }
 
+interface RssSample {
+  lines: number;
+  mb: number;
+}
+
+interface ImportRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Resident set, sampled every second. */
+  rss: RssSample[];
+  /** With --import-trace-gc: the V8 heap after each full collection (what is really kept). */
+  liveHeap: RssSample[];
+}
+
+/** A process's resident set now (VmRSS), in MB; undefined once it has exited. */
+function residentMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Constant memory, shown: the importer's largest resident set in each tenth of the file (by the
+ * lines it had read when sampled). Flat from the first tenth on means nothing grows with the file.
+ */
+function rssTable(label: string, samples: readonly RssSample[], total: number): void {
+  const tenths: number[] = new Array(10).fill(0);
+  for (const s of samples) {
+    const t = Math.min(9, Math.floor((s.lines / total) * 10));
+    tenths[t] = Math.max(tenths[t]!, s.mb);
+  }
+  console.log(`  importer ${label} (MB), largest per tenth of the file: ${tenths.map((mb) => (mb > 0 ? String(mb) : '–')).join(' ')}`);
+}
+
 /** `laurel import events FILE` in a child process, as a user runs it; its own report gives RSS and CPU. */
-function runImport(databaseUrl: string, file: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function runImport(databaseUrl: string, file: string): Promise<ImportRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/laurel.js'), 'import', 'events', file, '--skip-bad'], {
+    const child = spawn(process.execPath, [...(IMPORT_TRACE_GC ? ['--trace-gc'] : []), join(PROJECT_ROOT, 'bin/laurel.js'), 'import', 'events', file, '--skip-bad'], {
       env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    // The importer's resident memory against the lines it has read (its progress line every 5 s).
+    const rss: RssSample[] = [];
+    const liveHeap: RssSample[] = [];
+    let lines = 0;
+    const sampler = setInterval(() => {
+      const mb = residentMb(child.pid);
+      if (mb !== undefined) rss.push({ lines, mb });
+    }, 1000);
+    let pending = '';
+    child.stdout.on('data', (c: Buffer) => {
+      pending += c.toString();
+      const complete = pending.split('\n');
+      pending = complete.pop()!;
+      for (const text of complete) {
+        // --trace-gc: `[pid:addr:gc] N ms: Mark-Compact 250.1 (262.3) -> 180.2 (262.3) MB, …`
+        const gc = /Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(text);
+        if (gc) liveHeap.push({ lines, mb: Math.round(Number(gc[1])) });
+        else if (!text.includes(': Scavenge ')) stdout += `${text}\n`;
+      }
+    });
     child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
+      const text = c.toString();
+      stderr += text;
+      const progress = /importing ([\d,]+) lines/.exec(text);
+      if (progress) lines = Number(progress[1]!.replace(/,/g, ''));
       process.stderr.write(c);
     });
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.on('exit', (code) => {
+      clearInterval(sampler);
+      resolve({ code: code ?? 1, stdout: stdout + pending, stderr, rss, liveHeap });
+    });
   });
 }
 
 async function main(): Promise<void> {
   console.log(`laurel bench:ingest — ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), node ${process.version}; load average at start ${load()}`);
-  console.log(`events ${ONLY_SWEEPS ? 'skipped' : EVENTS}, concurrency ${CONCURRENCY}, import ${SKIP_IMPORT || ONLY_SWEEPS ? 'skipped' : IMPORT}, sweep members ${SKIP_SWEEPS ? 'skipped' : MEMBERS}\n`);
+  const httpRuns = !ONLY_SWEEPS && !ONLY_IMPORT;
+  const importRun = !SKIP_IMPORT && !ONLY_SWEEPS;
+  const sweepRuns = !SKIP_SWEEPS && !ONLY_IMPORT;
+  console.log(`events ${httpRuns ? EVENTS : 'skipped'}, concurrency ${CONCURRENCY}, import ${importRun ? IMPORT : 'skipped'}, sweep members ${sweepRuns ? MEMBERS : 'skipped'}\n`);
   const stack = await startBenchStack();
   const postgresPid = stack.services.find((s) => s.name === 'postgres')?.pid;
   readCpu = () => ({ bench: ownCpuSeconds(), postgres: processTreeCpuSeconds(postgresPid) });
@@ -267,7 +340,7 @@ async function main(): Promise<void> {
     await seedMembers(db, 'x', HTTP_MEMBERS);
     await db.query('ANALYZE');
     const now = Date.now();
-    if (!ONLY_SWEEPS) {
+    if (httpRuns) {
       const api = await startApiRole(ctx);
       const client = new JsonPoster(api.url, { authorization: `Bearer ${key}` }, CONCURRENCY);
 
@@ -330,7 +403,7 @@ async function main(): Promise<void> {
 
     }
 
-    if (!SKIP_IMPORT && !ONLY_SWEEPS) {
+    if (importRun) {
       console.log(`import of ${IMPORT} events from a file`);
       const members = Math.max(1, Math.floor(IMPORT / 10));
       await seedMembers(db, 'i', members, `now() - interval '3 years'`);
@@ -345,22 +418,24 @@ async function main(): Promise<void> {
       }
       await new Promise<void>((r) => out.end(() => r()));
       const rawImport = await timed(async () => {
-        for (let k = 0; k < IMPORT; k += BATCH) {
+        for (let k = 0; k < (SKIP_RAW_IMPORT ? 0 : IMPORT); k += BATCH) {
           await rawBatch(db, Array.from({ length: Math.min(BATCH, IMPORT - k) }, (_, j) => ({ key: `ri${k + j}`, member: `i${(k + j) % members}`, amount: 300_000 + ((k + j) % 13) * 100_000, at: new Date(start + Math.floor(((k + j) / IMPORT) * span)) })));
         }
       });
-      const g = line('raw same rows, multi-row per 1,000', IMPORT, rawImport);
+      const g = SKIP_RAW_IMPORT ? undefined : line('raw same rows, multi-row per 1,000', IMPORT, rawImport);
       const importer = await timed(() => runImport(stack.databaseUrl, file));
       const report = /peak RSS (\d+) MB, CPU ([\d.]+) s/.exec(importer.result.stderr);
       if (importer.result.code !== 0) throw new Error(`import failed: ${importer.result.stderr.slice(-500)}`);
       const h = line('laurel import events FILE (child process)', IMPORT, importer, Number(report?.[2] ?? 0));
       console.log(`  importer: ${importer.result.stdout.trim()}`);
       console.log(`  importer peak RSS ${report?.[1] ?? '?'} MB (constant memory: the same at 100,000 and 1,000,000 lines)`);
-      ratio('import / raw same rows multi-row', h.rate / g.rate, 0.5);
+      rssTable('RSS, sampled every second', importer.result.rss, IMPORT);
+      if (IMPORT_TRACE_GC) rssTable('V8 heap after each full GC', importer.result.liveHeap, IMPORT);
+      if (g) ratio('import / raw same rows multi-row', h.rate / g.rate, 0.5);
       console.log('');
     }
 
-    if (!SKIP_SWEEPS) {
+    if (sweepRuns) {
       console.log(`sweeps over ${MEMBERS} seeded members`);
       const seed = await timed(async () => {
         await db.query(
@@ -386,15 +461,23 @@ async function main(): Promise<void> {
       });
       console.log(`  seeded in ${(seed.ms / 1000).toFixed(1)} s`);
       const asOf = new Date();
+      // Each raw UPDATE and each sweep starts on a vacuumed, analyzed table (as autovacuum keeps it):
+      // else the one before leaves a million dead rows whose cleanup — and whose autovacuum's CPU —
+      // lands in the next measurement, and statistics change under the sweep's plans mid-run.
+      const clean = () => db.query('VACUUM (ANALYZE) members, member_balances, lots, ledger_entries, lot_allocations');
+      await clean();
       const rawReview = await timed(() => db.query(`UPDATE members SET updated_at = now() WHERE next_review_at <= $1 AND id LIKE 's%'`, [asOf]));
       const i = line('raw UPDATE of the same members', MEMBERS, rawReview);
+      await clean();
       const review = await timed(() => reviewTiers(db, asOf));
       const j = line('reviewTiers(asOf), 2 pages at a time', review.result.reviewed, review);
       console.log(`  ${JSON.stringify(review.result)}`);
       ratio('reviewTiers / raw UPDATE', j.rate / i.rate, 0.3);
       cpuRatio('reviewTiers / raw UPDATE', i, j);
+      await clean();
       const rawExpire = await timed(() => db.query(`UPDATE lots SET original_points = original_points WHERE expires_at <= $1 AND remaining_points > 0`, [asOf]));
       const k = line('raw UPDATE of the same lots', MEMBERS, rawExpire);
+      await clean();
       const expiry = await timed(() => expirePoints(db, asOf));
       const l = line('expirePoints(asOf), 2 pages at a time', expiry.result.members, expiry);
       console.log(`  ${JSON.stringify(expiry.result)}`);
