@@ -54,5 +54,16 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
  * the same text always gets the same name, so each connection parses and plans it once.
  */
 export function preparedName(prefix: string, text: string): string {
-  return `${prefix}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  let names = preparedNames.get(prefix);
+  if (!names) preparedNames.set(prefix, (names = new Map()));
+  let name = names.get(text);
+  if (name === undefined) {
+    if (names.size >= 1000) names.clear();
+    name = `${prefix}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return name;
 }
+
+/** Names already hashed: the event read's text is rebuilt per call but takes few distinct values. */
+const preparedNames = new Map<string, Map<string, string>>();
