@@ -2,7 +2,7 @@ import { lotExpiresAt } from '../ledger/core/expiry.js';
 import { mulDivFloor } from '../ledger/core/integer-math.js';
 import { addDays } from '../program/calendar.js';
 import type { ProgramDefinition } from '../program/index.js';
-import { basePointsForEffect, evaluatePredicate, predicateContext, type RuleOutcome } from '../rules/index.js';
+import { allocate, basePointsForEffect, evaluatePredicate, lineWeights, predicateContext, type ItemBreakdown, type ItemLine, type RuleOutcome } from '../rules/index.js';
 import type { MemberEvent, MemberSnapshot } from '../rules/types.js';
 import type { EntryWrite, OfferUseWrite } from '../ledger/core/rows.js';
 import type { BonusRule } from './definition.js';
@@ -14,7 +14,11 @@ import type { BonusRule } from './definition.js';
  * the offer's own limits: uses per holder, points per use, points per holder and the total budget
  * over all holders. The entries are ordinary earn entries (and lots) of rule `offer:<id>`,
  * component `offer`: pending like the rules they multiply, expiring like every lot, taken back by
- * a refund of the order in proportion; they never qualify for tiers and get no tier bonus.
+ * a refund of the order in proportion; they never qualify for tiers and get no tier bonus. With
+ * purchase items, a per_item effect counts the matching units, and every offer's points are
+ * attributed to the lines (as the program's rules' are) so that a refund of some items takes back
+ * exactly their share: a multiplier's by the multiplied rules' base points on each line, other
+ * effects by the lines' weight under the effect.
  */
 
 /** One bonus offer a member holds, as the event read finds it. */
@@ -36,7 +40,7 @@ export interface HeldBonusOffer {
   budgetGiven: number;
 }
 
-export type BonusSkipReason = 'outside_window' | 'condition_false' | 'missing_amount' | 'zero_points' | 'uses_reached' | 'member_points_reached' | 'budget_exhausted';
+export type BonusSkipReason = 'outside_window' | 'condition_false' | 'missing_amount' | 'no_items' | 'zero_points' | 'uses_reached' | 'member_points_reached' | 'budget_exhausted';
 
 export interface OfferOutcome {
   offerId: string;
@@ -57,6 +61,8 @@ export interface PlannedOfferEntry {
   expiresAt: Date | null;
   orderId: string | null;
   orderAmount: number | null;
+  /** With items: the entry's points attributed to each line (they add up to `points`). */
+  linePoints?: number[];
 }
 
 export interface BonusDecisionInput {
@@ -66,6 +72,8 @@ export interface BonusDecisionInput {
   event: MemberEvent;
   /** The program rules' outcomes for this event (their base points are what a multiplier multiplies). */
   rules: readonly RuleOutcome[];
+  /** With items: the rules' per-line breakdown (a multiplier's points go to the lines its rules' base points came from). */
+  items?: readonly ItemBreakdown[];
   /** Uses and points of the grant, and points of the offer over all holders, decided earlier in the same call (not stored yet). */
   decidedEarlier: (offer: HeldBonusOffer) => { uses: number; points: number; offerPoints: number };
 }
@@ -98,9 +106,9 @@ export function decideBonusOffers(input: BonusDecisionInput): { entries: Planned
       skip('uses_reached');
       continue;
     }
-    const computed = bonusPoints(offer.rule, input.rules, context);
-    if (computed === 'missing_amount') {
-      skip('missing_amount');
+    const computed = bonusPoints(offer.rule, input.rules, context, event);
+    if (typeof computed === 'string') {
+      skip(computed);
       continue;
     }
     if (computed <= 0) {
@@ -133,6 +141,7 @@ export function decideBonusOffers(input: BonusDecisionInput): { entries: Planned
       expiresAt: lotExpiresAt(program.expiry, event.occurredAt, program.timeZone),
       orderId: event.orderId ?? null,
       orderAmount: typeof event.amount === 'number' ? event.amount : null,
+      ...(event.items && event.items.length > 0 ? { linePoints: allocate(points, bonusLineWeights(offer.rule, event.items, input.items ?? [])) } : {}),
     });
     outcomes.push({ offerId: offer.offerId, status: 'applied', points, ...(cappedBy ? { cappedBy } : {}) });
   }
@@ -159,10 +168,18 @@ function multipliedBase(rule: BonusRule, rules: readonly RuleOutcome[]): number 
   return rules.filter((r) => r.status === 'fired' && (!only || only.includes(r.ruleId))).reduce((s, r) => s + r.basePoints, 0);
 }
 
-function bonusPoints(rule: BonusRule, rules: readonly RuleOutcome[], context: ReturnType<typeof predicateContext>): number | 'missing_amount' {
+function bonusPoints(rule: BonusRule, rules: readonly RuleOutcome[], context: ReturnType<typeof predicateContext>, event: MemberEvent): number | 'missing_amount' | 'no_items' {
   if (rule.effect.type === 'multiplier') return mulDivFloor(multipliedBase(rule, rules), rule.effect.extraPercent, 100);
-  const effect = basePointsForEffect(rule.effect, context);
-  return effect.ok ? effect.points : 'missing_amount';
+  const effect = basePointsForEffect(rule.effect, context, event.items);
+  return effect.ok ? effect.points : effect.reason;
+}
+
+/** What each purchase line weighs in an offer's points (see the top of this file). */
+function bonusLineWeights(rule: BonusRule, lines: readonly ItemLine[], breakdown: readonly ItemBreakdown[]): number[] {
+  const effect = rule.effect;
+  if (effect.type !== 'multiplier') return lineWeights({ effect }, lines);
+  const only = effect.rules;
+  return lines.map((_, i) => (breakdown[i]?.byRule ?? []).filter((r) => !only || only.includes(r.ruleId)).reduce((s, r) => s + r.base, 0));
 }
 
 /** A multiplier's points wait as long as the longest return window of the rules it multiplies. */

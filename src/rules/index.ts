@@ -18,4 +18,4 @@ export { evaluatePredicate, resolveField } from './predicate.js';
 export type { EffectResult } from './effect.js';
 export { basePointsForEffect, tierBonusPoints } from './effect.js';
 export { limitWindowsForEvent, limitPeriodBounds, memberTimeZone, LIFETIME_START } from './limit-windows.js';
-export { checkPurchaseItems, lineMoney, allocate, type ItemLine } from './items.js';
+export { checkPurchaseItems, lineMoney, lineWeights, allocate, type ItemLine } from './items.js';

@@ -1,11 +1,11 @@
 import { ConflictError, LaurelError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Member } from '../../members/index.js';
 import type { ProgramDefinition } from '../../program/index.js';
-import { checkPurchaseItems, evaluateEvent, limitWindowsForEvent, type ItemLine, type LimitWindow, type RuleOutcome, type RuleUsage } from '../../rules/index.js';
+import { checkPurchaseItems, evaluateEvent, limitWindowsForEvent, type ItemBreakdown, type ItemLine, type LimitWindow, type RuleOutcome, type RuleUsage } from '../../rules/index.js';
 import { currentQualificationWindow, decideTier, nextReviewAt, type ActivitySummary, type TimeWindow } from '../../tiers/index.js';
 import type { EventInput } from '../event-input.js';
 import { activityWithEvent } from './activity.js';
-import { decideBonusOffers, offerRuleId, offerUsesOf, type HeldBonusOffer, type OfferOutcome } from '../../offers/bonus.js';
+import { decideBonusOffers, offerRuleId, offerUsesOf, type HeldBonusOffer, type OfferOutcome, type PlannedOfferEntry } from '../../offers/bonus.js';
 import { MemberLedger } from './member-ledger.js';
 import { mulDivFloor } from './integer-math.js';
 import { emptyLedgerWrite, type LedgerWrite, type MemberWrite, type TierChangeWrite, type WrittenEntry } from './rows.js';
@@ -493,7 +493,16 @@ function applyEarningRules(
     });
     if (entry.orderId) state.qualifyingByLot.set(entry.idempotencyKey, entry.qualifyingPoints);
   }
-  const offers = applyBonusOffers(program, state, snapshot, { id: eventId, type: input.type, occurredAt, amount: input.amount ?? null, orderId: input.orderId ?? null, properties: input.properties ?? {} }, decision.rules, now);
+  const bonus = applyBonusOffers(
+    program,
+    state,
+    snapshot,
+    { id: eventId, type: input.type, occurredAt, amount: input.amount ?? null, orderId: input.orderId ?? null, properties: input.properties ?? {}, ...(lines ? { items: lines } : {}) },
+    decision.rules,
+    decision.items,
+    now,
+  );
+  const offers = bonus.outcomes;
   if (input.type === 'purchase' && input.orderId) {
     const before = state.purchases.get(input.orderId);
     state.purchases.set(input.orderId, {
@@ -502,15 +511,18 @@ function applyEarningRules(
     });
   }
   if (!decision.items) return { rules: decision.rules, offers, items: undefined };
-  // Each line's points by lot: what a refund of the line takes back.
+  // Each line's points by lot: what a refund of the line takes back. Offers' points join the
+  // line's points, each offer as a rule of its own (`offer:<id>`).
   const items = decision.items.map((line): ResultItem => {
     const lots: Record<string, number> = {};
-    for (const entry of decision.entries) {
+    for (const entry of [...decision.entries, ...bonus.entries]) {
       const points = entry.linePoints?.[line.line] ?? 0;
       if (points !== 0) lots[entry.idempotencyKey] = points;
     }
     const { line: _line, ...rest } = line;
-    return { ...rest, lots };
+    const byOffer = bonus.entries.map((e) => ({ ruleId: e.ruleId, factorPercent: 100, base: e.linePoints?.[line.line] ?? 0, bonus: 0 }));
+    if (byOffer.length === 0) return { ...rest, lots };
+    return { ...rest, points: rest.points + byOffer.reduce((s, o) => s + o.base, 0), byRule: [...rest.byRule, ...byOffer], lots };
   });
   if (input.orderId) {
     state.orderItems.set(
@@ -532,9 +544,10 @@ function applyBonusOffers(
   member: Parameters<typeof decideBonusOffers>[0]['member'],
   event: Parameters<typeof decideBonusOffers>[0]['event'],
   rules: readonly RuleOutcome[],
+  items: readonly ItemBreakdown[] | undefined,
   now: Date,
-): readonly OfferOutcome[] {
-  if (state.heldOffers.length === 0) return [];
+): { outcomes: readonly OfferOutcome[]; entries: readonly PlannedOfferEntry[] } {
+  if (state.heldOffers.length === 0) return { outcomes: [], entries: [] };
   const { ledger } = state;
   const bonus = decideBonusOffers({
     offers: state.heldOffers,
@@ -542,6 +555,7 @@ function applyBonusOffers(
     member,
     event,
     rules,
+    ...(items ? { items } : {}),
     decidedEarlier: (offer) => {
       const ruleId = offerRuleId(offer.offerId);
       const mine = ledger.unsaved().filter((e) => e.ruleId === ruleId && e.kind === 'earn');
@@ -563,7 +577,7 @@ function applyBonusOffers(
     });
     if (entry.orderId) state.qualifyingByLot.set(entry.idempotencyKey, 0);
   }
-  return bonus.outcomes;
+  return bonus;
 }
 
 /**

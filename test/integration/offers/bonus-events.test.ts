@@ -74,6 +74,39 @@ describe('bonus-rule offers in the event path: holders only, own limits, budget 
     expect(await checkLedgerInvariant(env.ctx.pool, ['lim-a', 'lim-b'])).toEqual([]);
   });
 
+  it('a per_item offer counts the units of the purchase lines; a refund of some items takes back exactly their share of it', async () => {
+    await seedMembers(env.ctx.pool, [{ id: 'item-a' }]);
+    await offer('coffee-40', { rule: { trigger: 'purchase', effect: { type: 'per_item', points: 40, match: { categories: ['coffee'] } }, pendingDays: 0 } }, ['item-a']);
+    const items = [
+      { sku: 'cof-1', name: 'Espresso beans', category: 'coffee', quantity: 2, unitPrice: 300_000 },
+      { sku: 'mug-1', category: 'home', quantity: 1, unitPrice: 400_000 },
+    ];
+    const bought = await buy('item-a', 'i-1', 1_000_000, { items });
+    expect(bought.status, JSON.stringify(bought.body)).toBe(201);
+    expect(bought.body.offers).toEqual([{ offerId: 'coffee-40', status: 'applied', points: 80 }]);
+    // The purchase rule's 100 by money (60 + 40), the offer's 80 on the coffee alone.
+    const lines = bought.body.items as { sku: string; points: number; byRule: unknown[]; lots: Record<string, number> }[];
+    expect(lines.map((l) => [l.sku, l.points])).toEqual([
+      ['cof-1', 140],
+      ['mug-1', 40],
+    ]);
+    const offerLot = `${String(bought.body.eventId)}:offer:coffee-40`;
+    expect(lines[0]!.byRule).toContainEqual({ ruleId: 'offer:coffee-40', factorPercent: 100, base: 80, bonus: 0 });
+    expect(lines[0]!.lots[offerLot]).toBe(80);
+    expect(lines[1]!.lots).not.toHaveProperty(offerLot);
+    // One coffee back: half of the coffee line, 40 of them the offer's; the mug keeps its points.
+    const refund = await api.call('POST', '/v1/events', ingest, { memberId: 'item-a', type: 'refund', orderId: 'i-1', refundId: 'i-1-r1', amount: 300_000, items: [{ sku: 'cof-1', quantity: 1 }] });
+    expect(refund.status, JSON.stringify(refund.body)).toBe(201);
+    expect(refund.body.items).toMatchObject([{ sku: 'cof-1', quantity: 1, points: -70 }]);
+    expect((refund.body.items as { lots: Record<string, number> }[])[0]!.lots[offerLot]).toBe(-40);
+    const stored = await env.ctx.pool.query(`SELECT line, points::int FROM event_items WHERE event_id = $1 ORDER BY line`, [bought.body.eventId]);
+    expect(stored.rows).toEqual([
+      { line: 0, points: 140 },
+      { line: 1, points: 40 },
+    ]);
+    expect(await checkLedgerInvariant(env.ctx.pool, ['item-a'])).toEqual([]);
+  });
+
   it('a refund takes the bonus back with the rest of the order; a batch earns what the same events earn one by one', async () => {
     await seedMembers(env.ctx.pool, [{ id: 'ref-a' }, { id: 'bat-a' }, { id: 'seq-a' }]);
     await offer('double-all', { rule: { trigger: 'purchase', effect: { type: 'multiplier', extraPercent: 100 } } }, ['ref-a', 'bat-a', 'seq-a']);

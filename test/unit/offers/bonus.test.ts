@@ -35,13 +35,45 @@ function purchase(amount: number, over: Partial<MemberEvent> = {}): MemberEvent 
 }
 
 function decide(offers: HeldBonusOffer[], event: MemberEvent, earlier = { uses: 0, points: 0, offerPoints: 0 }) {
-  const rules = evaluateEvent({ program: reference, programVersion: 1, member, event, history: { usage: [] }, now: NOW }).rules;
-  return decideBonusOffers({ offers, program: reference, member, event, rules, decidedEarlier: () => earlier });
+  const decision = evaluateEvent({ program: reference, programVersion: 1, member, event, history: { usage: [] }, now: NOW });
+  return decideBonusOffers({ offers, program: reference, member, event, rules: decision.rules, ...(decision.items ? { items: decision.items } : {}), decidedEarlier: () => earlier });
 }
 
 const DOUBLE = { trigger: 'purchase', effect: { type: 'multiplier', extraPercent: 100 } };
 
 describe('bonus-rule offers in the decision', () => {
+  // 2 coffees at 300,000, a mug at 400,000 and a gift card at 500,000: 1,500,000.
+  const basket = (over: Partial<MemberEvent> = {}) =>
+    purchase(1_500_000, {
+      items: [
+        { sku: 'cof-1', category: 'coffee', quantity: 2, unitPrice: 300_000 },
+        { sku: 'mug-1', category: 'home', quantity: 1, unitPrice: 400_000 },
+        { sku: 'gift-1', category: 'gift_card', quantity: 1, unitPrice: 500_000 },
+      ],
+      ...over,
+    });
+
+  it('a per_item offer counts the matching units of the purchase lines, and its points are attributed to them', () => {
+    const perCoffee = held('coffee', { trigger: 'purchase', effect: { type: 'per_item', points: 40, match: { categories: ['coffee'] } }, pendingDays: 0 });
+    const { entries, outcomes } = decide([perCoffee], basket());
+    expect(outcomes).toEqual([{ offerId: 'coffee', status: 'applied', points: 80 }]);
+    expect(entries[0]).toMatchObject({ points: 80, linePoints: [80, 0, 0] });
+    // Without items there is nothing to count: skipped, in words.
+    expect(decide([perCoffee], purchase(1_500_000)).outcomes).toEqual([{ offerId: 'coffee', status: 'skipped', reason: 'no_items', points: 0 }]);
+  });
+
+  it('with items, a multiplier goes to the lines its rules earned on; a fixed bonus by the money of the lines; capped points still add up', () => {
+    const { entries } = decide([held('double', DOUBLE), held('flat', { trigger: 'purchase', effect: { type: 'fixed', points: 150 }, maxPointsPerUse: 100 })], basket());
+    const base = evaluateEvent({ program: reference, programVersion: 1, member, event: basket(), history: { usage: [] }, now: NOW }).items!.map((l) => l.byRule.reduce((s, r) => s + r.base, 0));
+    const double = entries.find((e) => e.offerId === 'double')!;
+    expect(double.linePoints).toEqual(base);
+    expect(double.linePoints!.reduce((s, p) => s + p, 0)).toBe(double.points);
+    const flat = entries.find((e) => e.offerId === 'flat')!;
+    expect(flat.points).toBe(100);
+    // 600,000 : 400,000 : 500,000 of 100 points.
+    expect(flat.linePoints).toEqual([40, 27, 33]);
+  });
+
   it('2× purchase points: the base points once more, pending like the purchase rule, tagged with the offer', () => {
     const { entries, outcomes } = decide([held('double', DOUBLE)], purchase(2_500_000));
     // 250 base points (10 per 100,000) → 250 more.
