@@ -333,6 +333,7 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
   await step('campaign funnels from their sources', `SELECT campaign_funnel_rebuild()`);
   await step('campaign funnel rollup from the entries', `SELECT campaign_funnel_rollup_rebuild()`);
   await step('contest report rollups from the contributions', `SELECT contest_report_rollup_rebuild()`);
+  await step('contest participant counts from the totals', `SELECT contest_participant_counts_rebuild()`);
   // The members/sales rollup (report_member_days and its year bitmaps): its trigger was off with the others.
   await step('member days and years from the events', `SELECT rebuild_report_member_days(zone) FROM report_member_days_zone`);
   await step('VACUUM ANALYZE', `VACUUM ANALYZE`);

@@ -84,8 +84,8 @@ export async function contestsReport(
     analyticQuery<{ id: string; name: string; status: string; starts_at: Date; ends_at: Date; budget: string; participants: number; winners: number; awarded: number }>(
       pool,
       `SELECT c.id, c.name, c.status, c.starts_at, c.ends_at, c.definition ->> 'prizeBudget' AS budget,
-              -- Running totals per member, kept with each contribution (migration 0025).
-              (SELECT count(*) FROM contest_member_totals t WHERE t.contest_id = c.id AND t.score <> 0)::bigint AS participants,
+              -- Members with a non-zero running total (0025), counted as the totals change (0029).
+              (SELECT coalesce(sum(p.participants), 0) FROM contest_participant_counts p WHERE p.contest_id = c.id)::bigint AS participants,
               (SELECT count(*) FROM contest_standings s WHERE s.contest_id = c.id AND s.prize_points > 0)::bigint AS winners,
               coalesce(a.points, 0)::bigint AS awarded
          FROM contests c

@@ -454,3 +454,14 @@ export async function contestRollupRows(pool: Pool) {
   );
   return { contributions, pairs };
 }
+
+/** contest_participant_counts (migration 0029) against the totals with a non-zero score, per contest: the contests that differ. */
+export async function contestParticipantCountMismatches(pool: Pool) {
+  const { rows } = await pool.query(
+    `SELECT coalesce(p.contest_id, t.contest_id) AS contest_id, p.n AS counted, t.n AS expected
+       FROM (SELECT contest_id, sum(participants)::bigint AS n FROM contest_participant_counts GROUP BY 1 HAVING sum(participants) <> 0) p
+       FULL JOIN (SELECT contest_id, count(*)::bigint AS n FROM contest_member_totals WHERE score <> 0 GROUP BY 1) t ON t.contest_id = p.contest_id
+      WHERE p.n IS DISTINCT FROM t.n`,
+  );
+  return rows;
+}

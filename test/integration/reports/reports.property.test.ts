@@ -26,6 +26,7 @@ import {
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
 import {
   campaignRollupMismatches,
+  contestParticipantCountMismatches,
   contestRollupRows,
   loadTierHistory,
   oracleCampaigns,
@@ -259,6 +260,7 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             const contests = ContestsReportSchema.parse((await api.call('GET', `/v1/reports/contests?${query}`, key)).body);
             expect(contests.contests.map(({ name: _n, status: _s, startsAt: _a, endsAt: _e, ...c }) => c)).toEqual(await oracleContestRows(env.ctx.pool, rangeStart, rangeEnd));
             expect(await oracleContestTotalMismatches(env.ctx.pool), 'contest totals = contributions summed per member').toEqual([]);
+            expect(await contestParticipantCountMismatches(env.ctx.pool), 'contest participant counts = totals with a non-zero score').toEqual([]);
 
             await checkMembersAndSales(from, to, q, expected, 'rollups');
             await checkRangeEnds(from, to, 'rollups');
