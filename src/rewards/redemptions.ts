@@ -5,6 +5,7 @@ import { emitFacts, memberFact } from '../facts/index.js';
 import { idempotencyKeyReused, requestFingerprint } from '../idempotency/index.js';
 import { lotFromRow, type LotRow } from '../ledger/lot-rows.js';
 import { MemberLedger } from '../ledger/core/member-ledger.js';
+import { inactivityExpiresAt } from '../ledger/core/expiry.js';
 import { openMemberLedger, writeMemberLedger } from '../ledger/ledger-write.js';
 import { getMember, type Member } from '../members/index.js';
 import { bestRewardDiscount, recordRewardDiscountUse, returnRewardDiscountUse } from '../offers/reward-discounts.js';
@@ -304,7 +305,7 @@ export async function cancelRedemption(
   if (!found) throw new NotFoundError('redemption_not_found', `no redemption ${input.redemptionId}`, { redemptionId: input.redemptionId });
   return await withTransaction(pool, async (client) => {
     const now = input.now ?? new Date();
-    await getMember(client, found.member_id, true);
+    const member = await getMember(client, found.member_id, true);
     const row = (await findRow(client, input.redemptionId, true))!;
     if (row.status === 'cancelled') {
       const balance = await client.query<{ available: number; pending: number }>(`SELECT available, pending FROM member_balances WHERE member_id = $1`, [row.member_id]);
@@ -322,7 +323,10 @@ export async function cancelRedemption(
     const ledger = await openLedger(client, program, row.member_id, 'admin', taken.map((t) => t.lot_id));
     const key = `cancel:${row.id}`;
     ledger.prepare(now, `${key}:prepare`);
-    if (taken.length > 0) ledger.restore(key, taken.map((t) => ({ lotId: t.lot_id, points: t.points })), now, { rewardId: row.reward_id, actor: input.actor, reason: input.reason });
+    // Under inactivity expiry what goes back after the member's deadline expires at once (the
+    // cancellation is not the member's activity), as a lot past its own date does.
+    const deadline = inactivityExpiresAt(program.definition.expiry, member.lastActivityAt ?? member.joinedAt, program.definition.timeZone);
+    if (taken.length > 0) ledger.restore(key, taken.map((t) => ({ lotId: t.lot_id, points: t.points })), now, { rewardId: row.reward_id, actor: input.actor, reason: input.reason }, deadline);
     const balance = await writeMemberLedger(client, ledger);
     if (row.kind !== 'coupon_code') await client.query(`UPDATE rewards SET redeemed = redeemed - $2, updated_at = now() WHERE id = $1`, [row.reward_id, row.quantity]);
     if (row.grant_id !== null) await returnRewardDiscountUse(client, { grantId: row.grant_id, redemptionId: row.id, units: row.discounted_units ?? 0, now });

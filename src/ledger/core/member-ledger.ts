@@ -136,12 +136,15 @@ export class MemberLedger {
   /**
    * Gives points back to the lots they were taken from (a cancelled redemption), in one entry:
    * each lot keeps its own expiry, so what goes back to a lot that has expired meanwhile expires
-   * at once (a second entry). Any debt is repaid first, as with every credit.
+   * at once (a second entry). `inactivityDeadline` (inactivity expiry: when the member's points
+   * expire for want of activity) is every lot's expiry too. Any debt is repaid first, as with
+   * every credit.
    */
-  restore(key: string, allocations: readonly LotAllocation[], at: Date, context: EntryContext): void {
+  restore(key: string, allocations: readonly LotAllocation[], at: Date, context: EntryContext, inactivityDeadline: Date | null = null): void {
     if (allocations.some((a) => a.points <= 0)) throw new RangeError('a restore gives points back: every allocation is positive');
     this.record('restore', key, allocations, at, context);
-    const expired = allocations.filter((a) => isExpiredAt(this.lots.get(a.lotId)!.expiresAt, at)).map((a) => ({ lotId: a.lotId, points: -a.points }));
+    const lapsed = isExpiredAt(inactivityDeadline, at);
+    const expired = allocations.filter((a) => lapsed || isExpiredAt(this.lots.get(a.lotId)!.expiresAt, at)).map((a) => ({ lotId: a.lotId, points: -a.points }));
     if (expired.length > 0) this.record('expire', `${key}:expired`, expired, at, { ...context, reason: 'expired before the restore' });
     this.settleDebt(at, `${key}:settle`);
   }
