@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adjustPoints } from '../../src/ledger/index.js';
 import { listMail } from '../support/mailbox.js';
-import { apiKey, publishExample } from '../support/ledger-fixture.js';
+import { apiKey, programDay, publishExample } from '../support/ledger-fixture.js';
 import { createTestEnv, type TestEnv } from '../support/test-env.js';
 import { seedMembers } from '../integration/messaging/support/fixtures.js';
 import { collectConsoleErrors, expectAccessible, launchBrowser, screenshot, switchLocale, type BrowserSession } from './support/browser.js';
@@ -69,6 +69,9 @@ describe('marketer console /console', () => {
     await expectAccessible(page, 'console sign-in');
     await signIn(page, marketer);
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    // The range ends on the program's day (Asia/Tehran), not the UTC or the browser's day.
+    await expect.poll(() => page.locator('#rr-to').inputValue(), { timeout: 15_000 }).toBe(await programDay(env));
+    await expect(page.getByTestId('range-zone').innerText()).resolves.toContain('Asia/Tehran');
     // The points report (reports API): the 750 points adjusted in are the outstanding liability.
     await expect.poll(() => page.getByTestId('liability').innerText(), { timeout: 15_000 }).toBe('750');
     // Members by tier (members report): the six seeded members at the range's end.

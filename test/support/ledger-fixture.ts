@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/api/index.js';
 import { createApiKey, type ApiKeyRole } from '../../src/auth/index.js';
 import { PROJECT_ROOT } from '../../src/cli/runtime.js';
+import { addDaysToLocalDate, formatLocalDate, toLocalDate } from '../../src/program/calendar.js';
 import { loadProgramFile, validateProgram, type ProgramDefinition } from '../../src/program/index.js';
-import { publishProgram } from '../../src/program/store.js';
+import { currentProgram, publishProgram } from '../../src/program/store.js';
 import type { TestEnv } from './test-env.js';
 
 export async function publishExample(env: TestEnv, name: 'reference' | 'hotel' = 'reference'): Promise<ProgramDefinition> {
@@ -19,6 +20,15 @@ export async function publishVariant(env: TestEnv, change: (p: ProgramDefinition
   const program = validateProgram(change(structuredClone(base)) ?? base);
   await publishProgram(env.ctx.pool, program, 'test');
   return program;
+}
+
+/**
+ * The program's local day (YYYY-MM-DD) at an instant, shifted by whole days: what the reports API
+ * means by a date. Never the UTC date: from local midnight in Tehran (20:30 UTC) they differ.
+ */
+export async function programDay(env: TestEnv, at = new Date(), shiftDays = 0): Promise<string> {
+  const { timeZone } = (await currentProgram(env.ctx.pool)).definition;
+  return formatLocalDate(addDaysToLocalDate(toLocalDate(at, timeZone), shiftDays));
 }
 
 export async function apiKey(env: TestEnv, role: ApiKeyRole, partnerId?: string, dailyPointCap?: number): Promise<string> {

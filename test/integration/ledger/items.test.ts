@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedgerInvariant } from '../../../src/ledger/index.js';
 import { SalesReportSchema } from '../../../src/reports/index.js';
-import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
+import { Api, apiKey, programDay, publishVariant } from '../../support/ledger-fixture.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 
 // 10 points per 100,000; 3× on coffee; gift cards earn nothing; a tier bonus for silver and up.
@@ -114,8 +114,8 @@ describe('purchases and refunds with items', () => {
 
   it('the sales report counts the items: units per basket, best sellers net of returns', async () => {
     const marketer = await apiKey(env, 'marketer');
-    const today = new Date().toISOString().slice(0, 10);
-    const res = await api.call('GET', `/v1/reports/sales?from=${today}&to=${today}&top=2`, marketer);
+    // Yesterday too, in case the program's midnight fell between the purchases and now.
+    const res = await api.call('GET', `/v1/reports/sales?from=${await programDay(env, new Date(), -1)}&to=${await programDay(env)}&top=2`, marketer);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const report = SalesReportSchema.parse(res.body);
     expect(report.totals).toMatchObject({ orders: 2, refunds: 4, gross: AMOUNT + 1_000_000, refunded: 1_300_000 + 500_000, itemsPerBasket: { numerator: 4, denominator: 1 } });

@@ -3,7 +3,7 @@ import { adjustPoints, checkLedger, ingestEvent } from '../../../src/ledger/inde
 import { issueMemberToken } from '../../../src/auth/index.js';
 import { reverseRefundedReferrals, rewardDueReferrals } from '../../../src/referrals/index.js';
 import { startWorkerRole, type Role } from '../../../src/roles/index.js';
-import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
+import { Api, apiKey, programDay, publishVariant } from '../../support/ledger-fixture.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 import { WebhookReceiver } from '../integrations/support/webhook-receiver.js';
 
@@ -147,8 +147,8 @@ describe('referrals: a code per member, rewards after the return window, fraud c
   });
 
   it('the referrals report counts sent, converted, rewarded, rejected by reason and expired', async () => {
-    const today = new Date().toISOString().slice(0, 10);
-    const later = new Date(Date.now() + 70 * DAY).toISOString().slice(0, 10);
+    const today = await programDay(env, new Date(), -1);
+    const later = await programDay(env, new Date(Date.now() + 70 * DAY));
     const report = await api.call('GET', `/v1/reports/referrals?from=${today}&to=${later}&interval=month`, admin);
     expect(report.status).toBe(200);
     expect(report.body.totals).toMatchObject({

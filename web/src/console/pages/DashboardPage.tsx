@@ -1,4 +1,3 @@
-import { useState } from 'preact/hooks';
 import type { CampaignView, MessageCounts, WinbackReportView } from '../../shared/api/types.js';
 import { useLoad } from '../../shared/api/use-api.js';
 import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
@@ -9,8 +8,8 @@ import { PointsReportCard } from '../components/PointsReportCard.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { TierMovementCard } from '../components/TierMovementCard.js';
 import { TopCampaignsCard } from '../components/TopCampaignsCard.js';
-import { defaultReportRange } from '../reports/report-range.js';
 import { ReportRangePicker } from '../reports/ReportRangePicker.js';
+import { useReportRange } from '../reports/use-report-range.js';
 import { useConsole } from '../session.js';
 
 const STATUSES = ['sent', 'queued', 'held', 'capped', 'suppressed', 'failed', 'dead'] as const;
@@ -23,7 +22,7 @@ const STATUSES = ['sent', 'queued', 'held', 'capped', 'suppressed', 'failed', 'd
 export function DashboardPage() {
   const { api } = useConsole();
   const { t, fmt, term } = useI18n();
-  const [range, setRange] = useState(defaultReportRange);
+  const { range, setRange, timeZone, error: programError, reload: reloadProgram } = useReportRange();
   const stats = useLoad((signal) => api.get<MessageCounts>('/v1/messages/stats', undefined, { signal }), [], { refreshMs: 30_000 });
   const campaigns = useLoad((signal) => api.get<{ items: CampaignView[] }>('/v1/campaigns', undefined, { signal }), []);
   const winback = useLoad((signal) => api.get<WinbackReportView>('/v1/reports/winback', { limit: 1 }, { signal }), []);
@@ -32,13 +31,18 @@ export function DashboardPage() {
       <div class="page-head">
         <h1>{t('nav.dashboard')}</h1>
       </div>
-      <ReportRangePicker range={range} onChange={setRange} />
-      <PointsReportCard range={range} />
-      <div class="grid-2">
-        <MembersByTierCard range={range} />
-        <TierMovementCard range={range} />
-      </div>
-      <TopCampaignsCard range={range} />
+      <ProblemNotice error={programError} onRetry={reloadProgram} />
+      {range ? (
+        <>
+          <ReportRangePicker range={range} onChange={setRange} timeZone={timeZone} />
+          <PointsReportCard range={range} />
+          <div class="grid-2">
+            <MembersByTierCard range={range} />
+            <TierMovementCard range={range} />
+          </div>
+          <TopCampaignsCard range={range} />
+        </>
+      ) : null}
       <section class="card" aria-labelledby="msg-h">
         <h2 id="msg-h">{t('dashboard.messages')}</h2>
         <ProblemNotice error={stats.error} />

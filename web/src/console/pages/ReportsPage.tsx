@@ -1,4 +1,3 @@
-import { useState } from 'preact/hooks';
 import type { WinbackReportView } from '../../shared/api/types.js';
 import { withQuery } from '../../shared/api/client.js';
 import { useLoad } from '../../shared/api/use-api.js';
@@ -6,8 +5,8 @@ import { ProblemNotice } from '../../shared/components/ProblemNotice.js';
 import { useI18n } from '../../shared/i18n/i18n.js';
 import { ReportTableCard } from '../components/ReportTableCard.js';
 import { REPORT_CATALOGUE } from '../reports/report-catalogue.js';
-import { defaultReportRange } from '../reports/report-range.js';
 import { ReportRangePicker } from '../reports/ReportRangePicker.js';
+import { useReportRange } from '../reports/use-report-range.js';
 import { useConsole } from '../session.js';
 
 /**
@@ -17,17 +16,22 @@ import { useConsole } from '../session.js';
 export function ReportsPage() {
   const { api } = useConsole();
   const { t, fmt } = useI18n();
-  const [range, setRange] = useState(defaultReportRange);
+  const { range, setRange, timeZone, error: programError, reload: reloadProgram } = useReportRange();
   const report = useLoad((signal) => api.get<WinbackReportView>(withQuery('/v1/reports/winback', { limit: 50 }), undefined, { signal }), []);
   return (
     <>
       <div class="page-head">
         <h1>{t('nav.reports')}</h1>
       </div>
-      <ReportRangePicker range={range} onChange={setRange} />
-      {REPORT_CATALOGUE.map((r) => (
-        <ReportTableCard key={r.name} name={r.name} tables={r.tables} range={range} />
-      ))}
+      <ProblemNotice error={programError} onRetry={reloadProgram} />
+      {range ? (
+        <>
+          <ReportRangePicker range={range} onChange={setRange} timeZone={timeZone} />
+          {REPORT_CATALOGUE.map((r) => (
+            <ReportTableCard key={r.name} name={r.name} tables={r.tables} range={range} />
+          ))}
+        </>
+      ) : null}
       <ProblemNotice error={report.error} onRetry={report.reload} />
       <section class="card" aria-labelledby="wb-h">
         <h2 id="wb-h">{t('dashboard.winback')}</h2>

@@ -4,8 +4,9 @@ import type { ReportRange } from './report-range.js';
 /**
  * From, to (local days, inclusive) and the interval; every report on the page follows it. The
  * browser's date inputs are Gregorian, so in fa the range is also stated in the Persian calendar.
+ * The days are the program's (the zone the reports API reads them in), stated when known.
  */
-export function ReportRangePicker(props: { range: ReportRange; onChange(range: ReportRange): void; idPrefix?: string }) {
+export function ReportRangePicker(props: { range: ReportRange; onChange(range: ReportRange): void; timeZone?: string; idPrefix?: string }) {
   const { t, fmt, locale } = useI18n();
   const id = props.idPrefix ?? 'rr';
   const set = (patch: Partial<ReportRange>) => props.onChange({ ...props.range, ...patch });
@@ -29,6 +30,11 @@ export function ReportRangePicker(props: { range: ReportRange; onChange(range: R
           ))}
         </select>
       </div>
+      {props.timeZone ? (
+        <p class="small muted" data-testid="range-zone">
+          {t('reports.rangeZone', { zone: props.timeZone })}
+        </p>
+      ) : null}
       {locale === 'fa' ? (
         <p class="small muted" data-testid="range-in-calendar">
           {t('reports.rangeIn', { from: fmt.day(props.range.from), to: fmt.day(props.range.to) })}

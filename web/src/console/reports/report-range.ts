@@ -1,3 +1,4 @@
+import { addDaysToLocalDate, formatLocalDate, toLocalDate } from '../../../../src/program/calendar.js';
 import type { Locale } from '../../shared/i18n/catalogue.js';
 
 /** The range every report on a page shares: local days from/to (inclusive) and the interval. */
@@ -7,11 +8,14 @@ export interface ReportRange {
   interval: 'day' | 'week' | 'month';
 }
 
-const isoDay = (d: Date) => d.toISOString().slice(0, 10);
-
-/** The last 30 days by day. */
-export function defaultReportRange(now = new Date()): ReportRange {
-  return { from: isoDay(new Date(now.getTime() - 29 * 86_400_000)), to: isoDay(now), interval: 'day' };
+/**
+ * The last 30 days by day, counted in the program's time zone (the zone the reports API reads
+ * `from`/`to` in) with the server's own calendar: after local midnight "today" is the program's
+ * new day even where UTC, or the browser, is still on the old one.
+ */
+export function defaultReportRange(timeZone: string, now = new Date()): ReportRange {
+  const today = toLocalDate(now, timeZone);
+  return { from: formatLocalDate(addDaysToLocalDate(today, -29)), to: formatLocalDate(today), interval: 'day' };
 }
 
 /**

@@ -332,6 +332,7 @@ export const consoleMessages = defineMessages({
   'rewards.codes.done': { en: '{added} codes added, {skipped} already in the pool; {available} available now.', fa: '{added} کد افزوده شد، {skipped} کد از پیش بود؛ اکنون {available} در دسترس است.' },
   'reports.range': { en: 'Report range', fa: 'بازهٔ گزارش' },
   'reports.rangeIn': { en: '{from} to {to}', fa: 'از {from} تا {to}' },
+  'reports.rangeZone': { en: 'Days of the program’s time zone, {zone}', fa: 'روزها به وقت منطقهٔ زمانی برنامه، {zone}' },
   'reports.none': { en: 'Nothing in this range.', fa: 'در این بازه چیزی نیست.' },
   'reports.membersByTier': { en: 'Members by tier', fa: 'اعضا بر اساس سطح' },
   'reports.members.total': { en: 'Members at the end', fa: 'اعضا در پایان' },
