@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatLocalDate, toLocalDate } from '../program/calendar.js';
 import { TimeZoneSchema } from '../program/schema.js';
 
 export const MemberIdSchema = z
@@ -38,10 +39,18 @@ export const MemberInputSchema = z.strictObject({
   /** A calendar date (no time zone): birthday journeys run on it in the member's own zone. */
   birthDate: z.iso
     .date('expected a date such as 1990-03-21')
-    .refine((d) => d >= '1900-01-01' && d <= new Date().toISOString().slice(0, 10), 'expected a birth date between 1900-01-01 and today')
+    .refine((d) => d >= '1900-01-01' && d <= latestToday(), 'expected a birth date between 1900-01-01 and today')
     .nullable()
     .optional(),
 });
+
+/**
+ * Today where it is latest on Earth (UTC+14). A birth date comes without a zone, and a member born
+ * today in Tehran after 20:30 UTC is born on what is still tomorrow in UTC.
+ */
+function latestToday(): string {
+  return formatLocalDate(toLocalDate(new Date(), 'Pacific/Kiritimati'));
+}
 
 export type MemberInput = z.infer<typeof MemberInputSchema>;
 export type Consent = z.infer<typeof ConsentSchema>;
