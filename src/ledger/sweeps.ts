@@ -37,13 +37,17 @@ export async function parallelPages(nextPage: (after: string) => Promise<string[
   if (failure !== undefined) throw failure;
 }
 
-/** deadlock_detected, serialization_failure: the statement did nothing; running it again is safe. */
+/**
+ * deadlock_detected, serialization_failure — or, for the expiry statement, its entry key taken by
+ * another sweep that expired the same lot first (unique_violation on the entries' key): the
+ * statement did nothing; running it again is safe (the rerun no longer finds that lot due).
+ */
 function isRetryable(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === '40P01' || code === '40001';
+  const { code, constraint } = err as { code?: string; constraint?: string };
+  return code === '40P01' || code === '40001' || (code === '23505' && constraint === 'ledger_entries_idempotency_key_key');
 }
 
-/** Runs one self-contained statement again (up to 5 times) when PostgreSQL undid it for a deadlock. */
+/** Runs one self-contained statement again (up to 5 times) when PostgreSQL undid it for a deadlock or a lost race. */
 async function retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -67,7 +71,10 @@ export interface ExpiryCounts {
  * updates the cached balances. Each entry is dated at the instant its points expired — the lot's
  * `expiresAt`, or the inactivity deadline (the end of the local day `months` after the last
  * activity, in the program's zone) — and `created_at` records the sweep (`asOf`). Entry keys are
- * `expire:<lot>`, so a rerun (or a crash and rerun) writes nothing twice.
+ * `expire:<lot>:<n>`, n counting the lot's expiries (`lots.expirations`, raised in the same
+ * statement): a lot can expire again once points came back to it (a redemption cancelled after
+ * the member returned from inactivity), and a rerun (or a crash and rerun) writes nothing twice, as
+ * an expired lot has nothing left. Keys from before migration 0055 are `expire:<lot>`.
  */
 export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts> {
   const program = await currentProgram(pool);
@@ -106,25 +113,28 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
            RETURNING m.id, m.last_activity_at, m.joined_at
          ),
          due AS (
-           SELECT l.id, l.member_id, l.remaining_points, l.expired_at
+           SELECT l.id, l.member_id, l.remaining_points, l.expired_at, l.occurrence
              FROM page m CROSS JOIN LATERAL (
-               SELECT l.id, l.member_id, l.remaining_points, least(l.expires_at, ${deadline}) AS expired_at
+               SELECT l.id, l.member_id, l.remaining_points, least(l.expires_at, ${deadline}) AS expired_at, l.expirations + 1 AS occurrence
                  FROM lots l WHERE l.member_id = m.id AND ${due} OFFSET 0
              ) l
          ),
          entries AS (
            INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, at, source, program_version, reason, created_at)
-           SELECT 'expire:' || id, member_id, 'expire', -remaining_points, expired_at, 'system', $5, 'expiry', $1
+           SELECT 'expire:' || id || ':' || occurrence, member_id, 'expire', -remaining_points, expired_at, 'system', $5, 'expiry', $1
              FROM due
-           ON CONFLICT (idempotency_key) DO NOTHING
            RETURNING seq, idempotency_key, member_id, amount
+         ),
+         -- The lot's id is the key between 'expire:' and the last ':' (lot ids may hold ':').
+         expired AS (
+           SELECT seq, left(substr(idempotency_key, 8), -strpos(reverse(idempotency_key), ':')) AS lot_id, member_id, amount FROM entries
          ),
          allocations AS (
            INSERT INTO lot_allocations (entry_seq, lot_id, points)
-           SELECT seq, substr(idempotency_key, 8), amount FROM entries
+           SELECT seq, lot_id, amount FROM expired
          ),
          zeroed AS (
-           UPDATE lots SET remaining_points = 0 WHERE lots.id = ANY(ARRAY(SELECT substr(idempotency_key, 8) FROM entries))
+           UPDATE lots SET remaining_points = 0, expirations = expirations + 1 WHERE lots.id = ANY(ARRAY(SELECT lot_id FROM expired))
          ),
          per_member AS (
            SELECT member_id, sum(-amount) AS points, count(*) AS lots FROM entries GROUP BY member_id

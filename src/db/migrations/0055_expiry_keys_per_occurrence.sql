@@ -1,0 +1,14 @@
+-- A lot can expire more than once: under inactivity expiry a lot expired for want of activity gets
+-- points back when an old redemption is cancelled after the member came back (the new deadline is
+-- then in the future), and once the member is idle again those points must expire too. The sweep
+-- keyed its entries `expire:<lot>` and skipped a key already taken (ON CONFLICT DO NOTHING), so the
+-- second expiry never happened and the points lived for ever.
+--
+-- `expirations` counts the sweep's expiries of the lot; the sweep keys the next one
+-- `expire:<lot>:<expirations + 1>` and raises the count in the same statement. Upgrade path: rows
+-- get 0 without a rewrite (a constant default), and an entry written before this migration keeps
+-- its key `expire:<lot>` (no `:<n>`), which no new key can equal — it is occurrence 0 in effect, so
+-- nothing is backfilled. Every new key is unique per occurrence, so the sweep writes its entries
+-- without ON CONFLICT; two sweeps racing on one lot collide on the key, and the loser's page
+-- statement (one transaction) is undone and run again, when it finds the lot no longer due.
+ALTER TABLE lots ADD COLUMN expirations integer NOT NULL DEFAULT 0;
