@@ -37,17 +37,13 @@ export async function parallelPages(nextPage: (after: string) => Promise<string[
   if (failure !== undefined) throw failure;
 }
 
-/**
- * deadlock_detected, serialization_failure — or, for the expiry statement, its entry key taken by
- * another sweep that expired the same lot first (unique_violation on the entries' key): the
- * statement did nothing; running it again is safe (the rerun no longer finds that lot due).
- */
+/** deadlock_detected, serialization_failure: the transaction did nothing; running it again is safe. */
 function isRetryable(err: unknown): boolean {
-  const { code, constraint } = err as { code?: string; constraint?: string };
-  return code === '40P01' || code === '40001' || (code === '23505' && constraint === 'ledger_entries_idempotency_key_key');
+  const code = (err as { code?: string }).code;
+  return code === '40P01' || code === '40001';
 }
 
-/** Runs one self-contained statement again (up to 5 times) when PostgreSQL undid it for a deadlock or a lost race. */
+/** Runs one self-contained statement or transaction again (up to 5 times) when PostgreSQL undid it for a deadlock. */
 async function retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -67,8 +63,8 @@ export interface ExpiryCounts {
 /**
  * Expires every lot due by `asOf` (and, under the inactivity policy, every lot of members whose
  * inactivity deadline passed) as set-based SQL, pages of members in parallel: per page one
- * statement locks the members (bumping their ledger version), writes the expire entries and allocations, zeroes the lots and
- * updates the cached balances. Each entry is dated at the instant its points expired — the lot's
+ * transaction locks the members (bumping their ledger version), then one statement writes the
+ * expire entries and allocations, zeroes the lots and updates the cached balances. Each entry is dated at the instant its points expired — the lot's
  * `expiresAt`, or the inactivity deadline (the end of the local day `months` after the last
  * activity, in the program's zone) — and `created_at` records the sweep (`asOf`). Entry keys are
  * `expire:<lot>:<n>`, n counting the lot's expiries (`lots.expirations`, raised in the same
@@ -103,51 +99,59 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
       // instead, once ANALYZE had seen the table the planner joined the page's 5,000 members to its
       // 5,000 lots by a nested loop over a materialized list — 25 million comparisons a page (7 s
       // instead of 0.3 s at 1,000,000 members).
-      // `page` locks the members and bumps their ledger version in one pass (the event path's
-      // optimistic guard then sees the change): the index scan over the array takes the locks in id
-      // order, as the event path does. A deadlock all the same (another writer's order) undoes the
-      // whole statement; the page is then run again.
-      const { rows } = await retryingDeadlocks(() => pool.query<{ lots: number; points: number; members: number }>(
-        `WITH page AS (
-           UPDATE members m SET ledger_version = m.ledger_version + 1 WHERE m.id = ANY(ARRAY(SELECT unnest($2::text[])))
-           RETURNING m.id, m.last_activity_at, m.joined_at
-         ),
-         due AS (
-           SELECT l.id, l.member_id, l.remaining_points, l.expired_at, l.occurrence
-             FROM page m CROSS JOIN LATERAL (
-               SELECT l.id, l.member_id, l.remaining_points, least(l.expires_at, ${deadline}) AS expired_at, l.expirations + 1 AS occurrence
-                 FROM lots l WHERE l.member_id = m.id AND ${due} OFFSET 0
-             ) l
-         ),
-         entries AS (
-           INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, at, source, program_version, reason, created_at)
-           SELECT 'expire:' || id || ':' || occurrence, member_id, 'expire', -remaining_points, expired_at, 'system', $5, 'expiry', $1
-             FROM due
-           RETURNING seq, idempotency_key, member_id, amount
-         ),
-         -- The lot's id is the key between 'expire:' and the last ':' (lot ids may hold ':').
-         expired AS (
-           SELECT seq, left(substr(idempotency_key, 8), -strpos(reverse(idempotency_key), ':')) AS lot_id, member_id, amount FROM entries
-         ),
-         allocations AS (
-           INSERT INTO lot_allocations (entry_seq, lot_id, points)
-           SELECT seq, lot_id, amount FROM expired
-         ),
-         zeroed AS (
-           UPDATE lots SET remaining_points = 0, expirations = expirations + 1 WHERE lots.id = ANY(ARRAY(SELECT lot_id FROM expired))
-         ),
-         per_member AS (
-           SELECT member_id, sum(-amount) AS points, count(*) AS lots FROM entries GROUP BY member_id
-         ),
-         balances AS (
-           UPDATE member_balances b SET available = b.available - p.points, updated_at = now()
-             FROM per_member p WHERE b.member_id = p.member_id
-         )
-         SELECT coalesce((SELECT sum(lots) FROM per_member), 0)::bigint AS lots,
-                coalesce((SELECT sum(points) FROM per_member), 0)::bigint AS points,
-                (SELECT count(*) FROM per_member)::bigint AS members`,
-        [asOf, ids, inactivityMonths, program.definition.timeZone, program.version],
-      ));
+      // Two statements in one transaction. The first locks the members and bumps their ledger
+      // version in one pass (the event path's optimistic guard then sees the change): the index
+      // scan over the array takes the locks in id order, as the event path does. Only then does the
+      // second read the members and their lots, with a snapshot taken after the locks: in one
+      // statement the lots were read as of the statement's start, so a writer that held a member's
+      // row and changed its lots before the page got the lock (a spend from a due lot) made the
+      // page expire points that were no longer there (test sweeps-concurrency). With the locks
+      // held first, two sweeps cannot both find a lot due, so its key `expire:<lot>:<n>` is new and
+      // the entries go in without ON CONFLICT. A deadlock (another writer's order) undoes the
+      // transaction; the page is then run again.
+      const { rows } = await retryingDeadlocks(() => withTransaction(pool, async (client) => {
+        await client.query(`UPDATE members m SET ledger_version = m.ledger_version + 1 WHERE m.id = ANY(ARRAY(SELECT unnest($1::text[])))`, [ids]);
+        return await client.query<{ lots: number; points: number; members: number }>(
+          `WITH page AS (
+             SELECT m.id, m.last_activity_at, m.joined_at FROM members m WHERE m.id = ANY(ARRAY(SELECT unnest($2::text[])))
+           ),
+           due AS (
+             SELECT l.id, l.member_id, l.remaining_points, l.expired_at, l.occurrence
+               FROM page m CROSS JOIN LATERAL (
+                 SELECT l.id, l.member_id, l.remaining_points, least(l.expires_at, ${deadline}) AS expired_at, l.expirations + 1 AS occurrence
+                   FROM lots l WHERE l.member_id = m.id AND ${due} OFFSET 0
+               ) l
+           ),
+           entries AS (
+             INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, at, source, program_version, reason, created_at)
+             SELECT 'expire:' || id || ':' || occurrence, member_id, 'expire', -remaining_points, expired_at, 'system', $5, 'expiry', $1
+               FROM due
+             RETURNING seq, idempotency_key, member_id, amount
+           ),
+           -- The lot's id is the key between 'expire:' and the last ':' (lot ids may hold ':').
+           expired AS (
+             SELECT seq, left(substr(idempotency_key, 8), -strpos(reverse(idempotency_key), ':')) AS lot_id, member_id, amount FROM entries
+           ),
+           allocations AS (
+             INSERT INTO lot_allocations (entry_seq, lot_id, points)
+             SELECT seq, lot_id, amount FROM expired
+           ),
+           zeroed AS (
+             UPDATE lots SET remaining_points = 0, expirations = expirations + 1 WHERE lots.id = ANY(ARRAY(SELECT lot_id FROM expired))
+           ),
+           per_member AS (
+             SELECT member_id, sum(-amount) AS points, count(*) AS lots FROM entries GROUP BY member_id
+           ),
+           balances AS (
+             UPDATE member_balances b SET available = b.available - p.points, updated_at = now()
+               FROM per_member p WHERE b.member_id = p.member_id
+           )
+           SELECT coalesce((SELECT sum(lots) FROM per_member), 0)::bigint AS lots,
+                  coalesce((SELECT sum(points) FROM per_member), 0)::bigint AS points,
+                  (SELECT count(*) FROM per_member)::bigint AS members`,
+          [asOf, ids, inactivityMonths, program.definition.timeZone, program.version],
+        );
+      }));
       totals.expiredLots += rows[0]!.lots;
       totals.expiredPoints += rows[0]!.points;
       totals.members += rows[0]!.members;

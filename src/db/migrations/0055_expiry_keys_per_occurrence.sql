@@ -9,6 +9,6 @@
 -- get 0 without a rewrite (a constant default), and an entry written before this migration keeps
 -- its key `expire:<lot>` (no `:<n>`), which no new key can equal — it is occurrence 0 in effect, so
 -- nothing is backfilled. Every new key is unique per occurrence, so the sweep writes its entries
--- without ON CONFLICT; two sweeps racing on one lot collide on the key, and the loser's page
--- statement (one transaction) is undone and run again, when it finds the lot no longer due.
+-- without ON CONFLICT (a page holds its members' row locks before it reads their lots, so two sweeps
+-- never both find one lot due).
 ALTER TABLE lots ADD COLUMN expirations integer NOT NULL DEFAULT 0;
