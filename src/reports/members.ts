@@ -42,14 +42,26 @@ function activeStatements(ctx: ReportContext): MemberDaysStatement[] {
          FROM act a LEFT JOIN segments sg ON sg.member_id = a.member_id AND sg.s < $1::timestamptz AND $1::timestamptz <= sg.e GROUP BY 2`;
   const marker = `UNION ALL SELECT 0, NULL, 0 FROM covered`;
   const inRange = `day >= $3::date AND day < $4::date AND EXISTS (SELECT FROM covered)`;
-  // A day's rows are one per member already: no grouping.
+  // A day's rows are one per member already, and each carries its member's tier at the day's end
+  // (tier_end, migration 0036; NULL without tier changes: the tier its events were decided in): a
+  // grouped count, no join. A week or month: the distinct members of its days, at its end's tier.
   const perBucket =
     ctx.range.interval === 'day'
-      ? { text: `SELECT (day - $3::date) + 1 AS b, member_id, tier_id AS tier FROM report_member_days WHERE ${inRange}`, values: [bounds, zone, fromDay, endDay] }
-      : { text: `SELECT width_bucket(day, $5::date[]) AS b, member_id, max(tier_id) AS tier FROM report_member_days WHERE ${inRange} GROUP BY 1, 2`, values: [bounds, zone, fromDay, endDay, days] };
+      ? {
+          text: `WITH ${coveredCte('$1')}
+                 SELECT (day - $2::date) + 1 AS b, coalesce(tier_end, tier_id) AS tier, count(*)::bigint AS n
+                   FROM report_member_days WHERE day >= $2::date AND day < $3::date AND EXISTS (SELECT FROM covered) GROUP BY 1, 2 ${marker}`,
+          values: [zone, fromDay, endDay],
+        }
+      : {
+          text: `WITH ${SEGMENTS}, ${coveredCte('$2')},
+                      act AS (SELECT width_bucket(day, $5::date[]) AS b, member_id, max(tier_id) AS tier FROM report_member_days WHERE ${inRange} GROUP BY 1, 2)
+                 ${byTierAtBucketEnd} ${marker}`,
+          values: [bounds, zone, fromDay, endDay, days],
+        };
   return [
     {
-      rollup: { text: `WITH ${SEGMENTS}, ${coveredCte('$2')}, act AS (${perBucket.text}) ${byTierAtBucketEnd} ${marker}`, values: perBucket.values },
+      rollup: perBucket,
       ledger: {
         text: `WITH ${SEGMENTS},
             act AS (SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, member_id, max(tier_id) AS tier

@@ -152,6 +152,10 @@ describe('every report figure equals a direct sum over the raw tables', () => {
               expect(members.computedFrom, where).toBe(computedFrom);
               const whole = await oracleMembers(env.ctx.pool, history, expected!.start, expected!.end);
               expect({ active: members.totals.active, activeByTier: sorted(members.totals.activeByTier) }, `members totals ${where}`).toEqual({ active: whole.active, activeByTier: whole.activeByTier });
+              // By day: the day's active members by their tier at its end (tier_end on the rollup path).
+              const byDay = MembersReportSchema.parse((await api.call('GET', `/v1/reports/members?from=${day}&to=${day}&interval=day`, key)).body);
+              expect(byDay.computedFrom, where).toBe(computedFrom);
+              expect({ active: byDay.intervals[0]!.active, activeByTier: sorted(byDay.intervals[0]!.activeByTier) }, `members by day ${where}`).toEqual({ active: whole.active, activeByTier: whole.activeByTier });
               const sales = SalesReportSchema.parse((await api.call('GET', `/v1/reports/sales?from=${day}&to=${day}&interval=month`, key)).body);
               const o = await oracleSales(env.ctx.pool, expected!.start, expected!.end);
               expect({ buyers: sales.totals.buyers, repeat: sales.totals.repeatPurchaseRate }, `sales totals ${where}`).toEqual({ buyers: o.buyers, repeat: o.repeatPurchaseRate });
@@ -277,7 +281,7 @@ describe('every report figure equals a direct sum over the raw tables', () => {
 
           // What the trigger wrote equals the rollup built from the events afterwards.
           const memberDays = async () =>
-            (await env.ctx.pool.query(`SELECT day::text, member_id, events, purchases, tier_id FROM report_member_days ORDER BY day, member_id COLLATE "C"`)).rows;
+            (await env.ctx.pool.query(`SELECT day::text, member_id, events, purchases, tier_id, tier_end FROM report_member_days ORDER BY day, member_id COLLATE "C"`)).rows;
           const memberYears = async () =>
             (await env.ctx.pool.query(`SELECT year, member_id, active::text, buys::text, repeats::text, tier_id FROM report_member_years ORDER BY year, member_id COLLATE "C"`)).rows;
           const written = await memberDays();
