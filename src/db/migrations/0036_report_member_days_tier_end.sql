@@ -11,9 +11,11 @@
 --    a day row that exists already keeps its tier_end (events do not move tiers; tier changes do);
 --  * a statement trigger on tier_changes (INSERT / UPDATE / DELETE) recomputes the touched members'
 --    day rows (a change moves its member's later days, and a new first change its earlier ones).
---    It takes the members' row locks first (in id order, as every writer of events and tier
---    changes already holds them), then reads in a new statement: an event write of the member that
---    committed meanwhile has its day row seen, and an event write after it sees the change.
+--  * both take a per-member transaction advisory lock (key 36, hashtext(member_id), in key order)
+--    BEFORE the statement that reads: of an event write and a tier change of one member, the second
+--    waits for the first to commit, then reads in a new statement (READ COMMITTED) and sees it — a
+--    new day row sees the change, the recompute sees the new day row. An advisory lock rather than
+--    the member's row: event writers guard on a row that may move (members → member_balances).
 ALTER TABLE report_member_days ADD COLUMN tier_end text;
 CREATE INDEX report_member_days_member_idx ON report_member_days (member_id, day);
 
@@ -39,6 +41,10 @@ $$;
 
 CREATE OR REPLACE FUNCTION report_member_days_add() RETURNS trigger LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
+  IF NOT EXISTS (SELECT FROM report_member_days_zone) THEN
+    RETURN NULL;
+  END IF;
+  PERFORM pg_advisory_xact_lock(36, k) FROM (SELECT DISTINCT hashtext(member_id) AS k FROM new_events ORDER BY 1) keys;
   WITH days AS (
     INSERT INTO report_member_days AS d (day, member_id, events, purchases, tier_id, tier_end)
     SELECT g.day, g.member_id, g.events, g.purchases, g.tier_id, report_tier_end(g.member_id, g.day, g.zone)
@@ -83,7 +89,7 @@ BEGIN
   IF cardinality(touched) = 0 THEN
     RETURN NULL;
   END IF;
-  PERFORM FROM members WHERE id = ANY(touched) ORDER BY id FOR NO KEY UPDATE;
+  PERFORM pg_advisory_xact_lock(36, k) FROM (SELECT DISTINCT hashtext(m) AS k FROM unnest(touched) AS m ORDER BY 1) keys;
   PERFORM report_member_days_set_tier_end(touched);
   RETURN NULL;
 END $$;
