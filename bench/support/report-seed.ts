@@ -334,6 +334,7 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
   await step('campaign funnel rollup from the entries', `SELECT campaign_funnel_rollup_rebuild()`);
   await step('contest report rollups from the contributions', `SELECT contest_report_rollup_rebuild()`);
   await step('contest participant counts from the totals', `SELECT contest_participant_counts_rebuild()`);
+  await step('sales rollups from the events and items', `SELECT rebuild_sales_rollups()`);
   // The members/sales rollup (report_member_days and its year bitmaps): its trigger was off with the others.
   await step('member days and years from the events', `SELECT rebuild_report_member_days(zone) FROM report_member_days_zone`);
   await step('VACUUM ANALYZE', `VACUUM ANALYZE`);

@@ -13,6 +13,15 @@ export async function compactReportRollups(pool: Pool, olderThanMs = 15 * 60_000
   return Number(rows[0]!.folded);
 }
 
+/**
+ * Folds the per-backend shards of the sales rollups (migration 0061: `compact_sales_rollups`) older
+ * than `olderThanMs` into shard 0; a day or month row only once it is over. Exact either way.
+ */
+export async function compactSalesRollups(pool: Pool, olderThanMs = 15 * 60_000, now = new Date()): Promise<number> {
+  const { rows } = await pool.query<{ folded: number }>(`SELECT compact_sales_rollups($1) AS folded`, [new Date(now.getTime() - olderThanMs)]);
+  return Number(rows[0]!.folded);
+}
+
 /** Recomputes every rollup from the ledger (writers wait meanwhile): after a bulk import, or to prove them. */
 export async function rebuildReportRollups(pool: Pool): Promise<void> {
   await pool.query(`SELECT rebuild_report_rollups()`);
@@ -51,6 +60,7 @@ export class RollupCompactor {
     this.loop = new PeriodicTask({
       run: async () => {
         await compactReportRollups(deps.pool);
+        await compactSalesRollups(deps.pool);
         if (await ensureReportMemberDays(deps.pool)) deps.logger.info('report_member_days rebuilt for the program zone');
       },
       intervalMs: deps.intervalMs ?? 600_000,

@@ -5,6 +5,7 @@ import { analyticQuery } from './analytic-query.js';
 import { intervalBase, reportContext, reportHeader, toInt, type ReportContext } from './context.js';
 import { bucketDays, coveredCte, memberDaysCover, readMemberDays, yearMasks, type MemberDaysStatement } from './member-days.js';
 import { ReportQuerySchema, type ReportQuery } from './query.js';
+import { onSlices } from './points.js';
 import { rate } from './rate.js';
 import type { SalesReport, Seller } from './schemas.js';
 
@@ -80,6 +81,83 @@ SELECT kind, key, NULL::int AS b, name, quantity, revenue, orders, units, basket
   FROM ranked WHERE best_revenue <= $4 OR worst_revenue <= $4 OR best_quantity <= $4 OR worst_quantity <= $4
 UNION ALL
 SELECT kind, NULL, b, NULL, quantity, revenue, orders, units, baskets, 0, 0, 0, 0 FROM grouped WHERE kind = 'interval'`;
+
+/**
+ * The same figures from the rollups (migration 0061), for a range whose boundaries are all on
+ * 15-minute UTC slices: sellers from `sales_item_rollup` over the range cut into pieces
+ * (`rangePieces`: whole UTC months, the whole UTC days left at its ends, then the slices left),
+ * units and baskets per interval from `sales_basket_rollup`. Same columns and ranking as ITEMS_SQL.
+ */
+const ITEMS_ROLLUP_SQL = `
+WITH grouped AS (
+  SELECT CASE WHEN GROUPING(r.sku) = 0 THEN 'sku' ELSE 'category' END AS kind,
+         coalesce(r.sku, r.category) AS key,
+         CASE WHEN GROUPING(r.sku) = 0 THEN max(r.name) END AS name,
+         sum(r.quantity)::bigint AS quantity, sum(r.revenue)::bigint AS revenue, sum(r.orders)::bigint AS orders
+    FROM unnest($5::smallint[], $6::timestamptz[], $7::timestamptz[]) AS p(grain, f, t)
+    JOIN sales_item_rollup r ON r.grain = p.grain AND r.at >= p.f AND r.at < p.t
+   GROUP BY GROUPING SETS ((r.sku), (r.category))
+),
+ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY kind ORDER BY revenue DESC, key COLLATE "C") AS best_revenue, row_number() OVER (PARTITION BY kind ORDER BY revenue, key COLLATE "C") AS worst_revenue,
+            row_number() OVER (PARTITION BY kind ORDER BY quantity DESC, key COLLATE "C") AS best_quantity, row_number() OVER (PARTITION BY kind ORDER BY quantity, key COLLATE "C") AS worst_quantity
+    FROM grouped WHERE key IS NOT NULL AND orders > 0
+)
+SELECT kind, key, NULL::int AS b, name, quantity, revenue, orders, 0::bigint AS units, 0::bigint AS baskets, best_revenue, worst_revenue, best_quantity, worst_quantity
+  FROM ranked WHERE best_revenue <= $4 OR worst_revenue <= $4 OR best_quantity <= $4 OR worst_quantity <= $4
+UNION ALL
+SELECT 'interval', NULL, width_bucket(slice, $1::timestamptz[]), NULL, 0, 0, 0, sum(units)::bigint, sum(baskets)::bigint, 0, 0, 0, 0
+  FROM sales_basket_rollup WHERE slice >= $2 AND slice < $3 GROUP BY 3`;
+
+const GROUPS_SQL = `SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, type, coalesce(tier_id, '') AS tier, source, count(*)::bigint AS n, coalesce(sum(amount), 0)::bigint AS amount
+  FROM events WHERE type IN ('purchase', 'refund') AND occurred_at >= $2 AND occurred_at < $3 GROUP BY 1, 2, 3, 4`;
+
+const GROUPS_ROLLUP_SQL = `SELECT width_bucket(slice, $1::timestamptz[]) AS b, type, tier, source, sum(events)::bigint AS n, sum(amount)::bigint AS amount
+  FROM sales_rollup WHERE slice >= $2 AND slice < $3 GROUP BY 1, 2, 3, 4`;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * [start, end) — both on 15-minute slices — as pieces of sales_item_rollup's grains: the whole UTC
+ * months inside it (grain 2), the whole UTC days left at either end (grain 1), then the slices left
+ * (grain 0). Every instant of the range is in exactly one piece.
+ */
+export function rangePieces(start: Date, end: Date): { grains: number[]; from: Date[]; to: Date[] } {
+  const grains: number[] = [];
+  const from: Date[] = [];
+  const to: Date[] = [];
+  const add = (grain: number, a: number, b: number) => {
+    if (a < b) {
+      grains.push(grain);
+      from.push(new Date(a));
+      to.push(new Date(b));
+    }
+  };
+  const byDays = (a: number, b: number) => {
+    const firstDay = Math.ceil(a / DAY_MS) * DAY_MS;
+    const lastDay = Math.floor(b / DAY_MS) * DAY_MS;
+    if (firstDay >= lastDay) return add(0, a, b);
+    add(0, a, firstDay);
+    add(1, firstDay, lastDay);
+    add(0, lastDay, b);
+  };
+  const monthStart = (ms: number, next: boolean) => {
+    const d = new Date(ms);
+    const m = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    return next && m < ms ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) : m;
+  };
+  const [s, e] = [start.getTime(), end.getTime()];
+  const firstMonth = monthStart(s, true);
+  const lastMonth = monthStart(e, false);
+  if (firstMonth >= lastMonth) {
+    byDays(s, e);
+  } else {
+    byDays(s, firstMonth);
+    add(2, firstMonth, lastMonth);
+    byDays(lastMonth, e);
+  }
+  return { grains, from, to };
+}
 
 /**
  * Buyers (members with a purchase) and repeat buyers (two or more) per interval, and over the whole
@@ -179,27 +257,29 @@ function sellers(rows: readonly ItemRow[], top: number) {
  * revenue and by quantity, net of refunded items. Set-based: purchases and refunds through their
  * time index, items through theirs.
  */
-export async function salesReport(pool: Pool, query: ReportQuery & { top: number }, now = new Date()): Promise<SalesReport> {
+export async function salesReport(pool: Pool, query: ReportQuery & { top: number }, now = new Date(), options: { fromRollups?: boolean } = {}): Promise<SalesReport> {
   const ctx = await reportContext(pool, query, now);
   const program = ctx.program.definition;
   const bounds = [ctx.boundaries, ctx.range.start, ctx.range.end];
+  // The slice rollups (0061) cover every range on 15-minute slices; they are kept by triggers in
+  // every writer's statement, so there is nothing else to check. `fromRollups: false` reads the
+  // raw rows for every figure (the exactness test's fallback).
+  const fromRollups = onSlices(ctx) && options.fromRollups !== false;
+  const pieces = rangePieces(ctx.range.start, ctx.range.end);
   // Separate statements, each a single hash aggregate over its rows (one sort-based grouping-sets
   // statement over the orders cost several times more).
-  const cover = await memberDaysCover(pool, ctx);
+  const cover = options.fromRollups !== false && (await memberDaysCover(pool, ctx));
   const [groups, buyerCounts, items] = await Promise.all([
-    analyticQuery<{ b: number; type: string; tier: string; source: string; n: number; amount: number }>(
-      pool,
-      `SELECT width_bucket(occurred_at, $1::timestamptz[]) AS b, type, coalesce(tier_id, '') AS tier, source, count(*)::bigint AS n, coalesce(sum(amount), 0)::bigint AS amount
-         FROM events WHERE type IN ('purchase', 'refund') AND occurred_at >= $2 AND occurred_at < $3 GROUP BY 1, 2, 3, 4`,
-      bounds,
-    ),
+    analyticQuery<{ b: number; type: string; tier: string; source: string; n: number; amount: number }>(pool, fromRollups ? GROUPS_ROLLUP_SQL : GROUPS_SQL, bounds),
     readMemberDays<{ b: number; buyers: number; repeat: number }>(pool, cover, buyerStatements(ctx)),
-    analyticQuery<ItemRow>(pool, ITEMS_SQL, [...bounds, query.top]),
+    fromRollups
+      ? analyticQuery<ItemRow>(pool, ITEMS_ROLLUP_SQL, [...bounds, query.top, pieces.grains, pieces.from, pieces.to])
+      : analyticQuery<ItemRow>(pool, ITEMS_SQL, [...bounds, query.top]),
   ]);
   const {
     results: [buyers, whole],
-    computedFrom,
   } = buyerCounts;
+  const computedFrom = fromRollups && buyerCounts.computedFrom === 'rollups' ? 'rollups' : 'ledger';
   const skus = items.rows.filter((r) => r.kind === 'sku');
   const categories = items.rows.filter((r) => r.kind === 'category');
 

@@ -392,6 +392,18 @@ export async function oracleSellers(pool: Pool, start: Date, end: Date, top: num
   return { skus: rank((r) => r.sku, true), categories: rank((r) => r.category, false) };
 }
 
+/** The sales rollups (migration 0061) summed over shards, in key order: to compare what the triggers wrote with a rebuild. */
+export async function salesRollupRows(pool: Pool) {
+  const q = async (text: string) => (await pool.query(text)).rows;
+  return {
+    groups: await q(`SELECT slice, type, tier, source, sum(events)::bigint AS events, sum(amount)::bigint AS amount FROM sales_rollup GROUP BY 1, 2, 3, 4
+                      ORDER BY slice, type COLLATE "C", tier COLLATE "C", source COLLATE "C"`),
+    items: await q(`SELECT grain, at, sku, category, max(name) AS name, sum(quantity)::bigint AS quantity, sum(revenue)::bigint AS revenue, sum(orders)::bigint AS orders
+                      FROM sales_item_rollup GROUP BY 1, 2, 3, 4 ORDER BY grain, at, sku COLLATE "C", category COLLATE "C"`),
+    baskets: await q(`SELECT slice, sum(units)::bigint AS units, sum(baskets)::bigint AS baskets FROM sales_basket_rollup GROUP BY 1 ORDER BY 1`),
+  };
+}
+
 /** Each purchase that lists items: its lines' money adds up to its amount, their points to its base and tier-bonus entries. */
 export async function oracleItemMismatches(pool: Pool) {
   const { rows } = await pool.query(

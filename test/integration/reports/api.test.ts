@@ -3,7 +3,7 @@ import { adjustPoints, ingestEvent } from '../../../src/ledger/index.js';
 import { redeemReward } from '../../../src/rewards/index.js';
 import { upsertMember } from '../../../src/members/index.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
-import { compactReportRollups, csvColumns, PointsReportSchema, rebuildReportRollups, REPORTS } from '../../../src/reports/index.js';
+import { compactReportRollups, compactSalesRollups, csvColumns, PointsReportSchema, rebuildReportRollups, REPORTS, SalesReportSchema } from '../../../src/reports/index.js';
 import { Api, apiKey, publishExample, publishVariant } from '../../support/ledger-fixture.js';
 import { oraclePoints, oracleStock } from '../../support/report-oracle.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
@@ -230,5 +230,83 @@ describe('GET /v1/reports/…: access, bad input, CSV, rollup upkeep', () => {
       expect(closing).toEqual(await oracleStock(env.ctx.pool, new Date(end)));
     }
     expect(report.intervals[0]!.issued.base).toBe(5);
+
+    // Sales there too: boundaries off the slices → the raw events and items, not the slice rollups.
+    await ingestEvent(
+      env.ctx.pool,
+      { memberId: 'ra-3', type: 'purchase', amount: 700_000, orderId: 'lib-o1', occurredAt: '1971-05-02T12:00:00Z', items: [{ sku: 'LIB-1', category: 'lib', quantity: 7, unitPrice: 100_000 }] },
+      { source: 'api', now: new Date('1971-05-02T12:00:00Z') },
+    );
+    const sales = SalesReportSchema.parse((await api.call('GET', '/v1/reports/sales?from=1971-05-01&to=1971-05-02', marketer)).body);
+    expect(sales.computedFrom).toBe('ledger');
+    expect(sales.intervals.map((i) => [i.orders, i.gross, i.itemsPerBasket.value])).toEqual([
+      [0, 0, null],
+      [1, 700_000, 7],
+    ]);
+    expect(sales.sellers.skus.byRevenue.best).toEqual([{ key: 'LIB-1', name: null, quantity: 7, revenue: 700_000, orders: 1 }]);
+  });
+
+  it('the sales rollups: compaction folds shards without changing a figure; a rebuild gives the same rows', async () => {
+    const pool = env.ctx.pool;
+    await upsertMember(pool, 'ra-4', { joinedAt: '2025-05-01T08:00:00Z' }, program, 'test');
+    await ingestEvent(
+      pool,
+      {
+        memberId: 'ra-4',
+        type: 'purchase',
+        amount: 1_150_000,
+        orderId: 's-o1',
+        occurredAt: '2025-05-03T10:00:00Z',
+        items: [
+          { sku: 'S-1', name: 'One', category: 'c1', quantity: 3, unitPrice: 250_000 },
+          { sku: 'S-2', quantity: 4, unitPrice: 100_000 },
+        ],
+      },
+      { source: 'partner:acme', now: new Date('2025-05-03T10:00:00Z') },
+    );
+    await ingestEvent(
+      pool,
+      { memberId: 'ra-4', type: 'refund', amount: 250_000, orderId: 's-o1', refundId: 'x', occurredAt: '2025-05-20T10:00:00Z', items: [{ sku: 'S-1', quantity: 1, line: 0 }] },
+      { source: 'api', now: new Date('2025-05-20T10:00:00Z') },
+    );
+    const url = '/v1/reports/sales?from=2025-04-01&to=2025-06-30&interval=week';
+    const before = SalesReportSchema.parse((await api.call('GET', url, marketer)).body);
+    expect(before.computedFrom === 'rollups' || before.computedFrom === 'ledger').toBe(true);
+    expect(before.sellers.skus.byRevenue.best.map((s) => [s.key, s.quantity, s.revenue])).toEqual([
+      ['S-1', 2, 500_000],
+      ['S-2', 4, 400_000],
+    ]);
+    const sums = async () => ({
+      groups: (await pool.query(`SELECT slice, type, tier, source, sum(events)::bigint AS e, sum(amount)::bigint AS a FROM sales_rollup GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`)).rows,
+      items: (await pool.query(`SELECT grain, at, sku, category, max(name) AS n, sum(quantity)::bigint AS q, sum(revenue)::bigint AS r, sum(orders)::bigint AS o FROM sales_item_rollup GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`)).rows,
+      baskets: (await pool.query(`SELECT slice, sum(units)::bigint AS u, sum(baskets)::bigint AS b FROM sales_basket_rollup GROUP BY 1 ORDER BY 1`)).rows,
+    });
+    // Split one row of each table across two shards, as two backends would write them.
+    await pool.query(
+      `WITH one AS (SELECT * FROM sales_rollup ORDER BY slice LIMIT 1),
+            moved AS (UPDATE sales_rollup r SET amount = r.amount - 1 FROM one WHERE (r.slice, r.type, r.tier, r.source, r.shard) = (one.slice, one.type, one.tier, one.source, one.shard))
+       INSERT INTO sales_rollup AS r SELECT slice, type, tier, source, (shard + 1) % 8, 0, 1 FROM one
+       ON CONFLICT (slice, type, tier, source, shard) DO UPDATE SET amount = r.amount + 1`,
+    );
+    await pool.query(
+      `WITH one AS (SELECT * FROM sales_item_rollup WHERE grain = 2 AND sku = 'S-1'),
+            moved AS (UPDATE sales_item_rollup r SET quantity = r.quantity - 1 FROM one WHERE (r.grain, r.at, r.sku, r.shard) = (one.grain, one.at, one.sku, one.shard))
+       INSERT INTO sales_item_rollup AS r SELECT grain, at, sku, category, (shard + 1) % 8, 'Z', 1, 0, 0 FROM one
+       ON CONFLICT (grain, at, sku, category, shard) DO UPDATE SET quantity = r.quantity + 1`,
+    );
+    await pool.query(`UPDATE sales_basket_rollup SET shard = (shard + 3) % 8 WHERE shard = 0`);
+    const split = await sums();
+    expect(split.items.find((r) => r.grain === 2 && r.sku === 'S-1')?.n).toBe('Z');
+    await pool.query(`UPDATE sales_item_rollup SET name = 'One' WHERE name = 'Z'`);
+    const expected = await sums();
+    expect(await compactSalesRollups(pool, 0)).toBeGreaterThan(0);
+    const { rows } = await pool.query(`SELECT DISTINCT shard FROM sales_rollup UNION SELECT DISTINCT shard FROM sales_item_rollup UNION SELECT DISTINCT shard FROM sales_basket_rollup`);
+    expect(rows).toEqual([{ shard: 0 }]);
+    expect(await sums()).toEqual(expected);
+    const { generatedAt: _a, ...beforeFigures } = before;
+    const { generatedAt: _b, ...afterFigures } = SalesReportSchema.parse((await api.call('GET', url, marketer)).body);
+    expect(afterFigures).toEqual(beforeFigures);
+    await pool.query(`SELECT rebuild_sales_rollups()`);
+    expect(await sums()).toEqual(expected);
   });
 });

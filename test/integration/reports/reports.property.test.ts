@@ -12,7 +12,9 @@ import {
 } from '../../../src/reports/index.js';
 import { campaignsReport, CampaignsReportQuerySchema } from '../../../src/reports/campaigns.js';
 import { contestsReport, ContestsReportQuerySchema } from '../../../src/reports/contests.js';
+import { ingestEvent } from '../../../src/ledger/index.js';
 import { parseReportQuery } from '../../../src/reports/query.js';
+import { salesReport, SalesReportQuerySchema } from '../../../src/reports/sales.js';
 import { rebuildReportMemberDays } from '../../../src/reports/rollups.js';
 import {
   activityArbitrary,
@@ -43,6 +45,7 @@ import {
   oracleSources,
   oracleStock,
   oracleTiers,
+  salesRollupRows,
 } from '../../support/report-oracle.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 
@@ -127,19 +130,31 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             const whole = await oracleMembers(env.ctx.pool, history, expected[0]!.start, expected[expected.length - 1]!.end);
             expect({ active: members.totals.active, activeByTier: sorted(members.totals.activeByTier) }, `members totals ${where}`).toEqual({ active: whole.active, activeByTier: whole.activeByTier });
 
+            await checkSales(from, to, q, expected, computedFrom);
+          };
+          const checkSales = async (from: string, to: string, q: Omit<(typeof queries)[number], 'offset' | 'span'>, expected: Awaited<ReturnType<typeof oracleIntervals>>, computedFrom: 'rollups' | 'ledger') => {
+            const where = `${from}..${to} by ${q.interval} (${q.calendar}, ${c.timeZone}) from ${computedFrom}`;
             const query = `from=${from}&to=${to}&interval=${q.interval}&calendar=${q.calendar}`;
             const rangeStart = expected[0]!.start;
             const rangeEnd = expected[expected.length - 1]!.end;
-            const sales = SalesReportSchema.parse((await api.call('GET', `/v1/reports/sales?${query}&top=3`, key)).body);
-            expect(sales.computedFrom, where).toBe(computedFrom);
-            const byKey = <R extends Record<string, unknown>>(list: R[], k: string) => [...list].sort((a, b) => (String(a[k]) < String(b[k]) ? -1 : 1));
-            const groups = <T extends { byTier: { tier: string }[]; byPartner: { source: string }[] }>(f: T) => ({ ...f, byTier: byKey(f.byTier, 'tier'), byPartner: byKey(f.byPartner, 'source') });
-            for (const [n, i] of sales.intervals.entries()) {
-              const { label: _l, firstDay: _f, lastDay: _d, start: _s, end: _e, partial: _p, programVersions: _v, ...figures } = i;
-              expect(groups(figures), `sales ${i.label} ${where}`).toEqual(groups(await oracleSales(env.ctx.pool, expected[n]!.start, expected[n]!.end)));
+            // Sales through the API (slice rollups of 0061 + report_member_days when kept in the zone)
+            // and with every rollup off (`fromRollups: false`: the raw rows, as for a boundary off the slices).
+            const salesQuery = parseReportQuery(SalesReportQuerySchema, { from, to, interval: q.interval, calendar: q.calendar, top: '3' });
+            for (const [expectedFrom, sales] of [
+              [computedFrom, SalesReportSchema.parse((await api.call('GET', `/v1/reports/sales?${query}&top=3`, key)).body)],
+              ['ledger', await salesReport(env.ctx.pool, salesQuery, new Date(), { fromRollups: false })],
+            ] as const) {
+              const at = `${where}, sales from ${expectedFrom}`;
+              expect(sales.computedFrom, at).toBe(expectedFrom);
+              const byKey = <R extends Record<string, unknown>>(list: R[], k: string) => [...list].sort((a, b) => (String(a[k]) < String(b[k]) ? -1 : 1));
+              const groups = <T extends { byTier: { tier: string }[]; byPartner: { source: string }[] }>(f: T) => ({ ...f, byTier: byKey(f.byTier, 'tier'), byPartner: byKey(f.byPartner, 'source') });
+              for (const [n, i] of sales.intervals.entries()) {
+                const { label: _l, firstDay: _f, lastDay: _d, start: _s, end: _e, partial: _p, programVersions: _v, ...figures } = i;
+                expect(groups(figures), `sales ${i.label} ${at}`).toEqual(groups(await oracleSales(env.ctx.pool, expected[n]!.start, expected[n]!.end)));
+              }
+              expect(groups(sales.totals), `sales totals ${at}`).toEqual(groups(await oracleSales(env.ctx.pool, rangeStart, rangeEnd)));
+              expect(sales.sellers, `best and worst sellers ${at}`).toEqual(await oracleSellers(env.ctx.pool, rangeStart, rangeEnd, 3));
             }
-            expect(groups(sales.totals), `sales totals ${where}`).toEqual(groups(await oracleSales(env.ctx.pool, rangeStart, rangeEnd)));
-            expect(sales.sellers, `best and worst sellers ${where}`).toEqual(await oracleSellers(env.ctx.pool, rangeStart, rangeEnd, 3));
           };
           // The whole-range figures (members active, sales buyers and repeat buyers: report_member_years'
           // bitmaps) of a range's first and last day alone: a range's mask one day off shows there.
@@ -169,6 +184,29 @@ describe('every report figure equals a direct sum over the raw tables', () => {
           await createReportCampaigns(env.ctx.pool, rows[0]!.start, `r${run}`);
           const memberIds = await applyActivity(env.ctx.pool, program, rows[0]!.start, activity, `r${run}`, campaignEntrySteps(env.ctx.pool, rows[0]!.start, journeys, `r${run}`));
           await applyJourneyActivity(env.ctx.pool, rows[0]!.start, memberIds, journeys, `r${run}`);
+          // Every run also has a basket with a line of no name or category, bought at the case's odd
+          // local day's first instant, and refunds of some of its units at the next local midnight:
+          // item refunds must net out in the sellers, a null category must stay out of the category
+          // lists, and an event on a boundary belongs to the interval it starts.
+          {
+            const first = activity.joins.indexOf(Math.min(...activity.joins));
+            const { rows: midnights } = await env.ctx.pool.query<{ a: Date; b: Date }>(`SELECT ($1::date::timestamp AT TIME ZONE $3) AS a, ($2::date::timestamp AT TIME ZONE $3) AS b`, [
+              c.around,
+              addDays(c.around, 1),
+              c.timeZone,
+            ]);
+            const joined = rows[0]!.start.getTime() + (activity.joins[first]! + 1) * 60_000;
+            const [bought, returned] = [new Date(Math.max(midnights[0]!.a.getTime(), joined)), new Date(Math.max(midnights[0]!.b.getTime(), joined + 60_000))];
+            const [memberId, orderId] = [memberIds[first]!, `r${run}-basket`];
+            const items = [
+              { sku: 'ESP-1', name: 'ESP-1 name', category: 'coffee', quantity: 3, unitPrice: 250_000 },
+              { sku: 'TEA-1', name: 'TEA-1 name', category: 'tea', quantity: 2, unitPrice: 75_000 },
+              { sku: 'LOOSE-1', quantity: 4, unitPrice: 10_000 },
+            ];
+            await ingestEvent(env.ctx.pool, { memberId, type: 'purchase', amount: 940_000, orderId, occurredAt: bought.toISOString(), items }, { source: 'api', now: bought });
+            await ingestEvent(env.ctx.pool, { memberId, type: 'refund', amount: 500_000, orderId, refundId: 'x1', occurredAt: returned.toISOString(), items: [{ sku: 'ESP-1', quantity: 2, line: 0 }] }, { source: 'api', now: returned });
+            await ingestEvent(env.ctx.pool, { memberId, type: 'refund', amount: 10_000, orderId, refundId: 'x2', occurredAt: returned.toISOString(), items: [{ sku: 'LOOSE-1', quantity: 1, line: 2 }] }, { source: 'api', now: returned });
+          }
           for (const q of queries) {
             const from = addDays(windowFrom, q.offset);
             const to = addDays(from, q.span);
@@ -270,6 +308,14 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             await checkRangeEnds(from, to, 'rollups');
             expect(await oracleItemMismatches(env.ctx.pool), 'item lines add up to their purchase').toEqual([]);
           }
+          // Sales over a range long enough to hold whole UTC months (sales_item_rollup's month rows,
+          // then days, then slices at its ends), by month in either calendar.
+          {
+            const long = { interval: 'month' as const, calendar: run % 2 === 0 ? ('gregorian' as const) : ('persian' as const) };
+            const [from, to] = [addDays(windowFrom, -40), addDays(windowFrom, WINDOW_DAYS + 40)];
+            const expected = await oracleIntervals(env.ctx.pool, { from, to, ...long, timeZone: c.timeZone, weekStartsOn: program.weekStartsOn });
+            await checkSales(from, to, long, expected, 'rollups');
+          }
 
           // The campaign funnel rollup its triggers wrote = the entries grouped per slice, row for row.
           expect(await campaignRollupMismatches(env.ctx.pool), 'campaign_funnel_rollup = campaign_members grouped per slice').toEqual([]);
@@ -278,6 +324,13 @@ describe('every report figure equals a direct sum over the raw tables', () => {
           const contestRollups = await contestRollupRows(env.ctx.pool);
           await env.ctx.pool.query(`SELECT contest_report_rollup_rebuild()`);
           expect(contestRollups, 'contest rollups written by the trigger = rebuilt from the contributions').toEqual(await contestRollupRows(env.ctx.pool));
+
+          // The sales rollups the triggers wrote (summed over shards) = rebuilt from events and event_items.
+          const salesRollups = await salesRollupRows(env.ctx.pool);
+          const { rows: refundLines } = await env.ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM event_items WHERE type = 'refund'`);
+          expect(refundLines[0]!.n, 'refunded item lines in this run').toBeGreaterThan(0);
+          await env.ctx.pool.query(`SELECT rebuild_sales_rollups()`);
+          expect(salesRollups, 'sales rollups written by the triggers = rebuilt from events and event_items').toEqual(await salesRollupRows(env.ctx.pool));
 
           // What the trigger wrote equals the rollup built from the events afterwards.
           const memberDays = async () =>
