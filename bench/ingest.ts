@@ -439,13 +439,13 @@ async function main(): Promise<void> {
       console.log(`sweeps over ${MEMBERS} seeded members`);
       const seed = await timed(async () => {
         await db.query(
-          `INSERT INTO members (id, tier_id, tier_started_at, joined_at, next_review_at, last_activity_at)
+          `INSERT INTO members (id, tier_id, tier_started_at, joined_at, next_review_at)
            SELECT 's' || g, (ARRAY['bronze','silver','gold','diamond'])[1 + g % 4], now() - interval '2 years', now() - interval '2 years',
-                  now() - interval '1 day', now() - interval '1 month'
+                  now() - interval '1 day'
              FROM generate_series(1, $1) g`,
           [MEMBERS],
         );
-        await db.query(`INSERT INTO member_balances (member_id, available) SELECT 's' || g, 10 FROM generate_series(1, $1) g`, [MEMBERS]);
+        await db.query(`INSERT INTO member_balances (member_id, available, last_activity_at) SELECT 's' || g, 10, now() - interval '1 month' FROM generate_series(1, $1) g`, [MEMBERS]);
         await db.query(
           `INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, original_points, remaining_points)
            SELECT 'l' || g, 's' || g, 'points', 'active', now() - interval '13 months', now() - interval '1 hour', 10, 10 FROM generate_series(1, $1) g`,

@@ -1,6 +1,6 @@
 import { createCoalescer, preparedName, withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { LaurelError, NotFoundError } from '../errors/index.js';
-import { memberFromJson, MEMBER_COLUMNS } from '../members/index.js';
+import { memberFromJson, memberColumns } from '../members/index.js';
 import { currentProgram, isProgramInForce, latestKnownProgram, type ProgramVersion } from '../program/store.js';
 import { QUEUES, jobId } from '../queues/index.js';
 import { currentQualificationWindow } from '../tiers/index.js';
@@ -323,9 +323,14 @@ async function readForEvents(
   const window = currentQualificationWindow(program.definition, now);
   // The locks come first, in a statement of their own: a statement that waited for a lock still
   // reads the other tables as of its start, which would be stale.
-  if (lock) await db.query(`SELECT 1 FROM members WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [memberIds]);
+  // The balance rows too: they carry the ledger version the optimistic writers check.
+  if (lock) {
+    await db.query(`SELECT 1 FROM members WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [memberIds]);
+    await db.query(`SELECT 1 FROM member_balances WHERE member_id = ANY($1::text[]) ORDER BY member_id FOR UPDATE`, [memberIds]);
+  }
   const json = (select: string) => `(SELECT coalesce(json_agg(x), '[]'::json) FROM (${select}) x)`;
-  const text = `WITH ms AS (SELECT ${MEMBER_COLUMNS}, ledger_version FROM members WHERE id = ANY($1::text[]))
+  const text = `WITH ms AS (SELECT ${memberColumns('m', 'b')}, coalesce(b.ledger_version, 0) AS ledger_version
+                FROM members m LEFT JOIN member_balances b ON b.member_id = m.id WHERE m.id = ANY($1::text[]))
      SELECT (SELECT json_build_object('version', version, 'createdAt', created_at) FROM program_versions ORDER BY version DESC LIMIT 1) AS program,
             ${json('SELECT * FROM ms')} AS members,
             ${json('SELECT idempotency_key, result FROM events WHERE idempotency_key = ANY($2::text[])')} AS previous,

@@ -38,20 +38,47 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
   const offerUseOf = new Map(w.offerUses.map((u) => [u.entryKey, u]));
   const { rows } = await db.query<{ written: string[] }>({
     name: 'ledger_write',
-    text: `WITH guard AS (
+    text: `WITH deltas AS (
+       SELECT * FROM unnest($45::text[], $46::bigint[], $47::bigint[], $48::bigint[]) AS b(member_id, available, pending, earned)
+     ),
+     -- The guard is the member's balance row (narrow, HOT-updated): version bump, last activity and
+     -- the balance deltas in one UPDATE. A member with no balance row yet gets one (its writer read
+     -- version 0; a concurrent writer's row makes the INSERT do nothing, so that write retries).
+     guard_update AS (
+       UPDATE member_balances b SET
+         ledger_version   = b.ledger_version + 1,
+         last_activity_at = CASE WHEN u.last_activity IS NULL THEN b.last_activity_at
+                                 ELSE greatest(coalesce(b.last_activity_at, u.last_activity), u.last_activity) END,
+         available        = b.available + coalesce(d.available, 0),
+         pending          = b.pending + coalesce(d.pending, 0),
+         lifetime_earned  = b.lifetime_earned + coalesce(d.earned, 0),
+         updated_at       = now()
+       FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $7::boolean[]) AS u(id, expected, last_activity, clear_grace)
+            LEFT JOIN deltas d ON d.member_id = u.id
+       WHERE b.member_id = u.id AND (u.expected IS NULL OR b.ledger_version = u.expected)
+       RETURNING b.member_id AS id
+     ),
+     guard_insert AS (
+       INSERT INTO member_balances (member_id, available, pending, lifetime_earned, ledger_version, last_activity_at, updated_at)
+       SELECT u.id, coalesce(d.available, 0), coalesce(d.pending, 0), coalesce(d.earned, 0), 1, u.last_activity, now()
+         FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS u(id, expected, last_activity)
+              LEFT JOIN deltas d ON d.member_id = u.id
+        WHERE coalesce(u.expected, 0) = 0 AND NOT EXISTS (SELECT 1 FROM member_balances x WHERE x.member_id = u.id)
+       ON CONFLICT (member_id) DO NOTHING
+       RETURNING member_id AS id
+     ),
+     guard AS (SELECT id FROM guard_update UNION ALL SELECT id FROM guard_insert),
+     -- The wide members row only when the tier moves or a grace ends.
+     member_rows AS (
        UPDATE members m SET
-         ledger_version   = m.ledger_version + 1,
-         last_activity_at = CASE WHEN u.last_activity IS NULL THEN m.last_activity_at
-                                 ELSE greatest(coalesce(m.last_activity_at, u.last_activity), u.last_activity) END,
          tier_id          = coalesce(u.tier_id, m.tier_id),
          tier_started_at  = coalesce(u.tier_started_at, m.tier_started_at),
          next_review_at   = CASE WHEN u.tier_id IS NULL THEN m.next_review_at ELSE coalesce(u.next_review_at, m.next_review_at) END,
-         grace_until      = CASE WHEN u.tier_id IS NOT NULL OR u.clear_grace THEN NULL ELSE m.grace_until END,
+         grace_until      = NULL,
          updated_at       = CASE WHEN u.tier_id IS NULL THEN m.updated_at ELSE now() END
-       FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::boolean[])
-            AS u(id, expected, last_activity, tier_id, tier_started_at, next_review_at, clear_grace)
-       WHERE m.id = u.id AND (u.expected IS NULL OR m.ledger_version = u.expected)
-       RETURNING m.id
+       FROM unnest($1::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::boolean[])
+            AS u(id, tier_id, tier_started_at, next_review_at, clear_grace)
+       WHERE m.id = u.id AND (u.tier_id IS NOT NULL OR u.clear_grace) AND u.id IN (SELECT id FROM guard)
      ),
      new_lots AS (
        INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
@@ -85,14 +112,6 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
        SELECT entries.seq, a.lot_id, a.points
          FROM unnest($42::text[], $43::text[], $44::bigint[]) AS a(key, lot_id, points)
          JOIN entries ON entries.idempotency_key = a.key
-     ),
-     balances AS (
-       INSERT INTO member_balances (member_id, available, pending, lifetime_earned, updated_at)
-       SELECT b.member_id, b.available, b.pending, b.earned, now()
-         FROM unnest($45::text[], $46::bigint[], $47::bigint[], $48::bigint[]) AS b(member_id, available, pending, earned)
-        WHERE b.member_id IN (SELECT id FROM guard)
-       ON CONFLICT (member_id) DO UPDATE SET available = member_balances.available + EXCLUDED.available, pending = member_balances.pending + EXCLUDED.pending,
-         lifetime_earned = member_balances.lifetime_earned + EXCLUDED.lifetime_earned, updated_at = now()
      ),
      tier_changes AS (
        INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at, program_version, review_key)
@@ -224,7 +243,13 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
       timestampArray(w.offerUses.map((u) => u.at)),
     ],
   });
-  return new Set(rows[0]!.written);
+  const written = new Set(rows[0]!.written);
+  // A writer holding the member's lock (no expected version) is always written: its lock created
+  // the balance row if there was none (findMember). Missing here means a broken lock discipline.
+  for (const m of w.members) {
+    if (m.expectedVersion === null && !written.has(m.id)) throw new Error(`ledger write: member ${m.id} was not written although its writer holds the member's lock`);
+  }
+  return written;
 }
 
 function lotColumns(list: readonly Lot[]): string[] {

@@ -78,15 +78,17 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
   const inactivityMonths = expiry.type === 'inactivity' ? expiry.months : null;
   const totals: ExpiryCounts = { expiredPoints: 0, expiredLots: 0, members: 0 };
   // When a member's points expire for inactivity (the SQL twin of `inactivityExpiresAt`).
-  const deadline = `CASE WHEN $3::int IS NULL THEN NULL ELSE
-      ((date_trunc('day', coalesce(m.last_activity_at, m.joined_at) AT TIME ZONE $4) + make_interval(months => $3::int) + interval '1 day') AT TIME ZONE $4) END`;
-  const due = `l.kind = 'points' AND l.status = 'active' AND l.remaining_points > 0 AND (l.expires_at <= $1 OR ${deadline} <= $1)`;
+  // `lastActivity`: the member's last activity (member_balances since migration 0052), `m` has joined_at.
+  const deadlineOf = (lastActivity: string) => `CASE WHEN $3::int IS NULL THEN NULL ELSE
+      ((date_trunc('day', coalesce(${lastActivity}, m.joined_at) AT TIME ZONE $4) + make_interval(months => $3::int) + interval '1 day') AT TIME ZONE $4) END`;
+  const dueOf = (lastActivity: string) => `l.kind = 'points' AND l.status = 'active' AND l.remaining_points > 0 AND (l.expires_at <= $1 OR ${deadlineOf(lastActivity)} <= $1)`;
   await parallelPages(
     async (after) =>
       (
         await pool.query<{ id: string }>(
           // `l.member_id > $2` too: else a merge join reads every lot before the page, each page.
-          `SELECT m.id FROM members m WHERE m.id > $2 AND EXISTS (SELECT 1 FROM lots l WHERE l.member_id = m.id AND l.member_id > $2 AND ${due}) ORDER BY m.id LIMIT $5`,
+          `SELECT m.id FROM members m LEFT JOIN member_balances b ON b.member_id = m.id
+            WHERE m.id > $2 AND EXISTS (SELECT 1 FROM lots l WHERE l.member_id = m.id AND l.member_id > $2 AND ${dueOf('b.last_activity_at')}) ORDER BY m.id LIMIT $5`,
           [asOf, after, inactivityMonths, program.definition.timeZone, PAGE],
         )
       ).rows.map((r) => r.id),
@@ -99,9 +101,11 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
       // instead, once ANALYZE had seen the table the planner joined the page's 5,000 members to its
       // 5,000 lots by a nested loop over a materialized list — 25 million comparisons a page (7 s
       // instead of 0.3 s at 1,000,000 members).
-      // Two statements in one transaction. The first locks the members and bumps their ledger
-      // version in one pass (the event path's optimistic guard then sees the change): the index
-      // scan over the array takes the locks in id order, as the event path does. Only then does the
+      // Two statements in one transaction. The first locks the members' balance rows, which carry
+      // the ledger version since migration 0052 (the wide members row is only read; `balances`
+      // bumps the version of every member whose points expire, so the event path's optimistic
+      // guard then sees the change): the index scan over the array takes the locks in id order, as
+      // the event path does. Only then does the
       // second read the members and their lots, with a snapshot taken after the locks: in one
       // statement the lots were read as of the statement's start, so a writer that held a member's
       // row and changed its lots before the page got the lock (a spend from a due lot) made the
@@ -110,16 +114,18 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
       // the entries go in without ON CONFLICT. A deadlock (another writer's order) undoes the
       // transaction; the page is then run again.
       const { rows } = await retryingDeadlocks(() => withTransaction(pool, async (client) => {
-        await client.query(`UPDATE members m SET ledger_version = m.ledger_version + 1 WHERE m.id = ANY(ARRAY(SELECT unnest($1::text[])))`, [ids]);
+        await client.query(`SELECT 1 FROM member_balances b WHERE b.member_id = ANY(ARRAY(SELECT unnest($1::text[]))) ORDER BY b.member_id FOR UPDATE`, [ids]);
         return await client.query<{ lots: number; points: number; members: number }>(
           `WITH page AS (
-             SELECT m.id, m.last_activity_at, m.joined_at FROM members m WHERE m.id = ANY(ARRAY(SELECT unnest($2::text[])))
+             SELECT m.id, b.last_activity_at, m.joined_at
+               FROM members m JOIN member_balances b ON b.member_id = m.id
+              WHERE m.id = ANY(ARRAY(SELECT unnest($2::text[]))) AND b.member_id = ANY(ARRAY(SELECT unnest($2::text[])))
            ),
            due AS (
              SELECT l.id, l.member_id, l.remaining_points, l.expired_at, l.occurrence
                FROM page m CROSS JOIN LATERAL (
-                 SELECT l.id, l.member_id, l.remaining_points, least(l.expires_at, ${deadline}) AS expired_at, l.expirations + 1 AS occurrence
-                   FROM lots l WHERE l.member_id = m.id AND ${due} OFFSET 0
+                 SELECT l.id, l.member_id, l.remaining_points, least(l.expires_at, ${deadlineOf('m.last_activity_at')}) AS expired_at, l.expirations + 1 AS occurrence
+                   FROM lots l WHERE l.member_id = m.id AND ${dueOf('m.last_activity_at')} OFFSET 0
                ) l
            ),
            entries AS (
@@ -143,7 +149,7 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
              SELECT member_id, sum(-amount) AS points, count(*) AS lots FROM entries GROUP BY member_id
            ),
            balances AS (
-             UPDATE member_balances b SET available = b.available - p.points, updated_at = now()
+             UPDATE member_balances b SET available = b.available - p.points, ledger_version = b.ledger_version + 1, updated_at = now()
                FROM per_member p WHERE b.member_id = p.member_id
            )
            SELECT coalesce((SELECT sum(lots) FROM per_member), 0)::bigint AS lots,
@@ -164,12 +170,9 @@ export async function expirePoints(pool: Pool, asOf: Date): Promise<ExpiryCounts
 export async function activatePendingPoints(pool: Pool, asOf: Date): Promise<{ lots: number; points: number }> {
   const { rows } = await pool.query<{ lots: number; points: number }>(
     `WITH due_members AS (
-       SELECT m.id FROM members m
-        WHERE EXISTS (SELECT 1 FROM lots l WHERE l.member_id = m.id AND l.status = 'pending' AND l.pending_until <= $1)
-        FOR UPDATE OF m
-     ),
-     bumped AS (
-       UPDATE members SET ledger_version = ledger_version + 1 FROM due_members d WHERE members.id = d.id
+       SELECT b.member_id AS id FROM member_balances b
+        WHERE EXISTS (SELECT 1 FROM lots l WHERE l.member_id = b.member_id AND l.status = 'pending' AND l.pending_until <= $1)
+        FOR UPDATE OF b
      ),
      activated AS (
        UPDATE lots SET status = 'active' FROM due_members d
@@ -178,7 +181,7 @@ export async function activatePendingPoints(pool: Pool, asOf: Date): Promise<{ l
      ),
      per_member AS (SELECT member_id, sum(remaining_points) AS points, count(*) AS lots FROM activated GROUP BY member_id),
      balances AS (
-       UPDATE member_balances b SET available = b.available + p.points, pending = b.pending - p.points, updated_at = now()
+       UPDATE member_balances b SET available = b.available + p.points, pending = b.pending - p.points, ledger_version = b.ledger_version + 1, updated_at = now()
          FROM per_member p WHERE b.member_id = p.member_id
      )
      SELECT coalesce(sum(lots), 0)::bigint AS lots, coalesce(sum(points), 0)::bigint AS points FROM per_member`,
@@ -246,6 +249,9 @@ async function reviewPage(client: PoolClient, program: ProgramVersion, ids: read
     [ids, asOf],
   );
   if (rows.length === 0) return [];
+  // The balance rows carry the ledger version: bumped now (and locked to the end of the page), an
+  // event written meanwhile with what it read before retries instead of overwriting the review.
+  await client.query(`UPDATE member_balances SET ledger_version = ledger_version + 1 WHERE member_id = ANY($1::text[])`, [rows.map((r) => r.id)]);
   const members: TierReviewSubject[] = rows.map((r) => ({
     id: r.id,
     tierId: r.tier_id,
@@ -271,7 +277,7 @@ async function reviewPage(client: PoolClient, program: ProgramVersion, ids: read
        ON CONFLICT (member_id, reviewed_at) DO NOTHING
      )
      UPDATE members SET tier_id = u.tier_id, tier_started_at = ${fromEpochMsSql('u.tier_started_at')}, grace_until = ${fromEpochMsSql('u.grace_until')},
-                        next_review_at = ${fromEpochMsSql('u.next_review_at')}, ledger_version = ledger_version + 1, updated_at = now()
+                        next_review_at = ${fromEpochMsSql('u.next_review_at')}, updated_at = now()
        FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[])
             AS u(id, tier_id, tier_started_at, grace_until, next_review_at)
       WHERE members.id = u.id`,

@@ -2,6 +2,7 @@ import { appendAudit } from '../audit/index.js';
 import { withTransaction, type Pool } from '../db/index.js';
 import { NotFoundError } from '../errors/index.js';
 import { emitFacts, memberFact } from '../facts/index.js';
+import { lockLedger } from './store.js';
 
 /*
  * Member data rights: everything Laurel holds about a member, as one JSON document (access), and
@@ -106,9 +107,10 @@ export interface ErasureResult {
  */
 export async function eraseMember(pool: Pool, memberId: string, actor: string, now = new Date()): Promise<ErasureResult> {
   return await withTransaction(pool, async (client) => {
-    const { rows } = await client.query<{ erased_at: Date | null }>(`UPDATE members SET ledger_version = ledger_version + 1 WHERE id = $1 RETURNING erased_at`, [memberId]);
+    const { rows } = await client.query<{ erased_at: Date | null }>(`SELECT erased_at FROM members WHERE id = $1 FOR UPDATE`, [memberId]);
     const member = rows[0];
     if (!member) throw new NotFoundError('unknown_member', `member ${memberId} does not exist`, { memberId });
+    await lockLedger(client, memberId);
     if (member.erased_at) return { memberId, erasedAt: member.erased_at.toISOString(), alreadyErased: true, messagesCancelled: 0 };
     await client.query(
       `UPDATE members SET email = NULL, phone = NULL, first_name = NULL, birth_date = NULL, time_zone = NULL, attributes = '{}', consent = '{}',

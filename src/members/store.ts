@@ -30,8 +30,31 @@ interface MemberRow {
   updated_at: Date;
 }
 
-export const MEMBER_COLUMNS = `id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, tier_started_at,
-  manual_tier_id, grace_until, next_review_at, joined_at, birth_date, last_activity_at, created_at, updated_at`;
+/** The member's own columns (members table); `last_activity_at` lives on member_balances (migration 0052). */
+const MEMBER_TABLE_COLUMNS = [
+  'id', 'email', 'phone', 'first_name', 'locale', 'time_zone', 'attributes', 'consent', 'tier_id', 'tier_started_at',
+  'manual_tier_id', 'grace_until', 'next_review_at', 'joined_at', 'birth_date', 'created_at', 'updated_at',
+] as const;
+
+/** The last activity of the member row `m` (an alias of members), from its balance row. */
+export function lastActivitySql(m: string): string {
+  return `(SELECT lb.last_activity_at FROM member_balances lb WHERE lb.member_id = ${m}.id)`;
+}
+
+/**
+ * A member's columns for `SELECT`/`RETURNING` with members aliased `m`; with `b` (a joined
+ * member_balances alias) the last activity is read from it, else by a subquery.
+ */
+export function memberColumns(m: string, b?: string): string {
+  return `${MEMBER_TABLE_COLUMNS.map((c) => `${m}.${c}`).join(', ')}, ${b ? `${b}.last_activity_at` : lastActivitySql(m)} AS last_activity_at`;
+}
+
+/** A member as one json object (inside a bigger statement), members aliased `m`; read with memberFromJson. */
+export function memberJsonSql(m: string): string {
+  return `json_build_object(${MEMBER_TABLE_COLUMNS.map((c) => `'${c}', ${m}.${c}`).join(', ')}, 'last_activity_at', ${lastActivitySql(m)})`;
+}
+
+const MEMBER_COLUMNS = memberColumns('members');
 
 export function memberFromRow(row: MemberRow): Member {
   return {
@@ -75,14 +98,28 @@ export function memberFromJson(row: JsonDates<MemberRow>): Member {
 }
 
 export async function findMember(db: Pool | PoolClient, id: string, lock = false): Promise<Member | undefined> {
-  // Locking bumps ledger_version: an optimistic event write guarded by the old value then retries.
-  const { rows } = await db.query<MemberRow>(
-    lock
-      ? `UPDATE members SET ledger_version = ledger_version + 1 WHERE id = $1 RETURNING ${MEMBER_COLUMNS}`
-      : `SELECT ${MEMBER_COLUMNS} FROM members WHERE id = $1`,
+  if (!lock) {
+    const { rows } = await db.query<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE id = $1`, [id]);
+    return rows[0] ? memberFromRow(rows[0]) : undefined;
+  }
+  // Locking takes the member row, then its balance row and bumps ledger_version there (creating the
+  // row if it is missing): an optimistic event write guarded by the old value then retries, and
+  // one that comes later waits for this transaction (the same order as every locker: member first).
+  const { rows } = await db.query<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE id = $1 FOR UPDATE`, [id]);
+  if (!rows[0]) return undefined;
+  // The last activity as of the balance row's lock (an event may have written it in between).
+  return memberFromRow({ ...rows[0], last_activity_at: await lockLedger(db, id) });
+}
+
+/** Takes a member's balance row lock and bumps its ledger version (see findMember); the caller holds the member row lock. */
+export async function lockLedger(db: Pool | PoolClient, id: string): Promise<Date | null> {
+  const { rows } = await db.query<{ last_activity_at: Date | null }>(
+    `INSERT INTO member_balances AS b (member_id, ledger_version) VALUES ($1, 1)
+     ON CONFLICT (member_id) DO UPDATE SET ledger_version = b.ledger_version + 1
+     RETURNING b.last_activity_at`,
     [id],
   );
-  return rows[0] ? memberFromRow(rows[0]) : undefined;
+  return rows[0]!.last_activity_at;
 }
 
 export async function getMember(db: Pool | PoolClient, id: string, lock = false): Promise<Member> {
@@ -144,7 +181,7 @@ export async function upsertMember(
     // A code on an update is recorded as a rejected attempt (the referee already existed).
     const referral = input.referralCode === undefined ? null : await attachReferral(client, { refereeId: id, code: input.referralCode, created: row.inserted, program, now: row.updated_at });
     if (row.inserted) {
-      await client.query(`INSERT INTO member_balances (member_id) VALUES ($1)`, [id]);
+      await client.query(`INSERT INTO member_balances (member_id) VALUES ($1) ON CONFLICT (member_id) DO NOTHING`, [id]);
       // The welcome is written with the member: it exists exactly when the member does.
       await requestWelcome(client, { memberId: id, programName: program.name, balance: 0, channels: row.email ? ['email', 'inbox'] : ['inbox'] });
       await emitFacts(client, [memberFact('member.created', `member.created.${id}`, id, row.created_at, { tierId: row.tier_id, joinedAt: row.joined_at.toISOString(), locale: row.locale, ...(referral ? { referralCode: input.referralCode!.trim().toUpperCase(), referrerId: referral.referrerId } : {}) })]);

@@ -1,6 +1,7 @@
 import type { AttributeCondition, Comparison, ComparisonOp, Segment } from './schema.js';
 import { SqlParams } from './sql-params.js';
 import { daysBefore, resolveWindow } from './window.js';
+import { lastActivitySql } from '../members/store.js';
 
 /**
  * Compiles a segment into parameterized SQL over `members m`. Pure: `now` is passed in and values
@@ -78,7 +79,7 @@ function nodeSql(node: Segment, p: SqlParams, now: Date): string {
     );
   }
   if ('lastActivity' in node) {
-    const active = `coalesce(m.last_activity_at >= ${p.add(daysBefore(now, node.lastActivity.days))}, false)`;
+    const active = `coalesce(${lastActivitySql('m')} >= ${p.add(daysBefore(now, node.lastActivity.days))}, false)`;
     return node.lastActivity.op === 'within' ? `(${active})` : `(NOT ${active})`;
   }
   if ('attribute' in node) return `(${attributeSql(node.attribute, p)})`;

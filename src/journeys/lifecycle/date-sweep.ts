@@ -1,4 +1,5 @@
 import { withTransaction } from '../../db/index.js';
+import { lastActivitySql } from '../../members/store.js';
 import { compileSegmentPredicate } from '../../segments/index.js';
 import { currentProgram } from '../../program/store.js';
 import { performImmediateSteps, type Reachable } from './actions.js';
@@ -62,7 +63,7 @@ function dueSql(trigger: DateTrigger, segmentWhere: string): string {
       return `SELECT m.id, m.email, m.phone, o.entry_key,
                      jsonb_build_object('lastActivityAt', o.last, 'days', (l.lt::date - (o.last AT TIME ZONE coalesce(m.time_zone, $2))::date), 'balance', ${BALANCE}) AS context
                 FROM members m CROSS JOIN LATERAL ${local}
-                CROSS JOIN LATERAL (SELECT coalesce(m.last_activity_at, m.joined_at) AS last) a
+                CROSS JOIN LATERAL (SELECT coalesce(${lastActivitySql('m')}, m.joined_at) AS last) a
                 CROSS JOIN LATERAL (SELECT a.last, 'i' || floor(extract(epoch FROM a.last))::bigint AS entry_key,
                                            (a.last AT TIME ZONE coalesce(m.time_zone, $2))::date + $7::int AS day) o
                WHERE ${page} AND ${onTime('o.day')} AND ${notEntered}

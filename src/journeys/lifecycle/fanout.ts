@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Fact, FactHandler } from '../../facts/index.js';
 import type { FanoutHandler, MemberEventJob } from '../../fanout/index.js';
 import type { StoredEvent } from '../../ledger/index.js';
-import { findMember, memberFromJson, MEMBER_COLUMNS, type Member } from '../../members/index.js';
+import { findMember, memberFromJson, memberJsonSql, type Member } from '../../members/index.js';
 import { currentProgram } from '../../program/store.js';
 import type { evaluatePredicate } from '../../rules/index.js';
 import { JOURNEY_EVENT_SIGNAL, type JourneyEventSignal } from './contract.js';
@@ -28,10 +28,7 @@ interface EventViewRow extends StoredEvent {
   listening: { workflow_id: string; trigger_id: string | null; journey: JourneyJson }[] | null;
 }
 
-const MEMBER_JSON = `json_build_object(${MEMBER_COLUMNS.split(',')
-  .map((c) => c.trim())
-  .map((c) => `'${c}', m.${c}`)
-  .join(', ')})`;
+const MEMBER_JSON = memberJsonSql('m');
 
 // The event, its member, the active journeys its type starts and the member's running entries
 // that listen for it: one round trip, and nothing more for the (usual) event no journey cares about.

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from '../../db/index.js';
 import type { StoredEvent } from '../../ledger/index.js';
-import { MEMBER_COLUMNS, memberFromJson, type Member } from '../../members/index.js';
+import { memberJsonSql, memberFromJson, type Member } from '../../members/index.js';
 import { MissionInputSchema, type MissionDefinition } from './definition.js';
 import { enrollmentFromJson, type EnrollmentJson, type EnrollmentRecord, type MissionRecord } from './store.js';
 
@@ -34,10 +34,7 @@ interface ViewRow extends StoredEvent {
   program_time_zone: string | null;
 }
 
-const MEMBER_JSON = `json_build_object(${MEMBER_COLUMNS.split(',')
-  .map((c) => c.trim())
-  .map((c) => `'${c}', m.${c}`)
-  .join(', ')})`;
+const MEMBER_JSON = memberJsonSql('m');
 
 // The event, its member, and the active missions its type triggers (refunds trigger none here;
 // they withdraw purchases instead), each with the enrollment whose period holds the event, and

@@ -7,7 +7,7 @@ import { publishExample } from '../../support/ledger-fixture.js';
 
 const DAY = 86_400_000;
 
-// An expiry page locks its members, then reads their due lots. A writer that
+// An expiry page locks its members' balance rows (they carry the ledger version), then reads their due lots. A writer that
 // holds a member's row when the page starts makes the page wait for the lock; what that writer
 // changed must be what the page then expires. The tests hold the lock themselves, so the order of
 // events is fixed (no timing): they wait until the sweeps' statements are queued on it.
@@ -43,7 +43,9 @@ describe('expiry pages racing other writers', () => {
     const holder = await env.ctx.pool.connect();
     try {
       await holder.query('BEGIN');
+      // A ledger writer's lock (findMember(…, true)): the member row, then its balance row (migration 0052).
       await holder.query(`SELECT 1 FROM members WHERE id = 'race-a' FOR UPDATE`);
+      await holder.query(`UPDATE member_balances SET ledger_version = ledger_version + 1 WHERE member_id = 'race-a'`);
       const sweeps = [expirePoints(env.ctx.pool, new Date()), expirePoints(env.ctx.pool, new Date())];
       await expiryPagesWaiting(2);
       await holder.query('COMMIT');
@@ -66,7 +68,8 @@ describe('expiry pages racing other writers', () => {
       // A spend of 100 from the lot, written as the ledger write does (entry, allocation, lot,
       // balance, under the member's row lock), committed while the sweep's page waits.
       await holder.query('BEGIN');
-      await holder.query(`UPDATE members SET ledger_version = ledger_version + 1 WHERE id = 'stale-a'`);
+      await holder.query(`SELECT 1 FROM members WHERE id = 'stale-a' FOR UPDATE`);
+      await holder.query(`UPDATE member_balances SET ledger_version = ledger_version + 1 WHERE member_id = 'stale-a'`);
       const sweep = expirePoints(env.ctx.pool, new Date());
       await expiryPagesWaiting(1);
       const { rows } = await holder.query<{ seq: string }>(

@@ -94,7 +94,7 @@ describe('set-based sweeps: pending activation, expiry, tier review', () => {
     }
     await expirePoints(env.ctx.pool, new Date('2026-06-01T00:00:00Z'));
     const { rows } = await env.ctx.pool.query<{ member_id: string; at: Date; last: Date }>(
-      `SELECT e.member_id, e.at, m.last_activity_at AS last FROM ledger_entries e JOIN members m ON m.id = e.member_id WHERE e.kind = 'expire' AND e.member_id LIKE 'idle-%' ORDER BY e.member_id`,
+      `SELECT e.member_id, e.at, b.last_activity_at AS last FROM ledger_entries e JOIN member_balances b ON b.member_id = e.member_id WHERE e.kind = 'expire' AND e.member_id LIKE 'idle-%' ORDER BY e.member_id`,
     );
     expect(rows).toHaveLength(zones.length * last.length);
     // The program's zone decides (one calendar for the program), as in the pure core.

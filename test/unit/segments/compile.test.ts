@@ -16,7 +16,7 @@ describe('compileSegment', () => {
       { all: [{ balance: { op: 'gte', value: 100 } }, { any: [{ locale: { in: ['fa'] } }, { not: { lastActivity: { op: 'within', days: 30 } } }] }] },
       { now },
     );
-    expect(sql).toContain('(m.locale = ANY($2::text[])) OR (NOT (coalesce(m.last_activity_at >= $3, false)))');
+    expect(sql).toContain('(m.locale = ANY($2::text[])) OR (NOT (coalesce((SELECT lb.last_activity_at FROM member_balances lb WHERE lb.member_id = m.id) >= $3, false)))');
     expect(sql).toMatch(/^SELECT m\.id FROM members m WHERE \(\(coalesce\(\(SELECT b\.available FROM member_balances b WHERE b\.member_id = m\.id\), 0\) >= \$1\) AND/);
     expect(params).toEqual([100, ['fa'], new Date(now.getTime() - 30 * DAY)]);
   });
