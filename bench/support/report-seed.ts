@@ -336,6 +336,7 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
   await step('contest participant counts from the totals', `SELECT contest_participant_counts_rebuild()`);
   await step('sales rollups from the events and items', `SELECT rebuild_sales_rollups()`);
   // The members/sales rollup (report_member_days and its year bitmaps): its trigger was off with the others.
+  await step('tier segments from the tier changes', `SELECT report_tier_segments_rebuild()`);
   await step('member days and years from the events', `SELECT rebuild_report_member_days(zone) FROM report_member_days_zone`);
   await step('VACUUM ANALYZE', `VACUUM ANALYZE`);
   return c;

@@ -7,19 +7,13 @@ import type { ReportQuery } from './query.js';
 import type { MembersReport, MembersStock } from './schemas.js';
 
 /**
- * Every member's tier history as segments: a member with tier changes is in its first change's
- * `from` tier until that change, then in each change's `to` tier until the next (changes in time
- * order, then id). `sg.s < t AND t <= sg.e` finds the segment a member is in at `t` (the tier its
- * last change before `t` led to); a member without a segment never changed: its current tier.
+ * Every member's tier history as segments (report_tier_segments, migration 0037, kept by triggers
+ * on tier_changes): a member with tier changes is in its first change's `from` tier until that
+ * change, then in each change's `to` tier until the next (changes in time order, then id).
+ * `sg.s < t AND t <= sg.e` finds the segment a member is in at `t` (the tier its last change
+ * before `t` led to); a member without a segment never changed: its current tier.
  */
-const SEGMENTS = `segments AS (
-  SELECT member_id, s, e, tier FROM (
-    SELECT member_id, '-infinity'::timestamptz AS s, at AS e, from_tier AS tier, row_number() OVER w AS rn
-      FROM tier_changes WINDOW w AS (PARTITION BY member_id COLLATE "C" ORDER BY at, id)
-  ) first WHERE rn = 1
-  UNION ALL
-  SELECT member_id, at, coalesce(lead(at) OVER (PARTITION BY member_id COLLATE "C" ORDER BY at, id), 'infinity'), to_tier FROM tier_changes
-)`;
+const SEGMENTS = `segments AS (SELECT member_id, s, e, tier FROM report_tier_segments)`;
 const TIER_AT = (t: string) => `LEFT JOIN segments sg ON sg.member_id = m.id AND sg.s < ${t} AND ${t} <= sg.e`;
 
 /**
@@ -141,15 +135,9 @@ export async function membersReport(pool: Pool, query: ReportQuery, now = new Da
     // their member joined are in the tier it joined in.
     analyticQuery<{ b: number; from_tier: string; to_tier: string; n: number }>(
       pool,
-      `WITH touched AS (SELECT DISTINCT member_id FROM tier_changes WHERE at >= $2 AND at < $3),
-            ordered AS (
-              SELECT tc.member_id, tc.at, tc.to_tier,
-                     coalesce(lag(tc.to_tier) OVER (PARTITION BY tc.member_id COLLATE "C" ORDER BY tc.at, tc.id), tc.from_tier) AS from_tier
-                FROM tier_changes tc JOIN touched t ON t.member_id = tc.member_id
-            )
-       SELECT width_bucket(o.at, $1::timestamptz[]) AS b, o.from_tier, o.to_tier, count(*)::bigint AS n
-         FROM ordered o JOIN members m ON m.id = o.member_id
-        WHERE o.at >= $2 AND o.at < $3 AND m.joined_at <= o.at GROUP BY 1, 2, 3`,
+      `SELECT width_bucket(sg.s, $1::timestamptz[]) AS b, sg.from_tier, sg.tier AS to_tier, count(*)::bigint AS n
+         FROM report_tier_segments sg JOIN members m ON m.id = sg.member_id
+        WHERE sg.change_id IS NOT NULL AND sg.s >= $2 AND sg.s < $3 AND m.joined_at <= sg.s GROUP BY 1, 2, 3`,
       bounds,
     ),
     readMemberDays<{ b: number; tier: string; n: number }>(pool, cover, activeStatements(ctx)),

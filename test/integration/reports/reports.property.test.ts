@@ -344,6 +344,13 @@ describe('every report figure equals a direct sum over the raw tables', () => {
           expect(written, 'report_member_days written by the trigger = rebuilt from the events').toEqual(await memberDays());
           expect(writtenYears, 'report_member_years written by the trigger = rebuilt from the events').toEqual(await memberYears());
 
+          // The tier segments the tier_changes triggers kept = rebuilt from the tier changes.
+          const segments = async () =>
+            (await env.ctx.pool.query(`SELECT member_id, s::text, e::text, tier, from_tier, change_id FROM report_tier_segments ORDER BY member_id COLLATE "C", s, change_id NULLS FIRST`)).rows;
+          const writtenSegments = await segments();
+          await env.ctx.pool.query(`SELECT report_tier_segments_rebuild()`);
+          expect(writtenSegments, 'report_tier_segments kept by the triggers = rebuilt from the tier changes').toEqual(await segments());
+
           // The fallback: the rollup kept in another zone, or in none.
           if (run % 2 === 0) await rebuildReportMemberDays(env.ctx.pool, 'UTC');
           else await env.ctx.pool.query(`DELETE FROM report_member_days_zone`);
