@@ -337,7 +337,10 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
   await step('sales rollups from the events and items', `SELECT rebuild_sales_rollups()`);
   // The members/sales rollup (report_member_days and its year bitmaps): its trigger was off with the others.
   await step('tier segments from the tier changes', `SELECT report_tier_segments_rebuild()`);
-  await step('member days and years from the events', `SELECT rebuild_report_member_days(zone) FROM report_member_days_zone`);
+  // The zone read first: a statement that reads report_member_days_zone cannot also TRUNCATE it (the
+  // one-statement form failed with 55006 and left the rollup EMPTY on every seed since 9aead7c).
+  const zone = (await db.query<{ zone: string }>(`SELECT zone FROM report_member_days_zone`)).rows[0]?.zone;
+  if (zone) await step('member days and years from the events', `SELECT rebuild_report_member_days($1)`, [zone]);
   await step('VACUUM ANALYZE', `VACUUM ANALYZE`);
   return c;
 }

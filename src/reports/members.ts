@@ -37,14 +37,16 @@ function activeStatements(ctx: ReportContext): MemberDaysStatement[] {
   const marker = `UNION ALL SELECT 0, NULL, 0 FROM covered`;
   const inRange = `day >= $3::date AND day < $4::date AND EXISTS (SELECT FROM covered)`;
   // A day's rows are one per member already, and each carries its member's tier at the day's end
-  // (tier_end, migration 0036; NULL without tier changes: the tier its events were decided in): a
-  // grouped count, no join. A week or month: the distinct members of its days, at its end's tier.
+  // (tier_end, migration 0036; NULL without tier changes: the tier its events were decided in); their
+  // counts per (day, that tier) are kept in report_member_day_tiers (0038): a day report reads those.
+  // A week or month: the distinct members of its days, at its end's tier.
   const perBucket =
     ctx.range.interval === 'day'
       ? {
           text: `WITH ${coveredCte('$1')}
-                 SELECT (day - $2::date) + 1 AS b, coalesce(tier_end, tier_id) AS tier, count(*)::bigint AS n
-                   FROM report_member_days WHERE day >= $2::date AND day < $3::date AND EXISTS (SELECT FROM covered) GROUP BY 1, 2 ${marker}`,
+                 SELECT (day - $2::date) + 1 AS b, nullif(tier, '') AS tier, sum(members)::bigint AS n
+                   FROM report_member_day_tiers WHERE day >= $2::date AND day < $3::date AND EXISTS (SELECT FROM covered)
+                  GROUP BY 1, 2 HAVING sum(members) <> 0 ${marker}`,
           values: [zone, fromDay, endDay],
         }
       : {
