@@ -88,7 +88,7 @@ export function createExpiryActivities({ pool, deliveryQueue, channels }: Expiry
     },
 
     /**
-     * Overdue material redemptions cancelled, the set-based expiry (entries keyed per lot), then
+     * Overdue material redemptions cancelled, the set-based expiry (an entry per lot and expiry, keyed `expire:<lot>:<n>`), then
      * points_expired per member for the entries this sweep wrote (recorded with the sweep's asOf as
      * `created_at`; each is dated at its own expiry instant): id `points_expired.<member>.<asOf>.<channel>`.
      */
