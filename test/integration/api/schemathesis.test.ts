@@ -8,6 +8,7 @@ import { buildServer } from '../../../src/api/index.js';
 import { PROJECT_ROOT } from '../../../src/cli/runtime.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 import { apiKey, publishExample } from '../../support/ledger-fixture.js';
+import { summarizeSchemathesis } from '../../support/schemathesis-summary.js';
 
 /** Where bootstrap installed Schemathesis (SCHEMATHESIS in .laurel/tools.env, or the env). */
 function schemathesisPath(): string {
@@ -81,7 +82,7 @@ describe('contract fuzzing with Schemathesis', () => {
       child.stderr.on('data', tee);
       child.on('close', (code) => resolve({ code, text }));
     });
-    process.stderr.write(output.text.split('\n').slice(-60).join('\n') + '\n');
+    process.stderr.write(summarizeSchemathesis(output.text).join('\n') + '\n');
     expect(output.code, output.text.slice(-20_000)).toBe(0);
   }, 1_800_000);
 });
