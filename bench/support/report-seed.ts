@@ -335,6 +335,7 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
   await step('contest report rollups from the contributions', `SELECT contest_report_rollup_rebuild()`);
   await step('contest participant counts from the totals', `SELECT contest_participant_counts_rebuild()`);
   await step('sales rollups from the events and items', `SELECT rebuild_sales_rollups()`);
+  await step('missions report rollup from the enrollments', `SELECT rebuild_mission_report_rollup()`);
   // The members/sales rollup (report_member_days and its year bitmaps): its trigger was off with the others.
   await step('tier segments from the tier changes', `SELECT report_tier_segments_rebuild()`);
   // The zone read first: a statement that reads report_member_days_zone cannot also TRUNCATE it (the

@@ -12,4 +12,4 @@ export { contestsReport } from './contests.js';
 export { referralsReport, ReferralsReportSchema, type ReferralsReport } from './referrals.js';
 export { rate } from './rate.js';
 export * from './schemas.js';
-export { compactReportRollups, compactSalesRollups, ensureReportMemberDays, rebuildReportMemberDays, rebuildReportRollups, reportMemberDaysZone, RollupCompactor } from './rollups.js';
+export { compactMissionReportRollup, compactReportRollups, compactSalesRollups, ensureReportMemberDays, rebuildReportMemberDays, rebuildReportRollups, reportMemberDaysZone, RollupCompactor } from './rollups.js';

@@ -154,10 +154,9 @@ function pointsSql(fromRollups: boolean) {
 
 /**
  * Points credited by sources matching a LIKE pattern (`mission:%`), per interval: from the
- * rollups, or from the ledger when a boundary is off the 15-minute slices.
+ * rollups, or from the ledger when a boundary is off the 15-minute slices (or `fromRollups` is false).
  */
-export async function pointsBySource(pool: Pool, ctx: ReportContext, pattern: string): Promise<{ b: number; source: string; points: number }[]> {
-  const fromRollups = ctx.boundaries.every((b) => b.getTime() % SLICE_MS === 0);
+export async function pointsBySource(pool: Pool, ctx: ReportContext, pattern: string, fromRollups = onSlices(ctx)): Promise<{ b: number; source: string; points: number }[]> {
   const { rows } = await analyticQuery<{ b: number; source: string; points: number }>(
     pool,
     fromRollups

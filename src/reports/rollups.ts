@@ -22,6 +22,16 @@ export async function compactSalesRollups(pool: Pool, olderThanMs = 15 * 60_000,
   return Number(rows[0]!.folded);
 }
 
+/**
+ * Folds the per-backend shards of the missions report rollup (migration 0062:
+ * `compact_mission_report_rollup`) older than `olderThanMs` into shard 0 and drops rows that came
+ * to 0. Exact either way.
+ */
+export async function compactMissionReportRollup(pool: Pool, olderThanMs = 15 * 60_000, now = new Date()): Promise<number> {
+  const { rows } = await pool.query<{ folded: number }>(`SELECT compact_mission_report_rollup($1) AS folded`, [new Date(now.getTime() - olderThanMs)]);
+  return Number(rows[0]!.folded);
+}
+
 /** Recomputes every rollup from the ledger (writers wait meanwhile): after a bulk import, or to prove them. */
 export async function rebuildReportRollups(pool: Pool): Promise<void> {
   await pool.query(`SELECT rebuild_report_rollups()`);
@@ -61,6 +71,7 @@ export class RollupCompactor {
       run: async () => {
         await compactReportRollups(deps.pool);
         await compactSalesRollups(deps.pool);
+        await compactMissionReportRollup(deps.pool);
         if (await ensureReportMemberDays(deps.pool)) deps.logger.info('report_member_days rebuilt for the program zone');
       },
       intervalMs: deps.intervalMs ?? 600_000,

@@ -342,6 +342,15 @@ function firstEntries(journeys: JourneyActivity, memberCount: number): JourneyAc
   });
 }
 
+/** An enrollment as the missions code opens it (src/journeys/missions/store.ts): active, no progress. */
+export async function openEnrollment(pool: Pool, missionId: string, memberId: string, periodKey: string, created: Date): Promise<void> {
+  await pool.query(
+    `INSERT INTO mission_enrollments (mission_id, member_id, period_key, workflow_id, starts_at, ends_at, enrolled_by, target, created_at)
+     VALUES ($1, $2, $3, $4, $5, $5::timestamptz + interval '30 days', 'event', 3, $5)`,
+    [missionId, memberId, periodKey, `mission:${missionId}:${memberId}:${periodKey}`, created],
+  );
+}
+
 /**
  * Writes the journeys' rows for the members: the campaign entries campaignEntrySteps left (odd
  * positions), unsubscribes (one of them taken back), mission enrollments, contest contributions,
@@ -365,19 +374,50 @@ export async function applyJourneyActivity(pool: Pool, windowStart: Date, member
   if (journeys.unsubscribes.length > 1) await pool.query(`DELETE FROM suppressions WHERE address = $1`, [`${tag}-1@example.com`]);
   const missionIds = [`${tag}-mi0`, `${tag}-mi1`];
   for (const id of missionIds) await pool.query(`INSERT INTO missions (id, name, definition, created_by) VALUES ($1, $1, '{}', 'test')`, [id]);
+  // Enrollments written as the missions code writes them (opened active, progress, then completed or
+  // expired by an UPDATE), every third one in one multi-row INSERT with its final status (an
+  // import), expiries in one multi-row UPDATE, one created_at moved back across slices, and one
+  // enrollment inserted and deleted again: the rollup's triggers (0062) see every kind of statement.
+  const bulk: { missionId: string; memberId: string; key: string; created: Date; status: string; completed: Date | null }[] = [];
+  const expiring: string[] = [];
   for (const [i, e] of journeys.enrollments.entries()) {
     const missionId = missionIds[e.mission]!;
     const created = at(e.minute);
     const completed = e.status === 'completed' ? new Date(created.getTime() + e.completedAfter * 60_000) : null;
+    const workflowId = `mission:${missionId}:${who(e.member)}:p${i}`;
+    if (i % 3 === 2) {
+      bulk.push({ missionId, memberId: who(e.member), key: `p${i}`, created, status: e.status, completed });
+    } else {
+      await openEnrollment(pool, missionId, who(e.member), `p${i}`, created);
+      await pool.query(`UPDATE mission_enrollments SET progress = 1 WHERE workflow_id = $1 AND status = 'active'`, [workflowId]);
+      if (completed) await pool.query(`UPDATE mission_enrollments SET status = 'completed', progress = 3, completed_at = coalesce(completed_at, $2) WHERE workflow_id = $1`, [workflowId, completed]);
+      if (e.status === 'expired') expiring.push(workflowId);
+    }
+    if (completed) {
+      await requestAwardNow(pool, { id: workflowId, memberId: who(e.member), points: 20, source: `mission:${missionId}`, reason: 'test' });
+      await grantAward(pool, workflowId, completed);
+    }
+  }
+  if (bulk.length > 0) {
     await pool.query(
       `INSERT INTO mission_enrollments (mission_id, member_id, period_key, workflow_id, starts_at, ends_at, enrolled_by, status, target, completed_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $5::timestamptz + interval '30 days', 'event', $6, 3, $7, $5)`,
-      [missionId, who(e.member), `p${i}`, `mission:${missionId}:${who(e.member)}:p${i}`, created, e.status, completed],
+       SELECT m, w, k, 'mission:' || m || ':' || w || ':' || k, c, c + interval '30 days', 'event', s, 3, d, c
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::timestamptz[]) AS x(m, w, k, c, s, d)`,
+      [bulk.map((b) => b.missionId), bulk.map((b) => b.memberId), bulk.map((b) => b.key), bulk.map((b) => b.created), bulk.map((b) => b.status), bulk.map((b) => b.completed)],
     );
-    if (completed) {
-      await requestAwardNow(pool, { id: `mission:${missionId}:${who(e.member)}:p${i}`, memberId: who(e.member), points: 20, source: `mission:${missionId}`, reason: 'test' });
-      await grantAward(pool, `mission:${missionId}:${who(e.member)}:p${i}`, completed);
-    }
+  }
+  await pool.query(
+    `UPDATE mission_enrollments SET status = CASE WHEN status = 'active' THEN 'expired' ELSE status END, closed_at = coalesce(closed_at, created_at + interval '30 days')
+      WHERE workflow_id = ANY($1::text[])`,
+    [expiring],
+  );
+  if (journeys.enrollments.length > 0) {
+    const e = journeys.enrollments[0]!;
+    await pool.query(`UPDATE mission_enrollments SET created_at = created_at - interval '20 minutes', progress = progress + 1 WHERE workflow_id = $1`, [
+      `mission:${missionIds[e.mission]!}:${who(e.member)}:p0`,
+    ]);
+    await openEnrollment(pool, missionIds[e.mission]!, who(e.member), 'gone', at(e.minute));
+    await pool.query(`DELETE FROM mission_enrollments WHERE period_key = 'gone'`);
   }
   // Two contests: a member's contributions in one and across both are different chains.
   const contestId = `${tag}-k0`;

@@ -293,6 +293,36 @@ export async function oracleMissions(pool: Pool, start: Date, end: Date, mission
   };
 }
 
+/** Of the enrollments created in [start, end) of one mission: how many are active and expired now. */
+export async function oracleMissionStatuses(pool: Pool, start: Date, end: Date, missionId: string) {
+  const { rows } = await pool.query<{ status: string; created_at: Date }>(`SELECT status, created_at FROM mission_enrollments WHERE mission_id = $1`, [missionId]);
+  const cohort = rows.filter((r) => r.created_at >= start && r.created_at < end);
+  return { active: cohort.filter((r) => r.status === 'active').length, expired: cohort.filter((r) => r.status === 'expired').length };
+}
+
+/** The missions a missions report over [start, end) lists: any enrollment created or completed in it, or reward points credited in it. */
+export async function oracleMissionIds(pool: Pool, start: Date, end: Date): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT mission_id AS id FROM mission_enrollments WHERE (created_at >= $1 AND created_at < $2) OR (completed_at >= $1 AND completed_at < $2)
+     UNION
+     SELECT substr(source, length('mission:') + 1) FROM ledger_entries WHERE kind = 'earn' AND at >= $1 AND at < $2 AND source LIKE 'mission:%'`,
+    [start, end],
+  );
+  return rows.map((r) => r.id).sort();
+}
+
+/** The missions report rollup (migration 0062) summed over its shards, non-zero rows only (to compare with a rebuild). */
+export async function missionRollupRows(pool: Pool) {
+  const { rows } = await pool.query(
+    `SELECT slice, mission_id, sum(enrolled)::bigint AS enrolled, sum(active)::bigint AS active, sum(done)::bigint AS done, sum(expired)::bigint AS expired,
+            sum(completed)::bigint AS completed
+       FROM mission_report_rollup GROUP BY 1, 2
+     HAVING (sum(enrolled), sum(active), sum(done), sum(expired), sum(completed)) <> (0, 0, 0, 0, 0)
+      ORDER BY slice, mission_id COLLATE "C"`,
+  );
+  return rows;
+}
+
 export async function oracleContests(pool: Pool, start: Date, end: Date, contestId?: string) {
   const { rows: contributions } = await pool.query<{ contest_id: string; member_id: string; delta: number; at: Date }>(`SELECT contest_id, member_id, delta, at FROM contest_contributions`);
   const inRange = contributions.filter((c) => c.at >= start && c.at < end && c.delta !== 0 && (contestId === undefined || c.contest_id === contestId));

@@ -3,7 +3,17 @@ import { adjustPoints, ingestEvent } from '../../../src/ledger/index.js';
 import { redeemReward } from '../../../src/rewards/index.js';
 import { upsertMember } from '../../../src/members/index.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
-import { compactReportRollups, compactSalesRollups, csvColumns, PointsReportSchema, rebuildReportRollups, REPORTS, SalesReportSchema } from '../../../src/reports/index.js';
+import {
+  compactMissionReportRollup,
+  compactReportRollups,
+  compactSalesRollups,
+  csvColumns,
+  MissionsReportSchema,
+  PointsReportSchema,
+  rebuildReportRollups,
+  REPORTS,
+  SalesReportSchema,
+} from '../../../src/reports/index.js';
 import { Api, apiKey, publishExample, publishVariant } from '../../support/ledger-fixture.js';
 import { oraclePoints, oracleStock } from '../../support/report-oracle.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
@@ -307,6 +317,51 @@ describe('GET /v1/reports/…: access, bad input, CSV, rollup upkeep', () => {
     const { generatedAt: _b, ...afterFigures } = SalesReportSchema.parse((await api.call('GET', url, marketer)).body);
     expect(afterFigures).toEqual(beforeFigures);
     await pool.query(`SELECT rebuild_sales_rollups()`);
+    expect(await sums()).toEqual(expected);
+  });
+
+  it('the missions rollup: compaction folds shards and drops rows that came to 0 without changing a figure; a rebuild gives the same rows', async () => {
+    const pool = env.ctx.pool;
+    await pool.query(`INSERT INTO missions (id, name, definition, created_by) VALUES ('ra-mi', 'Compacted', '{}', 'test')`);
+    await pool.query(
+      `INSERT INTO mission_enrollments (mission_id, member_id, period_key, workflow_id, starts_at, ends_at, enrolled_by, target, created_at)
+       SELECT 'ra-mi', 'ra-1', 'k' || i, 'mission:ra-mi:ra-1:k' || i, t, t + interval '7 days', 'event', 3, t
+         FROM generate_series(1, 3) i, LATERAL (SELECT timestamptz '2025-05-04T09:00:00Z' + i * interval '1 hour' AS t) x`,
+    );
+    await pool.query(`UPDATE mission_enrollments SET status = 'completed', completed_at = timestamptz '2025-05-06T12:00:00Z' WHERE workflow_id = 'mission:ra-mi:ra-1:k1'`);
+    await pool.query(`UPDATE mission_enrollments SET status = 'expired' WHERE workflow_id = 'mission:ra-mi:ra-1:k2'`);
+    const url = '/v1/reports/missions?from=2025-05-01&to=2025-05-31&interval=week&missionId=ra-mi';
+    const before = MissionsReportSchema.parse((await api.call('GET', url, marketer)).body);
+    expect(before.computedFrom).toBe('rollups');
+    expect(before.missions.map((m) => [m.enrolled, m.completed, m.active, m.expired])).toEqual([[3, 1, 1, 1]]);
+    const sums = async () =>
+      (
+        await pool.query(
+          `SELECT slice, mission_id, sum(enrolled)::bigint AS e, sum(active)::bigint AS a, sum(done)::bigint AS d, sum(expired)::bigint AS x, sum(completed)::bigint AS c
+             FROM mission_report_rollup GROUP BY 1, 2 HAVING (sum(enrolled), sum(active), sum(done), sum(expired), sum(completed)) <> (0, 0, 0, 0, 0) ORDER BY 1, 2`,
+        )
+      ).rows;
+    const expected = await sums();
+    // One row split across two shards (as two backends write them), and a row that came to 0.
+    await pool.query(
+      `WITH one AS (SELECT * FROM mission_report_rollup WHERE mission_id = 'ra-mi' AND enrolled > 0 ORDER BY slice LIMIT 1),
+            moved AS (UPDATE mission_report_rollup r SET enrolled = r.enrolled - 1, active = r.active - one.active, done = r.done - one.done, expired = r.expired - one.expired
+                        FROM one WHERE (r.slice, r.mission_id, r.shard) = (one.slice, one.mission_id, one.shard))
+       INSERT INTO mission_report_rollup AS r SELECT slice, mission_id, (shard + 1) % 8, 1, active, done, expired, 0 FROM one
+       ON CONFLICT (slice, mission_id, shard) DO UPDATE SET enrolled = r.enrolled + 1, active = r.active + EXCLUDED.active, done = r.done + EXCLUDED.done, expired = r.expired + EXCLUDED.expired`,
+    );
+    await pool.query(`INSERT INTO mission_report_rollup VALUES (timestamptz '2025-05-05T00:00:00Z', 'ra-mi', 0, 0, 0, 0, 0, 0)`);
+    expect(await sums()).toEqual(expected);
+    expect(await compactMissionReportRollup(pool, 0)).toBeGreaterThan(0);
+    const { rows } = await pool.query(`SELECT DISTINCT shard FROM mission_report_rollup`);
+    expect(rows).toEqual([{ shard: 0 }]);
+    const { rows: zero } = await pool.query(`SELECT count(*)::int AS n FROM mission_report_rollup WHERE (enrolled, active, done, expired, completed) = (0, 0, 0, 0, 0)`);
+    expect(zero[0]!.n).toBe(0);
+    expect(await sums()).toEqual(expected);
+    const { generatedAt: _a, ...beforeFigures } = before;
+    const { generatedAt: _b, ...afterFigures } = MissionsReportSchema.parse((await api.call('GET', url, marketer)).body);
+    expect(afterFigures).toEqual(beforeFigures);
+    await pool.query(`SELECT rebuild_mission_report_rollup()`);
     expect(await sums()).toEqual(expected);
   });
 });

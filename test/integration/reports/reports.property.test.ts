@@ -13,6 +13,7 @@ import {
 import { campaignsReport, CampaignsReportQuerySchema } from '../../../src/reports/campaigns.js';
 import { contestsReport, ContestsReportQuerySchema } from '../../../src/reports/contests.js';
 import { ingestEvent } from '../../../src/ledger/index.js';
+import { missionsReport, MissionsReportQuerySchema } from '../../../src/reports/missions.js';
 import { parseReportQuery } from '../../../src/reports/query.js';
 import { salesReport, SalesReportQuerySchema } from '../../../src/reports/sales.js';
 import { rebuildReportMemberDays } from '../../../src/reports/rollups.js';
@@ -23,6 +24,7 @@ import {
   campaignEntrySteps,
   createReportCampaigns,
   journeyArbitrary,
+  openEnrollment,
   resetActivity,
 } from '../../support/report-activity.js';
 import { Api, apiKey, publishVariant } from '../../support/ledger-fixture.js';
@@ -38,7 +40,10 @@ import {
   oracleIntervals,
   oracleItemMismatches,
   oracleMembers,
+  oracleMissionIds,
   oracleMissions,
+  oracleMissionStatuses,
+  missionRollupRows,
   oraclePoints,
   oracleSales,
   oracleSellers,
@@ -206,6 +211,13 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             await ingestEvent(env.ctx.pool, { memberId, type: 'purchase', amount: 940_000, orderId, occurredAt: bought.toISOString(), items }, { source: 'api', now: bought });
             await ingestEvent(env.ctx.pool, { memberId, type: 'refund', amount: 500_000, orderId, refundId: 'x1', occurredAt: returned.toISOString(), items: [{ sku: 'ESP-1', quantity: 2, line: 0 }] }, { source: 'api', now: returned });
             await ingestEvent(env.ctx.pool, { memberId, type: 'refund', amount: 10_000, orderId, refundId: 'x2', occurredAt: returned.toISOString(), items: [{ sku: 'LOOSE-1', quantity: 1, line: 2 }] }, { source: 'api', now: returned });
+            // An enrollment opened in the last minute before the odd day's local midnight and completed
+            // at the next local midnight (an UPDATE, as completeMission): a slice one off either way,
+            // or a completion counted at the enrollment's instant, moves it to another interval.
+            const missionId = `r${run}-mi0`;
+            const [opened, done] = [new Date(midnights[0]!.a.getTime() - 60_000), midnights[0]!.b];
+            await openEnrollment(env.ctx.pool, missionId, memberId, 'edge', opened);
+            await env.ctx.pool.query(`UPDATE mission_enrollments SET status = 'completed', progress = 3, completed_at = $2 WHERE period_key = 'edge' AND mission_id = $1`, [missionId, done]);
           }
           for (const q of queries) {
             const from = addDays(windowFrom, q.offset);
@@ -269,17 +281,34 @@ describe('every report figure equals a direct sum over the raw tables', () => {
               'campaign entries: stored funnel',
             ).toEqual(oc.entries);
 
-            const missions = MissionsReportSchema.parse((await api.call('GET', `/v1/reports/missions?${query}`, key)).body);
-            for (const [n, i] of missions.intervals.entries()) {
-              expect({ enrolled: i.enrolled, completed: i.completed, completionRate: i.completionRate, pointsAwarded: i.pointsAwarded }, `missions ${i.label}`).toEqual(
-                await oracleMissions(env.ctx.pool, expected[n]!.start, expected[n]!.end),
-              );
-            }
+            // Missions: from the slice rollup (0062) and the fallback (the enrollments and the ledger,
+            // as for a boundary off the slices) — both equal the oracle, for every interval, every
+            // mission listed and the list itself, for all missions and for each one.
             const rangeStart = expected[0]!.start;
             const rangeEnd = expected[expected.length - 1]!.end;
-            for (const m of missions.missions) {
-              const { missionId, name: _n, active: _a, expired: _x, ...figures } = m;
-              expect(figures, `mission ${missionId}`).toEqual(await oracleMissions(env.ctx.pool, rangeStart, rangeEnd, missionId));
+            const missionIds = (await env.ctx.pool.query<{ id: string }>(`SELECT id FROM missions ORDER BY id`)).rows.map((r) => r.id);
+            for (const missionId of [undefined, ...missionIds]) {
+              const missionQuery = parseReportQuery(MissionsReportQuerySchema, { from, to, interval: q.interval, calendar: q.calendar, ...(missionId ? { missionId } : {}) });
+              for (const [computedFrom, missions] of [
+                ['rollups', MissionsReportSchema.parse((await api.call('GET', `/v1/reports/missions?${query}${missionId ? `&missionId=${missionId}` : ''}`, key)).body)],
+                ['ledger', await missionsReport(env.ctx.pool, missionQuery, new Date(), { fromRollups: false })],
+              ] as const) {
+                const at = `${missionId ?? 'all missions'} ${query} from ${computedFrom}`;
+                expect(missions.computedFrom, at).toBe(computedFrom);
+                for (const [n, i] of missions.intervals.entries()) {
+                  expect({ enrolled: i.enrolled, completed: i.completed, completionRate: i.completionRate, pointsAwarded: i.pointsAwarded }, `missions ${i.label} ${at}`).toEqual(
+                    await oracleMissions(env.ctx.pool, expected[n]!.start, expected[n]!.end, missionId),
+                  );
+                }
+                expect(missions.totals, `missions totals ${at}`).toEqual(await oracleMissions(env.ctx.pool, rangeStart, rangeEnd, missionId));
+                const listed = (await oracleMissionIds(env.ctx.pool, rangeStart, rangeEnd)).filter((id) => !missionId || id === missionId);
+                expect(missions.missions.map((m) => m.missionId), `missions listed ${at}`).toEqual(listed);
+                for (const m of missions.missions) {
+                  const { missionId: id, name: _n, active, expired, ...figures } = m;
+                  expect(figures, `mission ${id} ${at}`).toEqual(await oracleMissions(env.ctx.pool, rangeStart, rangeEnd, id));
+                  expect({ active, expired }, `mission ${id} active and expired ${at}`).toEqual(await oracleMissionStatuses(env.ctx.pool, rangeStart, rangeEnd, id));
+                }
+              }
             }
 
             // Contests: from the slice rollups, and the fallback (the contributions) — both equal the
@@ -319,6 +348,13 @@ describe('every report figure equals a direct sum over the raw tables', () => {
 
           // The campaign funnel rollup its triggers wrote = the entries grouped per slice, row for row.
           expect(await campaignRollupMismatches(env.ctx.pool), 'campaign_funnel_rollup = campaign_members grouped per slice').toEqual([]);
+
+          // The missions rollup its triggers wrote (inserts, progress, completions, expiries, a moved
+          // created_at, a delete; the last run's rows gone with TRUNCATE) = rebuilt from the enrollments.
+          const missionRollups = await missionRollupRows(env.ctx.pool);
+          expect(missionRollups.length, 'missions rollup rows in this run').toBeGreaterThan(0);
+          await env.ctx.pool.query(`SELECT rebuild_mission_report_rollup()`);
+          expect(missionRollups, 'missions rollup written by the triggers = rebuilt from the enrollments').toEqual(await missionRollupRows(env.ctx.pool));
 
           // The contest rollups the trigger wrote (row by row, backdated rows, a retried statement) = rebuilt from the contributions.
           const contestRollups = await contestRollupRows(env.ctx.pool);
