@@ -1,4 +1,4 @@
-// Reports benchmark: `npm run bench:reports [-- --members N --entries N --runs R]`.
+// Reports benchmark: `npm run bench:reports [-- --members N --entries N --runs R --interval day|week|month]`.
 // `-- --reuse DATABASE_URL,REDIS_URL,TEMPORAL_ADDRESS` times the reports again on a stack a run
 // left seeded (`--keep` leaves it running and prints that argument) without seeding again.
 // Seeds a year of history (default 1,000,000 members and 10,000,000 ledger entries with items),
@@ -30,6 +30,9 @@ const KEEP = process.argv.includes('--keep');
 const SEED_ONLY = process.argv.includes('--seed-only');
 // `--only campaigns,contests`: time only these reports (the one-day points figure comes with points).
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : null;
+// `--interval week`: each report over the year by week (or month) instead of by day.
+const INTERVAL = process.argv.includes('--interval') ? process.argv[process.argv.indexOf('--interval') + 1]! : 'day';
+if (!['day', 'week', 'month'].includes(INTERVAL)) throw new Error(`--interval: expected day, week or month, not ${INTERVAL}`);
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
@@ -119,12 +122,12 @@ async function main(): Promise<void> {
       return res.body.length;
     };
     const range = [SEED_YEAR.start, SEED_YEAR.end];
-    console.log(`\neach report over ${SEED_YEAR.from}..${SEED_YEAR.to} by day (365 intervals, Asia/Tehran), median of ${RUNS} after a warm-up:`);
+    console.log(`\neach report over ${SEED_YEAR.from}..${SEED_YEAR.to} by ${INTERVAL}${INTERVAL === 'day' ? ' (365 intervals' : ' (Gregorian'}, Asia/Tehran), median of ${RUNS} after a warm-up:`);
     console.log(`  ${'report'.padEnd(10)} ${'report ms'.padStart(10)} ${'raw ms'.padStart(9)} ${'ratio'.padStart(7)} ${'CPU ratio'.padStart(10)}  ${'JSON'.padStart(9)}  load`);
     const results: { name: string; ratio: number }[] = [];
     for (const name of SEED_ONLY ? [] : Object.keys(BASELINES).filter((n) => !ONLY || ONLY.includes(n))) {
       let bytes = 0;
-      const report = await median(async () => (bytes = await get(`/v1/reports/${name}?from=${SEED_YEAR.from}&to=${SEED_YEAR.to}&interval=day`)));
+      const report = await median(async () => (bytes = await get(`/v1/reports/${name}?from=${SEED_YEAR.from}&to=${SEED_YEAR.to}&interval=${INTERVAL}`)));
       const raw = await median(async () => {
         for (const sql of BASELINES[name]!) await db.query(sql, range);
       });
