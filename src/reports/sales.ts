@@ -83,20 +83,32 @@ UNION ALL
 SELECT kind, NULL, b, NULL, quantity, revenue, orders, units, baskets, 0, 0, 0, 0 FROM grouped WHERE kind = 'interval'`;
 
 /**
- * The same figures from the rollups (migration 0061), for a range whose boundaries are all on
- * 15-minute UTC slices: sellers from `sales_item_rollup` over the range cut into pieces
- * (`rangePieces`: whole UTC months, the whole UTC days left at its ends, then the slices left),
- * units and baskets per interval from `sales_basket_rollup`. Same columns and ranking as ITEMS_SQL.
+ * The same figures from the rollups, for a range whose boundaries are all on 15-minute UTC slices:
+ * sellers over the range cut into pieces (`rangePieces`: whole UTC months, the whole UTC days left at
+ * its ends, then the slices left) — the months and days from `sales_item_rollup` (grains 2 and 1,
+ * migration 0061), the partial UTC days left at the ends (at most two) from `event_items` itself
+ * (migration 0066 stopped keeping item rows per slice: they were about one per line anyway); units
+ * and baskets per interval from `sales_basket_rollup`. Same columns and ranking as ITEMS_SQL.
  */
 const ITEMS_ROLLUP_SQL = `
-WITH grouped AS (
-  SELECT CASE WHEN GROUPING(r.sku) = 0 THEN 'sku' ELSE 'category' END AS kind,
-         coalesce(r.sku, r.category) AS key,
-         CASE WHEN GROUPING(r.sku) = 0 THEN max(r.name) END AS name,
-         sum(r.quantity)::bigint AS quantity, sum(r.revenue)::bigint AS revenue, sum(r.orders)::bigint AS orders
-    FROM unnest($5::smallint[], $6::timestamptz[], $7::timestamptz[]) AS p(grain, f, t)
-    JOIN sales_item_rollup r ON r.grain = p.grain AND r.at >= p.f AND r.at < p.t
-   GROUP BY GROUPING SETS ((r.sku), (r.category))
+WITH pieces AS (SELECT * FROM unnest($5::smallint[], $6::timestamptz[], $7::timestamptz[]) AS p(grain, f, t)),
+lines AS (
+  SELECT r.sku, r.category, r.name, r.quantity, r.revenue, r.orders
+    FROM pieces p JOIN sales_item_rollup r ON r.grain = p.grain AND r.at >= p.f AND r.at < p.t
+   WHERE p.grain > 0
+  UNION ALL
+  SELECT i.sku, i.category, i.name, CASE WHEN i.type = 'purchase' THEN i.quantity ELSE -i.quantity END,
+         CASE WHEN i.type = 'purchase' THEN i.amount ELSE -i.amount END, CASE WHEN i.type = 'purchase' THEN 1 ELSE 0 END
+    FROM pieces p JOIN event_items i ON i.occurred_at >= p.f AND i.occurred_at < p.t
+   WHERE p.grain = 0
+),
+grouped AS (
+  SELECT CASE WHEN GROUPING(sku) = 0 THEN 'sku' ELSE 'category' END AS kind,
+         coalesce(sku, category) AS key,
+         CASE WHEN GROUPING(sku) = 0 THEN max(name) END AS name,
+         sum(quantity)::bigint AS quantity, sum(revenue)::bigint AS revenue, sum(orders)::bigint AS orders
+    FROM lines
+   GROUP BY GROUPING SETS ((sku), (category))
 ),
 ranked AS (
   SELECT *, row_number() OVER (PARTITION BY kind ORDER BY revenue DESC, key COLLATE "C") AS best_revenue, row_number() OVER (PARTITION BY kind ORDER BY revenue, key COLLATE "C") AS worst_revenue,
@@ -120,7 +132,7 @@ const DAY_MS = 86_400_000;
 /**
  * [start, end) — both on 15-minute slices — as pieces of sales_item_rollup's grains: the whole UTC
  * months inside it (grain 2), the whole UTC days left at either end (grain 1), then the slices left
- * (grain 0). Every instant of the range is in exactly one piece.
+ * (grain 0: read from event_items, migration 0066). Every instant of the range is in exactly one piece.
  */
 export function rangePieces(start: Date, end: Date): { grains: number[]; from: Date[]; to: Date[] } {
   const grains: number[] = [];

@@ -345,6 +345,14 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             const expected = await oracleIntervals(env.ctx.pool, { from, to, ...long, timeZone: c.timeZone, weekStartsOn: program.weekStartsOn });
             await checkSales(from, to, long, expected, 'rollups');
           }
+          // The basket's local day alone, and the days either side: its lines were bought at that day's
+          // first instant and some refunded at the next day's, both inside partial UTC days (read from
+          // event_items itself since 0066), each in the day it starts and not in the day before.
+          for (const day of [addDays(c.around, -1), c.around, addDays(c.around, 1)]) {
+            const byDay = { interval: 'day' as const, calendar: 'gregorian' as const };
+            const expected = await oracleIntervals(env.ctx.pool, { from: day, to: day, ...byDay, timeZone: c.timeZone, weekStartsOn: program.weekStartsOn });
+            await checkSales(day, day, byDay, expected, 'rollups');
+          }
 
           // The campaign funnel rollup its triggers wrote = the entries grouped per slice, row for row.
           expect(await campaignRollupMismatches(env.ctx.pool), 'campaign_funnel_rollup = campaign_members grouped per slice').toEqual([]);
