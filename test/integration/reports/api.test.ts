@@ -254,6 +254,21 @@ describe('GET /v1/reports/…: access, bad input, CSV, rollup upkeep', () => {
       [1, 700_000, 7],
     ]);
     expect(sales.sellers.skus.byRevenue.best).toEqual([{ key: 'LIB-1', name: null, quantity: 7, revenue: 700_000, orders: 1 }]);
+
+    // Missions too: enrolled 10 s after the local midnight (00:44:30 UTC), i.e. in the slice that
+    // began at 00:30 — the slice rollup would put it in the day before; the enrollments do not.
+    await env.ctx.pool.query(`INSERT INTO missions (id, name, definition, created_by) VALUES ('lib-mi', 'Liberia', '{}', 'test')`);
+    await env.ctx.pool.query(
+      `INSERT INTO mission_enrollments (mission_id, member_id, period_key, workflow_id, starts_at, ends_at, enrolled_by, target, status, completed_at, created_at)
+       VALUES ('lib-mi', 'ra-3', 'p', 'mission:lib-mi:ra-3:p', $1, $1::timestamptz + interval '7 days', 'event', 3, 'completed', $1::timestamptz + interval '1 hour', $1)`,
+      ['1971-05-02T00:44:40Z'],
+    );
+    const missions = MissionsReportSchema.parse((await api.call('GET', '/v1/reports/missions?from=1971-05-01&to=1971-05-02', marketer)).body);
+    expect(missions.computedFrom).toBe('ledger');
+    expect(missions.intervals.map((i) => [i.enrolled, i.completed, i.completionRate.numerator])).toEqual([
+      [0, 0, 0],
+      [1, 1, 1],
+    ]);
   });
 
   it('the sales rollups: compaction folds shards without changing a figure; a rebuild gives the same rows', async () => {
