@@ -128,10 +128,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < members; i += 10_000) {
       const ids = Array.from({ length: Math.min(10_000, members - i) }, (_, k) => `m${String(i + k).padStart(7, '0')}`);
       await pool.query(
-        `INSERT INTO members (id, email, first_name, locale, time_zone, tier_id, consent, next_review_at)
+        `INSERT INTO members (id, email, first_name, locale, time_zone, tier_id, consent)
          SELECT id, id || '@bench.test', 'Sam', CASE WHEN right(id, 1) IN ('1','3','5','7','9') THEN 'fa' ELSE 'en' END,
                 CASE WHEN right(id, 1) IN ('1','3','5','7','9') THEN 'Asia/Tehran' ELSE 'Europe/London' END,
-                (ARRAY['bronze','silver','gold','diamond'])[1 + (substr(id, 2)::int % 4)], '{"email":{"marketing":true}}', now() + interval '1 year'
+                (ARRAY['bronze','silver','gold','diamond'])[1 + (substr(id, 2)::int % 4)], '{"email":{"marketing":true}}'
            FROM unnest($1::text[]) AS id`,
         [ids],
       );

@@ -167,10 +167,10 @@ async function main(): Promise<void> {
       const n = Math.min(5000, messages - i);
       const ids = Array.from({ length: n }, (_, k) => `m${i + k}`);
       await pool.query(
-        `INSERT INTO members (id, email, first_name, locale, time_zone, tier_id, next_review_at)
+        `INSERT INTO members (id, email, first_name, locale, time_zone, tier_id)
          SELECT id, id || '@bench.test', 'Sam', CASE WHEN right(id, 1) IN ('1','3','5','7','9') THEN 'fa' ELSE 'en' END,
                 CASE WHEN right(id, 1) IN ('1','3','5','7','9') THEN 'Asia/Tehran' ELSE 'Europe/London' END,
-                (ARRAY['bronze','silver','gold','diamond'])[1 + (substr(id, 2)::int % 4)], now() + interval '1 year'
+                (ARRAY['bronze','silver','gold','diamond'])[1 + (substr(id, 2)::int % 4)]
            FROM unnest($1::text[]) AS id`,
         [ids],
       );

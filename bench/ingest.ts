@@ -172,7 +172,7 @@ async function rawSingle(db: Pool, e: RawEvent): Promise<void> {
       [`${id}:purchase:base`, e.member, points, e.at, id, e.key],
     );
     await client.query(
-      `INSERT INTO member_balances (member_id, pending, lifetime_earned) VALUES ($1, $2, $2)
+      `INSERT INTO member_balances (member_id, pending, lifetime_earned, next_review_at) VALUES ($1, $2, $2, 'infinity')
        ON CONFLICT (member_id) DO UPDATE SET pending = member_balances.pending + EXCLUDED.pending, lifetime_earned = member_balances.lifetime_earned + EXCLUDED.lifetime_earned, updated_at = now()`,
       [e.member, points],
     );
@@ -213,7 +213,7 @@ async function rawBatch(db: Pool, events: readonly RawEvent[]): Promise<void> {
       [ids, events.map((e) => e.key), events.map((e) => e.member), events.map((e) => e.at), points],
     );
     await client.query(
-      `INSERT INTO member_balances (member_id, pending, lifetime_earned) SELECT member, points, points FROM unnest($1::text[], $2::bigint[]) AS x(member, points)
+      `INSERT INTO member_balances (member_id, pending, lifetime_earned, next_review_at) SELECT member, points, points, 'infinity' FROM unnest($1::text[], $2::bigint[]) AS x(member, points)
        ON CONFLICT (member_id) DO UPDATE SET pending = member_balances.pending + EXCLUDED.pending, lifetime_earned = member_balances.lifetime_earned + EXCLUDED.lifetime_earned, updated_at = now()`,
       [[...byMember.keys()], [...byMember.values()]],
     );
@@ -232,10 +232,10 @@ async function rawBatch(db: Pool, events: readonly RawEvent[]): Promise<void> {
 
 async function seedMembers(db: Pool, prefix: string, count: number, joined = `now() - interval '2 years'`): Promise<void> {
   await db.query(
-    `INSERT INTO members (id, tier_id, joined_at, tier_started_at, next_review_at) SELECT $1 || g, 'bronze', ${joined}, ${joined}, now() + interval '1 year' FROM generate_series(0, $2 - 1) g`,
+    `INSERT INTO members (id, tier_id, joined_at, tier_started_at) SELECT $1 || g, 'bronze', ${joined}, ${joined} FROM generate_series(0, $2 - 1) g`,
     [prefix, count],
   );
-  await db.query(`INSERT INTO member_balances (member_id) SELECT $1 || g FROM generate_series(0, $2 - 1) g`, [prefix, count]);
+  await db.query(`INSERT INTO member_balances (member_id, next_review_at) SELECT $1 || g, now() + interval '1 year' FROM generate_series(0, $2 - 1) g`, [prefix, count]);
 }
 
 interface RssSample {
@@ -439,13 +439,12 @@ async function main(): Promise<void> {
       console.log(`sweeps over ${MEMBERS} seeded members`);
       const seed = await timed(async () => {
         await db.query(
-          `INSERT INTO members (id, tier_id, tier_started_at, joined_at, next_review_at)
-           SELECT 's' || g, (ARRAY['bronze','silver','gold','diamond'])[1 + g % 4], now() - interval '2 years', now() - interval '2 years',
-                  now() - interval '1 day'
+          `INSERT INTO members (id, tier_id, tier_started_at, joined_at)
+           SELECT 's' || g, (ARRAY['bronze','silver','gold','diamond'])[1 + g % 4], now() - interval '2 years', now() - interval '2 years'
              FROM generate_series(1, $1) g`,
           [MEMBERS],
         );
-        await db.query(`INSERT INTO member_balances (member_id, available, last_activity_at) SELECT 's' || g, 10, now() - interval '1 month' FROM generate_series(1, $1) g`, [MEMBERS]);
+        await db.query(`INSERT INTO member_balances (member_id, available, last_activity_at, next_review_at) SELECT 's' || g, 10, now() - interval '1 month', now() - interval '1 day' FROM generate_series(1, $1) g`, [MEMBERS]);
         await db.query(
           `INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, original_points, remaining_points)
            SELECT 'l' || g, 's' || g, 'points', 'active', now() - interval '13 months', now() - interval '1 hour', 10, 10 FROM generate_series(1, $1) g`,
@@ -466,7 +465,8 @@ async function main(): Promise<void> {
       // lands in the next measurement, and statistics change under the sweep's plans mid-run.
       const clean = () => db.query('VACUUM (ANALYZE) members, member_balances, lots, ledger_entries, lot_allocations');
       await clean();
-      const rawReview = await timed(() => db.query(`UPDATE members SET updated_at = now() WHERE next_review_at <= $1 AND id LIKE 's%'`, [asOf]));
+      // The members the review judges (all seeded sweep members are due), their wide rows as before 0075.
+      const rawReview = await timed(() => db.query(`UPDATE members SET updated_at = now() WHERE id LIKE 's%'`));
       const i = line('raw UPDATE of the same members', MEMBERS, rawReview);
       await clean();
       const review = await timed(() => reviewTiers(db, asOf));

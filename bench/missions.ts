@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     );
     const t0 = performance.now();
     await ctx.pool.query(
-      `INSERT INTO members (id, tier_id, next_review_at) SELECT 'm' || lpad(i::text, 7, '0'), 'bronze', now() + interval '1 year' FROM generate_series(1, $1) i`,
+      `INSERT INTO members (id, tier_id) SELECT 'm' || lpad(i::text, 7, '0'), 'bronze' FROM generate_series(1, $1) i`,
       [MEMBERS],
     );
     await ctx.pool.query(

@@ -64,8 +64,8 @@ async function main(): Promise<void> {
     const program = await publishProgram(db, await loadProgramFile(join(PROJECT_ROOT, 'examples', 'reference.yaml')), 'bench');
     const key = (await createApiKey(db, { role: 'ingest', name: 'bench' })).key;
     let t0 = performance.now();
-    await db.query(`INSERT INTO members (id, tier_id, next_review_at) SELECT 'm' || g, 'bronze', now() + interval '1 year' FROM generate_series(0, $1 - 1) g`, [MEMBERS]);
-    await db.query(`INSERT INTO member_balances (member_id) SELECT 'm' || g FROM generate_series(0, $1 - 1) g`, [MEMBERS]);
+    await db.query(`INSERT INTO members (id, tier_id) SELECT 'm' || g, 'bronze' FROM generate_series(0, $1 - 1) g`, [MEMBERS]);
+    await db.query(`INSERT INTO member_balances (member_id, next_review_at) SELECT 'm' || g, now() + interval '1 year' FROM generate_series(0, $1 - 1) g`, [MEMBERS]);
     await db.query('ANALYZE');
     console.log(`seeded ${MEMBERS} members in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${load()})`);
     const api = await startApiRole(ctx);

@@ -97,8 +97,8 @@ export async function seedReportHistory(db: pg.Client, size: SeedSize, progress:
   };
   await step(
     `${M} members`,
-    `INSERT INTO members (id, tier_id, joined_at, tier_started_at, next_review_at)
-     SELECT 'm' || i, pg_temp.tier(i), j, j, timestamptz '2026-03-21 00:45+03:30'
+    `INSERT INTO members (id, tier_id, joined_at, tier_started_at)
+     SELECT 'm' || i, pg_temp.tier(i), j, j
        FROM (SELECT i, timestamptz '2024-01-01 00:00+03:30' + pg_temp.h(i, 2) * interval '730 days' AS j FROM generate_series(1::bigint, ${M}) i) x`,
   );
   // Purchases and their lines once, in temporary tables every later step joins.

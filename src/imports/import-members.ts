@@ -83,14 +83,16 @@ export async function importMembers(pool: Pool, open: () => Readable, options: M
          RETURNING m.id
        ),
        inserted AS (
-         INSERT INTO members (id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, joined_at, tier_started_at, next_review_at)
-         SELECT id, email, phone, first_name, coalesce(locale, 'en'), time_zone, coalesce(attributes, '{}'), coalesce(consent, '{}'), $15, joined_at, joined_at, next_review_at
+         INSERT INTO members (id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, joined_at, tier_started_at)
+         SELECT id, email, phone, first_name, coalesce(locale, 'en'), time_zone, coalesce(attributes, '{}'), coalesce(consent, '{}'), $15, joined_at, joined_at
            FROM input i WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = i.id)
          ON CONFLICT (id) DO NOTHING
          RETURNING id
        ),
        balances AS (
-         INSERT INTO member_balances (member_id) SELECT id FROM inserted ON CONFLICT DO NOTHING
+         -- The balance row carries the first review (migration 0075).
+         INSERT INTO member_balances (member_id, next_review_at) SELECT i.id, i.next_review_at FROM inserted JOIN input i ON i.id = inserted.id
+         ON CONFLICT (member_id) DO UPDATE SET next_review_at = EXCLUDED.next_review_at
        )
        SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int AS changed`,
       [

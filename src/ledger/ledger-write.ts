@@ -52,8 +52,10 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
          available        = b.available + coalesce(d.available, 0),
          pending          = b.pending + coalesce(d.pending, 0),
          lifetime_earned  = b.lifetime_earned + coalesce(d.earned, 0),
+         -- The review schedule (migration 0075) moves only with a tier change that sets it.
+         next_review_at   = coalesce(u.next_review_at, b.next_review_at),
          updated_at       = now()
-       FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $7::boolean[]) AS u(id, expected, last_activity, clear_grace)
+       FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $6::timestamptz[]) AS u(id, expected, last_activity, next_review_at)
             LEFT JOIN deltas d ON d.member_id = u.id
        WHERE b.member_id = u.id AND (u.expected IS NULL OR b.ledger_version = u.expected)
        RETURNING b.member_id AS id
@@ -73,11 +75,10 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
        UPDATE members m SET
          tier_id          = coalesce(u.tier_id, m.tier_id),
          tier_started_at  = coalesce(u.tier_started_at, m.tier_started_at),
-         next_review_at   = CASE WHEN u.tier_id IS NULL THEN m.next_review_at ELSE coalesce(u.next_review_at, m.next_review_at) END,
          grace_until      = NULL,
          updated_at       = CASE WHEN u.tier_id IS NULL THEN m.updated_at ELSE now() END
-       FROM unnest($1::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::boolean[])
-            AS u(id, tier_id, tier_started_at, next_review_at, clear_grace)
+       FROM unnest($1::text[], $4::text[], $5::timestamptz[], $7::boolean[])
+            AS u(id, tier_id, tier_started_at, clear_grace)
        WHERE m.id = u.id AND (u.tier_id IS NOT NULL OR u.clear_grace) AND u.id IN (SELECT id FROM guard)
      ),
      new_lots AS (

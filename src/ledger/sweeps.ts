@@ -1,6 +1,6 @@
 import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
 import { currentProgram, type ProgramVersion } from '../program/store.js';
-import { groupByReviewWindow, reviewTiersOf, type ActivitySummary, type TierReviewOutcome, type TierReviewSubject } from '../tiers/index.js';
+import { groupByReviewWindow, reviewTiersOf, type ActivitySummary, type TierReviewDecision, type TierReviewOutcome, type TierReviewSubject } from '../tiers/index.js';
 import { activitySummaries } from './activity.js';
 
 const PAGE = 5000;
@@ -207,9 +207,11 @@ export type ReviewCounts = Record<TierReviewOutcome, number> & { reviewed: numbe
 
 /**
  * Reviews every member whose review is due by `asOf`, pages of members in parallel (`parallelPages`):
- * per page, under the members' row locks, grouped queries summarize activity, the pure `reviewTiersOf`
- * decides, and two statements write the member updates and tier changes. Tier-change rows are keyed by member and review instant, so a rerun
- * changes nothing twice.
+ * per page, under the members' row locks and then their balance rows' (the rule of migration 0052),
+ * grouped queries summarize activity, the pure `reviewTiersOf` decides, and one statement writes
+ * the outcomes: the review row of each member, its balance row (the next review, migration 0075,
+ * and the ledger version) and the members row only where the tier or the grace moved. Review rows
+ * and tier-change rows are keyed by member and review instant, so a rerun changes nothing twice.
  */
 export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts> {
   const program = await currentProgram(pool);
@@ -218,9 +220,17 @@ export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts>
     let reviewedThisRound = 0;
     await parallelPages(
       async (after) =>
-        (await pool.query<{ id: string }>(`SELECT id FROM members WHERE next_review_at <= $1 AND id > $2 ORDER BY id LIMIT $3`, [asOf, after, PAGE])).rows.map((r) => r.id),
+        (
+          await pool.query<{ member_id: string }>(`SELECT member_id FROM member_balances WHERE next_review_at <= $1 AND member_id > $2 ORDER BY member_id LIMIT $3`, [
+            asOf,
+            after,
+            PAGE,
+          ])
+        ).rows.map((r) => r.member_id),
       async (ids) => {
-        const outcomes = await withTransaction(pool, (client) => reviewPage(client, program, ids, asOf));
+        // A deadlock (an event writer takes the balance row before the member row) undoes the
+        // page's transaction; it is then run again.
+        const outcomes = await retryingDeadlocks(() => withTransaction(pool, (client) => reviewPage(client, program, ids, asOf)));
         for (const outcome of outcomes) counts[outcome] += 1;
         counts.reviewed += outcomes.length;
         reviewedThisRound += outcomes.length;
@@ -232,26 +242,38 @@ export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts>
   return counts;
 }
 
-/** One page of the review, under the members' row locks: grouped reads, one pure decision for the page, two writes. */
+/** The members row changes only when the tier, its start or the grace moves (else only the balance row is written). */
+function memberRowChanges(member: TierReviewSubject, decision: TierReviewDecision): boolean {
+  return (
+    decision.toTierId !== member.tierId ||
+    decision.tierStartedAt.getTime() !== member.tierStartedAt.getTime() ||
+    (decision.graceUntil?.getTime() ?? null) !== (member.graceUntil?.getTime() ?? null)
+  );
+}
+
+/** One page of the review, under the members' and their balance rows' locks: grouped reads, one pure decision for the page, one write. */
 async function reviewPage(client: PoolClient, program: ProgramVersion, ids: readonly string[], asOf: Date): Promise<TierReviewOutcome[]> {
   // Each statement of the page reaches its rows through indexes by the page's ids: with a page of
   // 5,000 known ids the planner prefers hashing a scan of the whole table (members, entries) up to
   // about a million rows, which made every page cost as much as the table — the sweep quadratic.
   await client.query(`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
-  // Still due once locked: an event may have moved a member's review since the page was found.
+  // Locks, in id order: each member row, then its balance row (which carries the ledger version and
+  // the review schedule). A row that changed while the page waited for it is read again as of its
+  // lock, and dropped if no longer due (an event may have moved the member's review). The version
+  // is bumped by the write below, before commit: an event written meanwhile with what it read
+  // before then retries instead of overwriting the review.
   // Only what the review reads (not the profile's JSON columns). Instants travel as epoch
   // milliseconds both ways (`epochMsSql` / `fromEpochMsSql`): pg's text timestamps cost more Node CPU
   // to parse and format than the review's decision does.
   const { rows } = await client.query<{ id: string; tier_id: string; tier_started_at: number; joined_at: number; manual_tier_id: string | null; grace_until: number | null; next_review_at: number }>(
-    `SELECT id, tier_id, ${epochMsSql('tier_started_at')} AS tier_started_at, ${epochMsSql('joined_at')} AS joined_at, manual_tier_id,
-            ${epochMsSql('grace_until')} AS grace_until, ${epochMsSql('next_review_at')} AS next_review_at
-       FROM members WHERE id = ANY($1::text[]) AND next_review_at <= $2 ORDER BY id FOR UPDATE`,
+    `SELECT m.id, m.tier_id, ${epochMsSql('m.tier_started_at')} AS tier_started_at, ${epochMsSql('m.joined_at')} AS joined_at, m.manual_tier_id,
+            ${epochMsSql('m.grace_until')} AS grace_until, ${epochMsSql('b.next_review_at')} AS next_review_at
+       FROM members m JOIN member_balances b ON b.member_id = m.id
+      WHERE m.id = ANY($1::text[]) AND b.member_id = ANY($1::text[]) AND b.next_review_at <= $2
+      ORDER BY m.id FOR UPDATE OF m, b`,
     [ids, asOf],
   );
   if (rows.length === 0) return [];
-  // The balance rows carry the ledger version: bumped now (and locked to the end of the page), an
-  // event written meanwhile with what it read before retries instead of overwriting the review.
-  await client.query(`UPDATE member_balances SET ledger_version = ledger_version + 1 WHERE member_id = ANY($1::text[])`, [rows.map((r) => r.id)]);
   const members: TierReviewSubject[] = rows.map((r) => ({
     id: r.id,
     tierId: r.tier_id,
@@ -267,30 +289,37 @@ async function reviewPage(client: PoolClient, program: ProgramVersion, ids: read
   }
   const decisions = reviewTiersOf(program.definition, members, summaries);
   const updates = members.map((member, i) => ({ member, decision: decisions[i]! }));
-  // Every outcome is recorded (tier_reviews), kept tiers and grace included: the tiers
-  // report's movement matrix counts them.
+  const moved = updates.filter((u) => memberRowChanges(u.member, u.decision));
+  // Every outcome is recorded (tier_reviews), kept tiers and grace included: the tiers report's
+  // movement matrix counts them. Every reviewed member's balance row gets its next review and a new
+  // ledger version; the wide members row only where it changes.
   await client.query(
     `WITH reviewed AS (
        INSERT INTO tier_reviews (member_id, reviewed_at, from_tier, to_tier, outcome, program_version)
-       SELECT id, ${fromEpochMsSql('reviewed_at')}, from_tier, tier_id, outcome, $9
-         FROM unnest($1::text[], $6::float8[], $7::text[], $2::text[], $8::text[]) AS r(id, reviewed_at, from_tier, tier_id, outcome)
+       SELECT id, ${fromEpochMsSql('reviewed_at')}, from_tier, tier_id, outcome, $6
+         FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::text[]) AS r(id, reviewed_at, from_tier, tier_id, outcome)
        ON CONFLICT (member_id, reviewed_at) DO NOTHING
+     ),
+     scheduled AS (
+       UPDATE member_balances b SET next_review_at = ${fromEpochMsSql('u.next_review_at')}, ledger_version = b.ledger_version + 1
+         FROM unnest($1::text[], $7::float8[]) AS u(id, next_review_at)
+        WHERE b.member_id = u.id
      )
-     UPDATE members SET tier_id = u.tier_id, tier_started_at = ${fromEpochMsSql('u.tier_started_at')}, grace_until = ${fromEpochMsSql('u.grace_until')},
-                        next_review_at = ${fromEpochMsSql('u.next_review_at')}, updated_at = now()
-       FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[])
-            AS u(id, tier_id, tier_started_at, grace_until, next_review_at)
+     UPDATE members SET tier_id = u.tier_id, tier_started_at = ${fromEpochMsSql('u.tier_started_at')}, grace_until = ${fromEpochMsSql('u.grace_until')}, updated_at = now()
+       FROM unnest($8::text[], $9::text[], $10::float8[], $11::float8[]) AS u(id, tier_id, tier_started_at, grace_until)
       WHERE members.id = u.id`,
     [
       updates.map((u) => u.member.id),
-      updates.map((u) => u.decision.toTierId),
-      updates.map((u) => u.decision.tierStartedAt.getTime()),
-      updates.map((u) => u.decision.graceUntil?.getTime() ?? null),
-      updates.map((u) => u.decision.nextReviewAt.getTime()),
       updates.map((u) => u.member.nextReviewAt.getTime()),
       updates.map((u) => u.decision.fromTierId),
+      updates.map((u) => u.decision.toTierId),
       updates.map((u) => u.decision.outcome),
       program.version,
+      updates.map((u) => u.decision.nextReviewAt.getTime()),
+      moved.map((u) => u.member.id),
+      moved.map((u) => u.decision.toTierId),
+      moved.map((u) => u.decision.tierStartedAt.getTime()),
+      moved.map((u) => u.decision.graceUntil?.getTime() ?? null),
     ],
   );
   const changed = updates.filter((u) => u.decision.changed);

@@ -30,28 +30,39 @@ interface MemberRow {
   updated_at: Date;
 }
 
-/** The member's own columns (members table); `last_activity_at` lives on member_balances (migration 0052). */
+/**
+ * The member's own columns (members table); `last_activity_at` (migration 0052) and
+ * `next_review_at` (migration 0075) live on member_balances.
+ */
 const MEMBER_TABLE_COLUMNS = [
   'id', 'email', 'phone', 'first_name', 'locale', 'time_zone', 'attributes', 'consent', 'tier_id', 'tier_started_at',
-  'manual_tier_id', 'grace_until', 'next_review_at', 'joined_at', 'birth_date', 'created_at', 'updated_at',
+  'manual_tier_id', 'grace_until', 'joined_at', 'birth_date', 'created_at', 'updated_at',
 ] as const;
+
+/** The member's columns kept on its balance row (member_balances), read with the member. */
+const BALANCE_ROW_COLUMNS = ['last_activity_at', 'next_review_at'] as const;
+
+/** A balance-row column of the member row `m` (an alias of members), by a subquery. */
+function balanceColumnSql(m: string, column: (typeof BALANCE_ROW_COLUMNS)[number]): string {
+  return `(SELECT lb.${column} FROM member_balances lb WHERE lb.member_id = ${m}.id)`;
+}
 
 /** The last activity of the member row `m` (an alias of members), from its balance row. */
 export function lastActivitySql(m: string): string {
-  return `(SELECT lb.last_activity_at FROM member_balances lb WHERE lb.member_id = ${m}.id)`;
+  return balanceColumnSql(m, 'last_activity_at');
 }
 
 /**
  * A member's columns for `SELECT`/`RETURNING` with members aliased `m`; with `b` (a joined
- * member_balances alias) the last activity is read from it, else by a subquery.
+ * member_balances alias) the last activity and the next review are read from it, else by subqueries.
  */
 export function memberColumns(m: string, b?: string): string {
-  return `${MEMBER_TABLE_COLUMNS.map((c) => `${m}.${c}`).join(', ')}, ${b ? `${b}.last_activity_at` : lastActivitySql(m)} AS last_activity_at`;
+  return `${MEMBER_TABLE_COLUMNS.map((c) => `${m}.${c}`).join(', ')}, ${BALANCE_ROW_COLUMNS.map((c) => `${b ? `${b}.${c}` : balanceColumnSql(m, c)} AS ${c}`).join(', ')}`;
 }
 
 /** A member as one json object (inside a bigger statement), members aliased `m`; read with memberFromJson. */
 export function memberJsonSql(m: string): string {
-  return `json_build_object(${MEMBER_TABLE_COLUMNS.map((c) => `'${c}', ${m}.${c}`).join(', ')}, 'last_activity_at', ${lastActivitySql(m)})`;
+  return `json_build_object(${[...MEMBER_TABLE_COLUMNS.map((c) => `'${c}', ${m}.${c}`), ...BALANCE_ROW_COLUMNS.map((c) => `'${c}', ${balanceColumnSql(m, c)}`)].join(', ')})`;
 }
 
 const MEMBER_COLUMNS = memberColumns('members');
@@ -107,19 +118,22 @@ export async function findMember(db: Pool | PoolClient, id: string, lock = false
   // one that comes later waits for this transaction (the same order as every locker: member first).
   const { rows } = await db.query<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE id = $1 FOR UPDATE`, [id]);
   if (!rows[0]) return undefined;
-  // The last activity as of the balance row's lock (an event may have written it in between).
-  return memberFromRow({ ...rows[0], last_activity_at: await lockLedger(db, id) });
+  // The last activity and the next review as of the balance row's lock (an event may have written them in between).
+  return memberFromRow({ ...rows[0], ...(await lockLedger(db, id)) });
 }
 
-/** Takes a member's balance row lock and bumps its ledger version (see findMember); the caller holds the member row lock. */
-export async function lockLedger(db: Pool | PoolClient, id: string): Promise<Date | null> {
-  const { rows } = await db.query<{ last_activity_at: Date | null }>(
-    `INSERT INTO member_balances AS b (member_id, ledger_version) VALUES ($1, 1)
-     ON CONFLICT (member_id) DO UPDATE SET ledger_version = b.ledger_version + 1
-     RETURNING b.last_activity_at`,
+/**
+ * Takes a member's balance row lock and bumps its ledger version (see findMember); the caller holds
+ * the member row lock. Every member has a balance row (written with the member; migrations 0052 and
+ * 0075 filled in older data): a member without one is an error, not a row made up here.
+ */
+export async function lockLedger(db: Pool | PoolClient, id: string): Promise<{ last_activity_at: Date | null; next_review_at: Date }> {
+  const { rows } = await db.query<{ last_activity_at: Date | null; next_review_at: Date }>(
+    `UPDATE member_balances SET ledger_version = ledger_version + 1 WHERE member_id = $1 RETURNING last_activity_at, next_review_at`,
     [id],
   );
-  return rows[0]!.last_activity_at;
+  if (!rows[0]) throw new Error(`member ${id} has no balance row`);
+  return rows[0];
 }
 
 export async function getMember(db: Pool | PoolClient, id: string, lock = false): Promise<Member> {
@@ -144,11 +158,11 @@ export async function upsertMember(
     }
     const joinedAt = input.joinedAt ? new Date(input.joinedAt) : new Date();
     const { rows } = await client.query<MemberRow & { inserted: boolean }>(
-      `INSERT INTO members (id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, joined_at, tier_started_at, next_review_at, birth_date)
-       VALUES ($1, $2, $3, $4, coalesce($5, 'en'), $6, coalesce($7, '{}'::jsonb), coalesce($8, '{}'::jsonb), $9, $10, $10, $15, $16)
+      `INSERT INTO members (id, email, phone, first_name, locale, time_zone, attributes, consent, tier_id, joined_at, tier_started_at, birth_date)
+       VALUES ($1, $2, $3, $4, coalesce($5, 'en'), $6, coalesce($7, '{}'::jsonb), coalesce($8, '{}'::jsonb), $9, $10, $10, $15)
        ON CONFLICT (id) DO UPDATE SET
          email      = CASE WHEN $11 THEN EXCLUDED.email ELSE members.email END,
-         birth_date = CASE WHEN $17 THEN EXCLUDED.birth_date ELSE members.birth_date END,
+         birth_date = CASE WHEN $16 THEN EXCLUDED.birth_date ELSE members.birth_date END,
          phone      = CASE WHEN $12 THEN EXCLUDED.phone ELSE members.phone END,
          first_name = CASE WHEN $13 THEN EXCLUDED.first_name ELSE members.first_name END,
          locale     = coalesce($5, members.locale),
@@ -172,16 +186,19 @@ export async function upsertMember(
         input.phone !== undefined,
         input.firstName !== undefined,
         input.timeZone !== undefined,
-        nextReviewAt(program, { joinedAt, tierStartedAt: joinedAt }, joinedAt),
         input.birthDate ?? null,
         input.birthDate !== undefined,
       ],
     );
     const row = rows[0]!;
+    if (row.inserted) {
+      // The member's balance row, with its first review (the RETURNING above ran before it existed).
+      row.next_review_at = nextReviewAt(program, { joinedAt, tierStartedAt: joinedAt }, joinedAt);
+      await client.query(`INSERT INTO member_balances (member_id, next_review_at) VALUES ($1, $2) ON CONFLICT (member_id) DO UPDATE SET next_review_at = EXCLUDED.next_review_at`, [id, row.next_review_at]);
+    }
     // A code on an update is recorded as a rejected attempt (the referee already existed).
     const referral = input.referralCode === undefined ? null : await attachReferral(client, { refereeId: id, code: input.referralCode, created: row.inserted, program, now: row.updated_at });
     if (row.inserted) {
-      await client.query(`INSERT INTO member_balances (member_id) VALUES ($1) ON CONFLICT (member_id) DO NOTHING`, [id]);
       // The welcome is written with the member: it exists exactly when the member does.
       await requestWelcome(client, { memberId: id, programName: program.name, balance: 0, channels: row.email ? ['email', 'inbox'] : ['inbox'] });
       await emitFacts(client, [memberFact('member.created', `member.created.${id}`, id, row.created_at, { tierId: row.tier_id, joinedAt: row.joined_at.toISOString(), locale: row.locale, ...(referral ? { referralCode: input.referralCode!.trim().toUpperCase(), referrerId: referral.referrerId } : {}) })]);

@@ -46,10 +46,10 @@ describe('import overlapping chunks', () => {
   async function seed(prefix: string): Promise<string[]> {
     const ids = [...new Set(Array.from({ length: LINES }, (_, i) => memberOf(prefix, i)))];
     await env.ctx.pool.query(
-      `INSERT INTO members (id, tier_id, joined_at, tier_started_at, next_review_at) SELECT id, 'bronze', now() - interval '2 years', now() - interval '2 years', now() + interval '1 year' FROM unnest($1::text[]) id`,
+      `INSERT INTO members (id, tier_id, joined_at, tier_started_at) SELECT id, 'bronze', now() - interval '2 years', now() - interval '2 years' FROM unnest($1::text[]) id`,
       [ids],
     );
-    await env.ctx.pool.query(`INSERT INTO member_balances (member_id) SELECT unnest($1::text[])`, [ids]);
+    await env.ctx.pool.query(`INSERT INTO member_balances (member_id, next_review_at) SELECT unnest($1::text[]), now() + interval '1 year'`, [ids]);
     return ids;
   }
 

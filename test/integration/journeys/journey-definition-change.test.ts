@@ -33,10 +33,10 @@ describe(`a journey definition changed while ${MEMBERS} members are mid-journey`
     // Members straight into the table (this test is about the journey, not member creation).
     await env.ctx.pool.query(
       `WITH m AS (
-         INSERT INTO members (id, tier_id, next_review_at, consent)
-         SELECT 'dc' || lpad(i::text, 4, '0'), $1, now() + interval '1 year', '{"inbox": {"marketing": true}}'::jsonb FROM generate_series(1, $2) i
+         INSERT INTO members (id, tier_id, consent)
+         SELECT 'dc' || lpad(i::text, 4, '0'), $1, '{"inbox": {"marketing": true}}'::jsonb FROM generate_series(1, $2) i
          RETURNING id)
-       INSERT INTO member_balances (member_id) SELECT id FROM m`,
+       INSERT INTO member_balances (member_id, next_review_at) SELECT id, now() + interval '1 year' FROM m`,
       [program.tiers[0]!.id, MEMBERS],
     );
     roles.push(await startWorkerRole(env.ctx));

@@ -67,15 +67,15 @@ async function insertMembers(env: TestEnv, members: readonly MemberFacts[]): Pro
   const pool = env.ctx.pool;
   await pool.query(`INSERT INTO program_versions (version, definition, created_by) VALUES (1, '{}', 'test') ON CONFLICT DO NOTHING`);
   await pool.query(
-    `INSERT INTO members (id, tier_id, locale, attributes, consent, next_review_at)
-     SELECT *, now() + interval '1 year' FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])`,
+    `INSERT INTO members (id, tier_id, locale, attributes, consent)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])`,
     [members.map((m) => m.id), members.map((m) => m.tierId), members.map((m) => m.locale), members.map((m) => JSON.stringify(m.attributes)), members.map((m) => JSON.stringify(m.consent))],
   );
   // Some members have no balance row at all: the segment treats that as 0 (and no last activity,
   // which lives on the balance row since migration 0052).
   const withBalance = members.filter((m, i) => m.balance !== 0 || m.lastActivityAt !== null || i % 2 === 0);
   await pool.query(
-    `INSERT INTO member_balances (member_id, available, last_activity_at) SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])`,
+    `INSERT INTO member_balances (member_id, available, last_activity_at, next_review_at) SELECT *, now() + interval '1 year' FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])`,
     [withBalance.map((m) => m.id), withBalance.map((m) => m.balance), withBalance.map((m) => m.lastActivityAt)],
   );
   const entries = members.flatMap((m) => m.ledger.map((e, i) => ({ key: `${m.id}-le-${i}`, member: m.id, ...e })));

@@ -33,7 +33,8 @@ describe('GET /v1/reports/winback', () => {
     env = await createTestEnv();
     const pool = env.ctx.pool;
     for (const j of JOURNEYS) {
-      await pool.query(`INSERT INTO members (id, tier_id, next_review_at) VALUES ($1, 'silver', now() + interval '1 year')`, [j.member]);
+      await pool.query(`INSERT INTO members (id, tier_id) VALUES ($1, 'silver')`, [j.member]);
+      await pool.query(`INSERT INTO member_balances (member_id, next_review_at) VALUES ($1, now() + interval '1 year')`, [j.member]);
       const { rows } = await pool.query<{ id: string }>(
         `INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at) VALUES ($1, 'gold', 'silver', 'review_downgrade', $2) RETURNING id`,
         [j.member, j.at],

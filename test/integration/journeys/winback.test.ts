@@ -62,11 +62,8 @@ describe('win-back after demotion: started by the tier review, regained or lapse
       await upsertMember(env.ctx.pool, id, { email: `${id}.${env.id}@example.test`, firstName: id, consent: { email: { marketing: true, transactional: true } } }, program, 'test');
     }
     // Gold for a year without earning: the review at `reviewAt` demotes them one step.
-    await env.ctx.pool.query(`UPDATE members SET tier_id = 'gold', tier_started_at = $1, next_review_at = $2 WHERE id = ANY($3)`, [
-      new Date(reviewAt.getTime() - 366 * 86_400_000),
-      reviewAt,
-      ['reza', 'omid', 'lina'],
-    ]);
+    await env.ctx.pool.query(`UPDATE members SET tier_id = 'gold', tier_started_at = $1 WHERE id = ANY($2)`, [new Date(reviewAt.getTime() - 366 * 86_400_000), ['reza', 'omid', 'lina']]);
+    await env.ctx.pool.query(`UPDATE member_balances SET next_review_at = $1 WHERE member_id = ANY($2)`, [reviewAt, ['reza', 'omid', 'lina']]);
     const review = (await env.ctx.temporal.workflow.execute('tierReviewWorkflow', {
       workflowId: `tier-review-test-${env.id}`,
       taskQueue: env.config.taskQueue,

@@ -99,7 +99,7 @@ describe('refund limits and backdated events', () => {
     // 6,000,000 toman = 600 qualifying points: silver (500).
     const res = await event({ memberId: 'climber', type: 'purchase', amount: 6_000_000, orderId: 'o1', occurredAt: at.toISOString() });
     expect(res.body).toMatchObject({ tier: { from: 'bronze', to: 'silver', changed: true } });
-    const m = await env.ctx.pool.query(`SELECT tier_started_at, next_review_at FROM members WHERE id = 'climber'`);
+    const m = await env.ctx.pool.query(`SELECT m.tier_started_at, b.next_review_at FROM members m JOIN member_balances b ON b.member_id = m.id WHERE m.id = 'climber'`);
     expect(m.rows[0].tier_started_at.toISOString()).toBe(at.toISOString());
     // The reference program reviews a tier 12 months after it started.
     const review = new Date(at);

@@ -51,10 +51,11 @@ describe('set-based sweeps: pending activation, expiry, tier review', () => {
     const joined = new Date(Date.now() - 800 * DAY);
     await upsertMember(env.ctx.pool, 'fall', { joinedAt: joined.toISOString() }, program, 'test');
     const due = new Date(Date.now() - 10 * DAY);
-    await env.ctx.pool.query(`UPDATE members SET tier_id = 'diamond', tier_started_at = $1, next_review_at = $2 WHERE id = 'fall'`, [joined, due]);
+    await env.ctx.pool.query(`UPDATE members SET tier_id = 'diamond', tier_started_at = $1 WHERE id = 'fall'`, [joined]);
+    await env.ctx.pool.query(`UPDATE member_balances SET next_review_at = $1 WHERE member_id = 'fall'`, [due]);
     const firstReview = await reviewTiers(env.ctx.pool, new Date());
     expect(firstReview).toMatchObject({ reviewed: 1, grace_started: 1, downgraded: 0 });
-    let m = await env.ctx.pool.query(`SELECT tier_id, grace_until, next_review_at FROM members WHERE id = 'fall'`);
+    let m = await env.ctx.pool.query(`SELECT tier_id, grace_until FROM members WHERE id = 'fall'`);
     expect(m.rows[0].tier_id).toBe('diamond');
     // 30 grace days later the member still does not qualify: one tier down.
     const afterGrace = new Date(due.getTime() + 31 * DAY);
@@ -73,10 +74,10 @@ describe('set-based sweeps: pending activation, expiry, tier review', () => {
     await upsertMember(env.ctx.pool, 'keep', { joinedAt: joined.toISOString() }, program, 'test');
     // 10,000,000 toman 100 days ago = 1,000 qualifying points: gold, judged over the year before the review.
     await ingestEvent(env.ctx.pool, { memberId: 'keep', type: 'purchase', amount: 10_000_000, orderId: 'k1', occurredAt: new Date(Date.now() - 100 * DAY).toISOString() }, { source: 'api' });
-    await env.ctx.pool.query(`UPDATE members SET next_review_at = $1 WHERE id = 'keep'`, [new Date(Date.now() - DAY)]);
+    await env.ctx.pool.query(`UPDATE member_balances SET next_review_at = $1 WHERE member_id = 'keep'`, [new Date(Date.now() - DAY)]);
     const counts = await reviewTiers(env.ctx.pool, new Date());
     expect(counts).toMatchObject({ reviewed: 1, kept: 1 });
-    const m = await env.ctx.pool.query(`SELECT tier_id, next_review_at FROM members WHERE id = 'keep'`);
+    const m = await env.ctx.pool.query(`SELECT m.tier_id, b.next_review_at FROM members m JOIN member_balances b ON b.member_id = m.id WHERE m.id = 'keep'`);
     expect(m.rows[0].tier_id).toBe('gold');
     expect(m.rows[0].next_review_at.getTime()).toBeGreaterThan(Date.now());
   });

@@ -25,8 +25,8 @@ export async function seedMembers(pool: Pool, members: readonly SeedMember[]): P
   for (let i = 0; i < members.length; i += 1000) {
     const batch = members.slice(i, i + 1000);
     await pool.query(
-      `INSERT INTO members (id, email, phone, first_name, locale, time_zone, tier_id, consent, attributes, next_review_at)
-       SELECT *, now() + interval '1 year' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[])`,
+      `INSERT INTO members (id, email, phone, first_name, locale, time_zone, tier_id, consent, attributes)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[])`,
       [
         batch.map((m) => m.id),
         batch.map((m) => m.email ?? null),
@@ -39,7 +39,7 @@ export async function seedMembers(pool: Pool, members: readonly SeedMember[]): P
         batch.map((m) => JSON.stringify(m.attributes ?? {})),
       ],
     );
-    await pool.query(`INSERT INTO member_balances (member_id) SELECT unnest($1::text[])`, [batch.map((m) => m.id)]);
+    await pool.query(`INSERT INTO member_balances (member_id, next_review_at) SELECT unnest($1::text[]), now() + interval '1 year'`, [batch.map((m) => m.id)]);
   }
 }
 
