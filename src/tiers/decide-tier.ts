@@ -91,79 +91,113 @@ export function reviewTier(
   },
   context: TierReviewContext = tierReviewContext(input.program),
 ): TierReviewDecision {
-  const { program, member, summary, now } = input;
-  const table = context.table;
-  const currentRank = tierRank(program, member.tierId);
-  const qualifiedRank = qualifiedTierRank(program, summary, table);
-  const floorRank = floorRankOf(program, member);
-  const qualifiedTierId = program.tiers[qualifiedRank]!.id;
-  const { graceDays, maxStepsPerReview } = program.qualification.downgrade;
-  const scheduleAfter = (tierStartedAt: Date) => context.nextReviewAt({ joinedAt: member.joinedAt, tierStartedAt }, now);
+  return reviewOne(input.program, input.member, input.summary, input.now, context);
+}
 
-  const base = { fromTierId: member.tierId, qualifiedTierId };
-  if (Math.max(qualifiedRank, floorRank) >= currentRank) {
-    const target = Math.max(qualifiedRank, floorRank);
-    const changed = target > currentRank;
+/**
+ * `reviewTier`, once per member of a sweep (hundreds of thousands): no closures, spreads or input
+ * objects per call (under tsx every named closure also costs an Object.defineProperty), each
+ * outcome one object literal of the same shape.
+ */
+function reviewOne(program: ProgramDefinition, member: TierMemberState, summary: ActivitySummary, now: Date, context: TierReviewContext): TierReviewDecision {
+  const currentRank = context.rankOf(member.tierId);
+  const qualifiedRank = qualifiedTierRank(program, summary, context.table);
+  const floorRank = program.qualification.manualTierIsFloor && member.manualTierId ? context.rankOf(member.manualTierId) : 0;
+  const qualifiedTierId = program.tiers[qualifiedRank]!.id;
+  const downgrade = program.qualification.downgrade;
+  const earned = Math.max(qualifiedRank, floorRank);
+  if (earned >= currentRank) {
+    const changed = earned > currentRank;
     const tierStartedAt = changed ? now : member.tierStartedAt;
     return {
-      ...base,
       outcome: changed ? 'upgraded' : 'kept',
       changed,
-      toTierId: program.tiers[target]!.id,
+      fromTierId: member.tierId,
+      toTierId: program.tiers[earned]!.id,
+      qualifiedTierId,
       reason: changed ? 'qualified_higher' : qualifiedRank >= currentRank ? 'requalified' : 'manual_floor',
       graceUntil: null,
       tierStartedAt,
-      nextReviewAt: scheduleAfter(tierStartedAt),
+      nextReviewAt: context.nextReviewAt(member.joinedAt, tierStartedAt, now),
     };
   }
   const graceUntil = member.graceUntil ?? null;
-  if (graceDays > 0 && graceUntil === null) {
-    const until = addDays(now, graceDays);
-    return { ...base, outcome: 'grace_started', changed: false, toTierId: member.tierId, reason: 'grace_period', graceUntil: until, tierStartedAt: member.tierStartedAt, nextReviewAt: until };
+  if (downgrade.graceDays > 0 && graceUntil === null) {
+    const until = addDays(now, downgrade.graceDays);
+    return {
+      outcome: 'grace_started',
+      changed: false,
+      fromTierId: member.tierId,
+      toTierId: member.tierId,
+      qualifiedTierId,
+      reason: 'grace_period',
+      graceUntil: until,
+      tierStartedAt: member.tierStartedAt,
+      nextReviewAt: until,
+    };
   }
   if (graceUntil !== null && now.getTime() < graceUntil.getTime()) {
-    return { ...base, outcome: 'in_grace', changed: false, toTierId: member.tierId, reason: 'grace_running', graceUntil, tierStartedAt: member.tierStartedAt, nextReviewAt: graceUntil };
+    return {
+      outcome: 'in_grace',
+      changed: false,
+      fromTierId: member.tierId,
+      toTierId: member.tierId,
+      qualifiedTierId,
+      reason: 'grace_running',
+      graceUntil,
+      tierStartedAt: member.tierStartedAt,
+      nextReviewAt: graceUntil,
+    };
   }
-  const target = reviewTargetRank(currentRank, qualifiedRank, floorRank, maxStepsPerReview);
+  const target = reviewTargetRank(currentRank, qualifiedRank, floorRank, downgrade.maxStepsPerReview);
   return {
-    ...base,
     outcome: 'downgraded',
     changed: true,
+    fromTierId: member.tierId,
     toTierId: program.tiers[target]!.id,
+    qualifiedTierId,
     reason: 'not_requalified',
     graceUntil: null,
     tierStartedAt: now,
-    nextReviewAt: scheduleAfter(now),
+    nextReviewAt: context.nextReviewAt(member.joinedAt, now, now),
   };
 }
 
 /**
- * What reviews of many members share, computed once: the threshold table, and review dates
- * memoized by (anchor instant, review instant) — members whose tier started at the same review, or
- * who joined together, get the same next review without asking the calendar again.
+ * What reviews of many members share, computed once: the threshold table, tier ranks by id, and
+ * review dates memoized by (anchor instant, review instant) — members whose tier started at the
+ * same review, or who joined together, get the same next review without asking the calendar again.
  */
 export interface TierReviewContext {
   readonly table: TierThresholdTable;
-  nextReviewAt(member: Pick<TierMemberState, 'joinedAt' | 'tierStartedAt'>, after: Date): Date;
+  /** `tierRank`, from a map (throws the same error for an unknown tier). */
+  rankOf(tierId: string): number;
+  /** `nextReviewAt(program, { joinedAt, tierStartedAt }, after)`, memoized. */
+  nextReviewAt(joinedAt: Date, tierStartedAt: Date, after: Date): Date;
 }
 
 export function tierReviewContext(program: ProgramDefinition): TierReviewContext {
   const anchor = program.qualification.review.anchor;
+  const ranks = new Map(program.tiers.map((t, rank) => [t.id, rank]));
   // anchor instant → review instant → next review (numbers: no key strings built per member).
   const memo = new Map<number, Map<number, number>>();
   return {
     table: tierThresholds(program),
-    nextReviewAt(member, after) {
-      const anchorMs = anchor === 'fixed_date' ? 0 : (anchor === 'join_date' ? member.joinedAt : member.tierStartedAt).getTime();
+    rankOf(tierId) {
+      return ranks.get(tierId) ?? tierRank(program, tierId);
+    },
+    nextReviewAt(joinedAt, tierStartedAt, after) {
+      const anchorMs = anchor === 'fixed_date' ? 0 : (anchor === 'join_date' ? joinedAt : tierStartedAt).getTime();
       let byAfter = memo.get(anchorMs);
       if (!byAfter) {
         byAfter = new Map();
         memo.set(anchorMs, byAfter);
       }
-      let at = byAfter.get(after.getTime());
+      const afterMs = after.getTime();
+      let at = byAfter.get(afterMs);
       if (at === undefined) {
-        at = nextReviewAt(program, member, after).getTime();
-        byAfter.set(after.getTime(), at);
+        at = nextReviewAt(program, { joinedAt, tierStartedAt }, after).getTime();
+        byAfter.set(afterMs, at);
       }
       return new Date(at);
     },
@@ -182,9 +216,12 @@ export interface TierReviewSubject extends TierMemberState {
  */
 export function reviewTiersOf(program: ProgramDefinition, members: readonly TierReviewSubject[], summaries: ReadonlyMap<string, ActivitySummary>): TierReviewDecision[] {
   const context = tierReviewContext(program);
-  return members.map((member) => {
+  const decisions = new Array<TierReviewDecision>(members.length);
+  for (let i = 0; i < members.length; i += 1) {
+    const member = members[i]!;
     const summary = summaries.get(member.id);
     if (!summary) throw new Error(`no activity summary for member ${member.id}`);
-    return reviewTier({ program, member, summary, now: member.nextReviewAt }, context);
-  });
+    decisions[i] = reviewOne(program, member, summary, member.nextReviewAt, context);
+  }
+  return decisions;
 }
