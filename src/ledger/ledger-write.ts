@@ -52,10 +52,13 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
          available        = b.available + coalesce(d.available, 0),
          pending          = b.pending + coalesce(d.pending, 0),
          lifetime_earned  = b.lifetime_earned + coalesce(d.earned, 0),
-         -- The review schedule (migration 0075) moves only with a tier change that sets it.
+         -- The review schedule (migration 0075) moves only with a tier change that sets it; a tier
+         -- change or a decision that clears the grace ends it (0076).
          next_review_at   = coalesce(u.next_review_at, b.next_review_at),
+         grace_until      = CASE WHEN u.tier_id IS NOT NULL OR u.clear_grace THEN NULL ELSE b.grace_until END,
          updated_at       = now()
-       FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $6::timestamptz[]) AS u(id, expected, last_activity, next_review_at)
+       FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $6::timestamptz[], $7::boolean[])
+            AS u(id, expected, last_activity, tier_id, next_review_at, clear_grace)
             LEFT JOIN deltas d ON d.member_id = u.id
        WHERE b.member_id = u.id AND (u.expected IS NULL OR b.ledger_version = u.expected)
        RETURNING b.member_id AS id
@@ -70,16 +73,15 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
        RETURNING member_id AS id
      ),
      guard AS (SELECT id FROM guard_update UNION ALL SELECT id FROM guard_insert),
-     -- The wide members row only when the tier moves or a grace ends.
+     -- The wide members row only when the tier moves (the grace is on the balance row since 0076).
      member_rows AS (
        UPDATE members m SET
-         tier_id          = coalesce(u.tier_id, m.tier_id),
+         tier_id          = u.tier_id,
          tier_started_at  = coalesce(u.tier_started_at, m.tier_started_at),
-         grace_until      = NULL,
-         updated_at       = CASE WHEN u.tier_id IS NULL THEN m.updated_at ELSE now() END
-       FROM unnest($1::text[], $4::text[], $5::timestamptz[], $7::boolean[])
-            AS u(id, tier_id, tier_started_at, clear_grace)
-       WHERE m.id = u.id AND (u.tier_id IS NOT NULL OR u.clear_grace) AND u.id IN (SELECT id FROM guard)
+         updated_at       = now()
+       FROM unnest($1::text[], $4::text[], $5::timestamptz[])
+            AS u(id, tier_id, tier_started_at)
+       WHERE m.id = u.id AND u.tier_id IS NOT NULL AND u.id IN (SELECT id FROM guard)
      ),
      new_lots AS (
        INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,

@@ -209,8 +209,8 @@ export type ReviewCounts = Record<TierReviewOutcome, number> & { reviewed: numbe
  * Reviews every member whose review is due by `asOf`, pages of members in parallel (`parallelPages`):
  * per page, under the members' row locks and then their balance rows' (the rule of migration 0052),
  * grouped queries summarize activity, the pure `reviewTiersOf` decides, and one statement writes
- * the outcomes: the review row of each member, its balance row (the next review, migration 0075,
- * and the ledger version) and the members row only where the tier or the grace moved. Review rows
+ * the outcomes: the review row of each member, its balance row (the next review and the grace,
+ * migrations 0075–0076, and the ledger version) and the members row only where the tier moved. Review rows
  * and tier-change rows are keyed by member and review instant, so a rerun changes nothing twice.
  */
 export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts> {
@@ -242,13 +242,9 @@ export async function reviewTiers(pool: Pool, asOf: Date): Promise<ReviewCounts>
   return counts;
 }
 
-/** The members row changes only when the tier, its start or the grace moves (else only the balance row is written). */
+/** The members row changes only when the tier or its start moves (the schedule and the grace are on the balance row). */
 function memberRowChanges(member: TierReviewSubject, decision: TierReviewDecision): boolean {
-  return (
-    decision.toTierId !== member.tierId ||
-    decision.tierStartedAt.getTime() !== member.tierStartedAt.getTime() ||
-    (decision.graceUntil?.getTime() ?? null) !== (member.graceUntil?.getTime() ?? null)
-  );
+  return decision.toTierId !== member.tierId || decision.tierStartedAt.getTime() !== member.tierStartedAt.getTime();
 }
 
 /** One page of the review, under the members' and their balance rows' locks: grouped reads, one pure decision for the page, one write. */
@@ -256,9 +252,14 @@ async function reviewPage(client: PoolClient, program: ProgramVersion, ids: read
   // Each statement of the page reaches its rows through indexes by the page's ids: with a page of
   // 5,000 known ids the planner prefers hashing a scan of the whole table (members, entries) up to
   // about a million rows, which made every page cost as much as the table — the sweep quadratic.
-  await client.query(`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`);
-  // Locks, in id order: each member row, then its balance row (which carries the ledger version and
-  // the review schedule). A row that changed while the page waited for it is read again as of its
+  // JIT off: with those paths disabled the estimates pass jit_above_cost, and compiling cost 40–100 ms a statement.
+  await client.query(
+    `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), set_config('jit', 'off', true)`,
+  );
+  // Locks, in id order (the members' primary key, then each balance row by its key: a join
+  // condition on both sides' ids made the planner scan every due balance row per member): each
+  // member row, then its balance row (which carries the ledger version, the review schedule and
+  // the grace). A row that changed while the page waited for it is read again as of its
   // lock, and dropped if no longer due (an event may have moved the member's review). The version
   // is bumped by the write below, before commit: an event written meanwhile with what it read
   // before then retries instead of overwriting the review.
@@ -267,9 +268,9 @@ async function reviewPage(client: PoolClient, program: ProgramVersion, ids: read
   // to parse and format than the review's decision does.
   const { rows } = await client.query<{ id: string; tier_id: string; tier_started_at: number; joined_at: number; manual_tier_id: string | null; grace_until: number | null; next_review_at: number }>(
     `SELECT m.id, m.tier_id, ${epochMsSql('m.tier_started_at')} AS tier_started_at, ${epochMsSql('m.joined_at')} AS joined_at, m.manual_tier_id,
-            ${epochMsSql('m.grace_until')} AS grace_until, ${epochMsSql('b.next_review_at')} AS next_review_at
+            ${epochMsSql('b.grace_until')} AS grace_until, ${epochMsSql('b.next_review_at')} AS next_review_at
        FROM members m JOIN member_balances b ON b.member_id = m.id
-      WHERE m.id = ANY($1::text[]) AND b.member_id = ANY($1::text[]) AND b.next_review_at <= $2
+      WHERE m.id = ANY(ARRAY(SELECT unnest($1::text[]))) AND b.next_review_at <= $2
       ORDER BY m.id FOR UPDATE OF m, b`,
     [ids, asOf],
   );
@@ -291,8 +292,8 @@ async function reviewPage(client: PoolClient, program: ProgramVersion, ids: read
   const updates = members.map((member, i) => ({ member, decision: decisions[i]! }));
   const moved = updates.filter((u) => memberRowChanges(u.member, u.decision));
   // Every outcome is recorded (tier_reviews), kept tiers and grace included: the tiers report's
-  // movement matrix counts them. Every reviewed member's balance row gets its next review and a new
-  // ledger version; the wide members row only where it changes.
+  // movement matrix counts them. Every reviewed member's balance row gets its next review, its grace
+  // and a new ledger version; the wide members row only where the tier changes.
   await client.query(
     `WITH reviewed AS (
        INSERT INTO tier_reviews (member_id, reviewed_at, from_tier, to_tier, outcome, program_version)
@@ -301,12 +302,12 @@ async function reviewPage(client: PoolClient, program: ProgramVersion, ids: read
        ON CONFLICT (member_id, reviewed_at) DO NOTHING
      ),
      scheduled AS (
-       UPDATE member_balances b SET next_review_at = ${fromEpochMsSql('u.next_review_at')}, ledger_version = b.ledger_version + 1
-         FROM unnest($1::text[], $7::float8[]) AS u(id, next_review_at)
+       UPDATE member_balances b SET next_review_at = ${fromEpochMsSql('u.next_review_at')}, grace_until = ${fromEpochMsSql('u.grace_until')}, ledger_version = b.ledger_version + 1
+         FROM unnest($1::text[], $7::float8[], $8::float8[]) AS u(id, next_review_at, grace_until)
         WHERE b.member_id = u.id
      )
-     UPDATE members SET tier_id = u.tier_id, tier_started_at = ${fromEpochMsSql('u.tier_started_at')}, grace_until = ${fromEpochMsSql('u.grace_until')}, updated_at = now()
-       FROM unnest($8::text[], $9::text[], $10::float8[], $11::float8[]) AS u(id, tier_id, tier_started_at, grace_until)
+     UPDATE members SET tier_id = u.tier_id, tier_started_at = ${fromEpochMsSql('u.tier_started_at')}, updated_at = now()
+       FROM unnest($9::text[], $10::text[], $11::float8[]) AS u(id, tier_id, tier_started_at)
       WHERE members.id = u.id`,
     [
       updates.map((u) => u.member.id),
@@ -316,10 +317,10 @@ async function reviewPage(client: PoolClient, program: ProgramVersion, ids: read
       updates.map((u) => u.decision.outcome),
       program.version,
       updates.map((u) => u.decision.nextReviewAt.getTime()),
+      updates.map((u) => u.decision.graceUntil?.getTime() ?? null),
       moved.map((u) => u.member.id),
       moved.map((u) => u.decision.toTierId),
       moved.map((u) => u.decision.tierStartedAt.getTime()),
-      moved.map((u) => u.decision.graceUntil?.getTime() ?? null),
     ],
   );
   const changed = updates.filter((u) => u.decision.changed);

@@ -31,16 +31,16 @@ interface MemberRow {
 }
 
 /**
- * The member's own columns (members table); `last_activity_at` (migration 0052) and
- * `next_review_at` (migration 0075) live on member_balances.
+ * The member's own columns (members table); `last_activity_at` (migration 0052), `next_review_at`
+ * (0075) and `grace_until` (0076) live on member_balances.
  */
 const MEMBER_TABLE_COLUMNS = [
   'id', 'email', 'phone', 'first_name', 'locale', 'time_zone', 'attributes', 'consent', 'tier_id', 'tier_started_at',
-  'manual_tier_id', 'grace_until', 'joined_at', 'birth_date', 'created_at', 'updated_at',
+  'manual_tier_id', 'joined_at', 'birth_date', 'created_at', 'updated_at',
 ] as const;
 
 /** The member's columns kept on its balance row (member_balances), read with the member. */
-const BALANCE_ROW_COLUMNS = ['last_activity_at', 'next_review_at'] as const;
+const BALANCE_ROW_COLUMNS = ['last_activity_at', 'next_review_at', 'grace_until'] as const;
 
 /** A balance-row column of the member row `m` (an alias of members), by a subquery. */
 function balanceColumnSql(m: string, column: (typeof BALANCE_ROW_COLUMNS)[number]): string {
@@ -54,7 +54,7 @@ export function lastActivitySql(m: string): string {
 
 /**
  * A member's columns for `SELECT`/`RETURNING` with members aliased `m`; with `b` (a joined
- * member_balances alias) the last activity and the next review are read from it, else by subqueries.
+ * member_balances alias) the last activity, the next review and the grace are read from it, else by subqueries.
  */
 export function memberColumns(m: string, b?: string): string {
   return `${MEMBER_TABLE_COLUMNS.map((c) => `${m}.${c}`).join(', ')}, ${BALANCE_ROW_COLUMNS.map((c) => `${b ? `${b}.${c}` : balanceColumnSql(m, c)} AS ${c}`).join(', ')}`;
@@ -118,7 +118,7 @@ export async function findMember(db: Pool | PoolClient, id: string, lock = false
   // one that comes later waits for this transaction (the same order as every locker: member first).
   const { rows } = await db.query<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE id = $1 FOR UPDATE`, [id]);
   if (!rows[0]) return undefined;
-  // The last activity and the next review as of the balance row's lock (an event may have written them in between).
+  // The balance row's columns as of its lock (an event may have written them in between).
   return memberFromRow({ ...rows[0], ...(await lockLedger(db, id)) });
 }
 
@@ -127,9 +127,9 @@ export async function findMember(db: Pool | PoolClient, id: string, lock = false
  * the member row lock. Every member has a balance row (written with the member; migrations 0052 and
  * 0075 filled in older data): a member without one is an error, not a row made up here.
  */
-export async function lockLedger(db: Pool | PoolClient, id: string): Promise<{ last_activity_at: Date | null; next_review_at: Date }> {
-  const { rows } = await db.query<{ last_activity_at: Date | null; next_review_at: Date }>(
-    `UPDATE member_balances SET ledger_version = ledger_version + 1 WHERE member_id = $1 RETURNING last_activity_at, next_review_at`,
+export async function lockLedger(db: Pool | PoolClient, id: string): Promise<{ last_activity_at: Date | null; next_review_at: Date; grace_until: Date | null }> {
+  const { rows } = await db.query<{ last_activity_at: Date | null; next_review_at: Date; grace_until: Date | null }>(
+    `UPDATE member_balances SET ledger_version = ledger_version + 1 WHERE member_id = $1 RETURNING last_activity_at, next_review_at, grace_until`,
     [id],
   );
   if (!rows[0]) throw new Error(`member ${id} has no balance row`);

@@ -171,8 +171,8 @@ export async function applyActivity(
           const to = order[order.indexOf(from) + 1];
           if (!to) return undefined;
           await pool.query(
-            `WITH m AS (UPDATE members SET tier_id = $2, tier_started_at = $4, grace_until = NULL WHERE id = $1),
-                  v AS (UPDATE member_balances SET ledger_version = ledger_version + 1, next_review_at = $4::timestamptz + make_interval(days => $6)
+            `WITH m AS (UPDATE members SET tier_id = $2, tier_started_at = $4 WHERE id = $1),
+                  v AS (UPDATE member_balances SET ledger_version = ledger_version + 1, grace_until = NULL, next_review_at = $4::timestamptz + make_interval(days => $6)
                         WHERE member_id = $1)
              INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at, review_key) VALUES ($1, $3, $2, 'manual_promotion', $4, $5)`,
             [memberId, to, from, when, `manual:${key}`, op.reviewAfterDays],

@@ -122,9 +122,9 @@ export function createWinbackActivities({ pool, deliveryQueue, channels }: Winba
         if (target === null || progress < target) return { regained: false, progress };
         const now = new Date();
         const review = program.definition.qualification.review.anchor === 'tier_start_date' ? nextReviewAt(program.definition, { joinedAt: member.joinedAt, tierStartedAt: now }, now) : member.nextReviewAt;
-        await client.query(`UPDATE members SET tier_id = $2, tier_started_at = $3, grace_until = NULL, updated_at = now() WHERE id = $1`, [member.id, row.from_tier, now]);
-        // The review schedule is on the balance row (migration 0075), locked by getMember above.
-        await client.query(`UPDATE member_balances SET next_review_at = $2 WHERE member_id = $1`, [member.id, review]);
+        await client.query(`UPDATE members SET tier_id = $2, tier_started_at = $3, updated_at = now() WHERE id = $1`, [member.id, row.from_tier, now]);
+        // The review schedule and the grace are on the balance row (migrations 0075, 0076), locked by getMember above.
+        await client.query(`UPDATE member_balances SET next_review_at = $2, grace_until = NULL WHERE member_id = $1`, [member.id, review]);
         await client.query(
           `INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at, program_version, review_key) VALUES ($1, $2, $3, 'winback_requalified', $4, $5, $6)
            ON CONFLICT (review_key) DO NOTHING`,

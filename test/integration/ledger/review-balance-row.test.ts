@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reviewTiers } from '../../../src/ledger/index.js';
+import { ingestEvent, reviewTiers } from '../../../src/ledger/index.js';
 import { getMember, lockLedger, upsertMember } from '../../../src/members/index.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
@@ -7,9 +7,9 @@ import { publishExample } from '../../support/ledger-fixture.js';
 
 const DAY = 86_400_000;
 
-// Since migration 0075 the review schedule lives on the member's balance row: a review writes that
-// narrow row (next review, ledger version) for every member it judges, and the wide members row only
-// where the tier or the grace moves.
+// Since migrations 0075–0076 the review schedule and the grace live on the member's balance row: a
+// review writes that narrow row (next review, grace, ledger version) for every member it judges, and
+// the wide members row only where the tier moves.
 describe('tier review on the balance row', () => {
   let env: TestEnv;
   let program: ProgramDefinition;
@@ -50,12 +50,12 @@ describe('tier review on the balance row', () => {
     expect((await getMember(env.ctx.pool, 'kept-1')).nextReviewAt).toEqual(after.next_review_at);
   });
 
-  it('a grace that starts and a tier that drops: the members row is written with them', async () => {
+  it('a grace that starts is written on the balance row; a tier that drops on the members row too', async () => {
     const due = await dueMember('drop-1', 'diamond');
     const before = await rows('drop-1');
     expect(await reviewTiers(env.ctx.pool, new Date())).toMatchObject({ reviewed: 1, grace_started: 1 });
     const inGrace = await rows('drop-1');
-    expect(inGrace.member_xmin).not.toBe(before.member_xmin);
+    expect(inGrace.member_xmin).toBe(before.member_xmin);
     const member = await getMember(env.ctx.pool, 'drop-1');
     expect(member.graceUntil).not.toBeNull();
     // While in grace the next look is the grace deadline.
@@ -65,6 +65,19 @@ describe('tier review on the balance row', () => {
     expect(dropped.tier_id).toBe('gold');
     expect(dropped.member_xmin).not.toBe(inGrace.member_xmin);
     expect((await getMember(env.ctx.pool, 'drop-1')).graceUntil).toBeNull();
+  });
+
+  it('an event that requalifies a member in grace ends the grace on the balance row, without writing the members row', async () => {
+    await dueMember('grace-1', 'gold');
+    expect(await reviewTiers(env.ctx.pool, new Date())).toMatchObject({ reviewed: 1, grace_started: 1 });
+    expect((await getMember(env.ctx.pool, 'grace-1')).graceUntil).not.toBeNull();
+    const before = await rows('grace-1');
+    // 10,000,000 toman = 1,000 qualifying points: gold again, in the current window.
+    await ingestEvent(env.ctx.pool, { memberId: 'grace-1', type: 'purchase', amount: 10_000_000, orderId: 'g1', occurredAt: new Date().toISOString() }, { source: 'api' });
+    const member = await getMember(env.ctx.pool, 'grace-1');
+    expect(member.graceUntil).toBeNull();
+    expect(member.tierId).toBe('gold');
+    expect((await rows('grace-1')).member_xmin).toBe(before.member_xmin);
   });
 
   it('a page that waited for a member whose upgrade moved the review reads the member as of its locks, and leaves it alone', async () => {

@@ -55,13 +55,13 @@ describe('set-based sweeps: pending activation, expiry, tier review', () => {
     await env.ctx.pool.query(`UPDATE member_balances SET next_review_at = $1 WHERE member_id = 'fall'`, [due]);
     const firstReview = await reviewTiers(env.ctx.pool, new Date());
     expect(firstReview).toMatchObject({ reviewed: 1, grace_started: 1, downgraded: 0 });
-    let m = await env.ctx.pool.query(`SELECT tier_id, grace_until FROM members WHERE id = 'fall'`);
+    let m = await env.ctx.pool.query(`SELECT m.tier_id, b.grace_until FROM members m JOIN member_balances b ON b.member_id = m.id WHERE m.id = 'fall'`);
     expect(m.rows[0].tier_id).toBe('diamond');
     // 30 grace days later the member still does not qualify: one tier down.
     const afterGrace = new Date(due.getTime() + 31 * DAY);
     const second = await reviewTiers(env.ctx.pool, afterGrace);
     expect(second).toMatchObject({ downgraded: 1 });
-    m = await env.ctx.pool.query(`SELECT tier_id, grace_until FROM members WHERE id = 'fall'`);
+    m = await env.ctx.pool.query(`SELECT m.tier_id, b.grace_until FROM members m JOIN member_balances b ON b.member_id = m.id WHERE m.id = 'fall'`);
     expect(m.rows[0]).toEqual({ tier_id: 'gold', grace_until: null });
     const changes = await env.ctx.pool.query(`SELECT from_tier, to_tier, reason FROM tier_changes WHERE member_id = 'fall'`);
     expect(changes.rows).toEqual([{ from_tier: 'diamond', to_tier: 'gold', reason: 'review_downgrade' }]);
