@@ -53,7 +53,7 @@ export interface LedgerCheck {
   brokenReferences: Record<string, number>;
 }
 
-/** Every reference migration 0015 stopped enforcing, as (name, rows whose target is missing). */
+/** Every reference migrations 0015 and 0067 stopped enforcing, as (name, rows whose target is missing). */
 const REFERENCES: readonly [string, string][] = [
   ['lots.member_id → members', `SELECT count(*) FROM lots x WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = x.member_id)`],
   ['ledger_entries.member_id → members', `SELECT count(*) FROM ledger_entries x WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = x.member_id)`],
@@ -69,6 +69,8 @@ const REFERENCES: readonly [string, string][] = [
   ['member_balances.member_id → members', `SELECT count(*) FROM member_balances x WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = x.member_id)`],
   ['order_refunds.member_id → members', `SELECT count(*) FROM order_refunds x WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = x.member_id)`],
   ['tier_changes.member_id → members', `SELECT count(*) FROM tier_changes x WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = x.member_id)`],
+  // Migration 0067: item rows are written by the events trigger from the same statement's events.
+  ['event_items.event_id → events', `SELECT count(*) FROM event_items x WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)`],
 ];
 
 /**

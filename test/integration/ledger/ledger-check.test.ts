@@ -30,6 +30,9 @@ describe('laurel ledger check', () => {
     expect((await api.call('POST', '/v1/events', admin, { memberId: 'ana', type: 'purchase', amount: 3_000_000, orderId: 'a1', occurredAt: old })).status).toBe(201);
     expect((await api.call('POST', '/v1/events', admin, { memberId: 'ana', type: 'refund', amount: 3_000_000, orderId: 'a1', refundId: 'r1' })).status).toBe(201);
     expect((await api.call('POST', '/v1/events', admin, { memberId: 'ben', type: 'purchase', amount: 2_000_000, orderId: 'b1' })).status).toBe(201);
+    // With items: event_items rows (their reference to the event is proved by the check, migration 0067).
+    const items = [{ sku: 'ESP-1', name: 'Espresso', category: 'coffee', quantity: 2, unitPrice: 500_000 }];
+    expect((await api.call('POST', '/v1/events', admin, { memberId: 'ben', type: 'purchase', amount: 1_000_000, orderId: 'b2', items })).status).toBe(201);
     const batch = [1, 2, 3].map((i) => ({ memberId: 'cem', type: 'purchase', amount: 1_000_000 * i, orderId: `c${i}` }));
     expect((await api.call('POST', '/v1/events/batch', admin, { events: batch })).status).toBe(200);
   });
@@ -70,5 +73,14 @@ describe('laurel ledger check', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, imbalanced: 0, brokenReferences: { 'ledger_entries.event_id → events': 1 } });
     expect(r.stderr).toMatch(/1 rows break ledger_entries\.event_id → events/);
+  });
+
+  it('fails naming the reference when an item row points at no event', async () => {
+    await sql(`UPDATE ledger_entries SET event_id = (SELECT id FROM events WHERE member_id = 'ben' AND order_id = 'b1') WHERE event_id = 'evt_gone'`);
+    expect((await check()).code).toBe(0);
+    await sql(`UPDATE event_items SET event_id = 'evt_gone' WHERE line = 0 AND event_id = (SELECT event_id FROM event_items LIMIT 1)`);
+    const r = await check();
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, imbalanced: 0, brokenReferences: { 'event_items.event_id → events': 1 } });
   });
 });
