@@ -153,6 +153,21 @@ describe('immediate upgrades', () => {
 describe('reviews', () => {
   const now = t('2025-06-15T20:30:00Z');
 
+  it('the next review counts from the tier change: a downgrade or an upgrade at the review restarts the tier year, a kept tier keeps its own', () => {
+    // Reference program: reviews every 12 months from the tier's start (anchor tier_start_date).
+    const noGrace = withQualification(reference, { downgrade: { maxStepsPerReview: 1, graceDays: 0 } });
+    const diamond = memberState({ tierId: 'diamond' });
+    const down = reviewTier({ program: noGrace, member: diamond, summary: summary({ qualifyingPoints: 10 }), now });
+    expect(down.nextReviewAt).toEqual(nextReviewAt(noGrace, { joinedAt: diamond.joinedAt, tierStartedAt: now }, now));
+    const up = reviewTier({ program: reference, member: memberState({ tierId: 'silver' }), summary: summary({ qualifyingPoints: 6000 }), now });
+    expect(up).toMatchObject({ outcome: 'upgraded', tierStartedAt: now });
+    expect(up.nextReviewAt).toEqual(nextReviewAt(reference, { joinedAt: diamond.joinedAt, tierStartedAt: now }, now));
+    const kept = reviewTier({ program: reference, member: memberState({ tierId: 'silver' }), summary: summary({ qualifyingPoints: 600 }), now });
+    expect(kept).toMatchObject({ outcome: 'kept', tierStartedAt: diamond.tierStartedAt });
+    expect(kept.nextReviewAt).toEqual(nextReviewAt(reference, { joinedAt: diamond.joinedAt, tierStartedAt: diamond.tierStartedAt }, now));
+    expect(kept.nextReviewAt.getTime()).not.toBe(down.nextReviewAt.getTime());
+  });
+
   it('soft landing: diamond drops to gold, not bronze', () => {
     const decision = reviewTier({ program: reference, member: memberState({ tierId: 'diamond' }), summary: summary({ qualifyingPoints: 10 }), now });
     expect(decision).toMatchObject({ outcome: 'grace_started' });
