@@ -76,3 +76,36 @@ export function timestampArray(values: readonly (Date | null | undefined)[]): st
   }
   return out + '}';
 }
+
+/**
+ * A bigint[] literal of instants as epoch milliseconds (null as NULL), for a column PostgreSQL turns
+ * back into timestamptz with `instantFromEpochMs`. Cheaper at both ends than ISO text: the ledger
+ * write sends ~10 instants per event, and timestamptz's text input was ~2 µs of PostgreSQL CPU each
+ * (a bigint plus two interval products ~0.5 µs), `toISOString` ~2 µs of Node's.
+ */
+export function epochMsArray(values: readonly (Date | null | undefined)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const v = values[i];
+    if (v == null) {
+      out += 'NULL';
+      continue;
+    }
+    const t = v.getTime();
+    if (Number.isNaN(t)) throw new RangeError('an invalid Date cannot be written to PostgreSQL');
+    out += String(t);
+  }
+  return out + '}';
+}
+
+/**
+ * SQL: the timestamptz of `expr` epoch milliseconds (bigint), exactly. Whole seconds and the rest
+ * apart: PostgreSQL multiplies an interval in double precision, and `ms * interval '1 ms'` in one
+ * product loses microseconds past about year 4200 (µs beyond 2^53); seconds × 10^6 stay exact for
+ * any year JavaScript and PostgreSQL share up to ±20,000. Integer `/` and `%` truncate alike, so
+ * `ms = (ms / 1000) * 1000 + ms % 1000` before 1970 too.
+ */
+export function instantFromEpochMs(expr: string): string {
+  return `('epoch'::timestamptz + (${expr} / 1000) * interval '1 second' + (${expr} % 1000) * interval '1 millisecond')`;
+}

@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from '../db/index.js';
 import { outboxPayload } from '../outbox/index.js';
 import { emptyLedgerWrite, MemberLedger, type LedgerWrite, type Lot, type ReturnPolicy } from './core/index.js';
 import { loadMemberLots } from './lot-rows.js';
-import { scalarArray, textArray, timestampArray } from '../db/array-literal.js';
+import { epochMsArray, instantFromEpochMs as ts, scalarArray, textArray } from '../db/array-literal.js';
 
 /** A member's ledger with its open lots, for a caller that holds the member row lock (redemptions, awards, adjustments). */
 export async function openMemberLedger(
@@ -57,8 +57,9 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
          next_review_at   = coalesce(u.next_review_at, b.next_review_at),
          grace_until      = CASE WHEN u.tier_id IS NOT NULL OR u.clear_grace THEN NULL ELSE b.grace_until END,
          updated_at       = now()
-       FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $6::timestamptz[], $7::boolean[])
-            AS u(id, expected, last_activity, tier_id, next_review_at, clear_grace)
+       FROM (SELECT id, expected, ${ts('last_ms')} AS last_activity, tier_id, ${ts('review_ms')} AS next_review_at, clear_grace
+               FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $6::bigint[], $7::boolean[])
+                    AS u(id, expected, last_ms, tier_id, review_ms, clear_grace)) u
             LEFT JOIN deltas d ON d.member_id = u.id
        WHERE b.member_id = u.id AND (u.expected IS NULL OR b.ledger_version = u.expected)
        RETURNING b.member_id AS id
@@ -66,7 +67,7 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
      guard_insert AS (
        INSERT INTO member_balances (member_id, available, pending, lifetime_earned, ledger_version, last_activity_at, updated_at)
        SELECT u.id, coalesce(d.available, 0), coalesce(d.pending, 0), coalesce(d.earned, 0), 1, u.last_activity, now()
-         FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS u(id, expected, last_activity)
+         FROM (SELECT id, expected, ${ts('last_ms')} AS last_activity FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(id, expected, last_ms)) u
               LEFT JOIN deltas d ON d.member_id = u.id
         WHERE coalesce(u.expected, 0) = 0 AND NOT EXISTS (SELECT 1 FROM member_balances x WHERE x.member_id = u.id)
        ON CONFLICT (member_id) DO NOTHING
@@ -79,17 +80,18 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
          tier_id          = u.tier_id,
          tier_started_at  = coalesce(u.tier_started_at, m.tier_started_at),
          updated_at       = now()
-       FROM unnest($1::text[], $4::text[], $5::timestamptz[])
-            AS u(id, tier_id, tier_started_at)
+       FROM (SELECT id, tier_id, ${ts('started_ms')} AS tier_started_at FROM unnest($1::text[], $4::text[], $5::bigint[]) AS u(id, tier_id, started_ms)) u
        WHERE m.id = u.id AND u.tier_id IS NOT NULL AND u.id IN (SELECT id FROM guard)
      ),
      new_lots AS (
        INSERT INTO lots (id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
                          order_id, order_amount, clawed_back_points, rule_id)
-       SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[],
-                            $15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::bigint[], $20::text[])
-                     AS l(id, member_id, kind, status, earned_at, expires_at, pending_until, original_points, remaining_points,
-                          order_id, order_amount, clawed_back_points, rule_id)
+       SELECT l.id, l.member_id, l.kind, l.status, ${ts('l.earned_ms')}, ${ts('l.expires_ms')}, ${ts('l.pending_ms')}, l.original_points, l.remaining_points,
+              l.order_id, l.order_amount, l.clawed_back_points, l.rule_id
+         FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[],
+                     $15::bigint[], $16::bigint[], $17::text[], $18::bigint[], $19::bigint[], $20::text[])
+              AS l(id, member_id, kind, status, earned_ms, expires_ms, pending_ms, original_points, remaining_points,
+                   order_id, order_amount, clawed_back_points, rule_id)
         WHERE l.member_id IN (SELECT id FROM guard)
      ),
      changed_lots AS (
@@ -100,11 +102,11 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
      entries AS (
        INSERT INTO ledger_entries (idempotency_key, member_id, kind, amount, qualifying_points, pending, at, event_id, rule_id, component,
                                    order_id, reward_id, source, program_version, actor, reason, offer_id, campaign_id)
-       SELECT e.key, e.member_id, e.kind, e.amount, e.qualifying, e.pending, e.at, e.event_id, e.rule_id, e.component,
+       SELECT e.key, e.member_id, e.kind, e.amount, e.qualifying, e.pending, ${ts('e.at_ms')}, e.event_id, e.rule_id, e.component,
               e.order_id, e.reward_id, e.source, e.program_version, e.actor, e.reason, e.offer_id, e.campaign_id
-         FROM unnest($26::text[], $27::text[], $28::text[], $29::bigint[], $30::bigint[], $31::boolean[], $32::timestamptz[], $33::text[],
+         FROM unnest($26::text[], $27::text[], $28::text[], $29::bigint[], $30::bigint[], $31::boolean[], $32::bigint[], $33::text[],
                      $34::text[], $35::text[], $36::text[], $37::text[], $38::text[], $39::int[], $40::text[], $41::text[], $76::text[], $77::text[])
-              WITH ORDINALITY AS e(key, member_id, kind, amount, qualifying, pending, at, event_id, rule_id, component,
+              WITH ORDINALITY AS e(key, member_id, kind, amount, qualifying, pending, at_ms, event_id, rule_id, component,
                                    order_id, reward_id, source, program_version, actor, reason, offer_id, campaign_id, ord)
         WHERE e.member_id IN (SELECT id FROM guard)
         ORDER BY e.ord
@@ -118,8 +120,9 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
      ),
      tier_changes AS (
        INSERT INTO tier_changes (member_id, from_tier, to_tier, reason, at, program_version, review_key)
-       SELECT * FROM unnest($49::text[], $50::text[], $51::text[], $52::text[], $53::timestamptz[], $54::int[], $55::text[])
-                     AS t(member_id, from_tier, to_tier, reason, at, program_version, review_key)
+       SELECT t.member_id, t.from_tier, t.to_tier, t.reason, ${ts('t.at_ms')}, t.program_version, t.review_key
+         FROM unnest($49::text[], $50::text[], $51::text[], $52::text[], $53::bigint[], $54::int[], $55::text[])
+              AS t(member_id, from_tier, to_tier, reason, at_ms, program_version, review_key)
         WHERE t.member_id IN (SELECT id FROM guard)
      ),
      refunds AS (
@@ -130,11 +133,11 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
      ),
      events AS (
        INSERT INTO events (id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
-       SELECT v.id, v.idempotency_key, v.member_id, v.type, v.occurred_at, v.amount, v.order_id, v.properties::jsonb, v.source, v.program_version, v.result::jsonb
-         FROM ROWS FROM (unnest($59::text[]), unnest($60::text[]), unnest($61::text[]), unnest($62::text[]), unnest($63::timestamptz[]),
+       SELECT v.id, v.idempotency_key, v.member_id, v.type, ${ts('v.occurred_ms')}, v.amount, v.order_id, v.properties::jsonb, v.source, v.program_version, v.result::jsonb
+         FROM ROWS FROM (unnest($59::text[]), unnest($60::text[]), unnest($61::text[]), unnest($62::text[]), unnest($63::bigint[]),
                          unnest($64::bigint[]), unnest($65::text[]), json_array_elements($66::json), unnest($67::text[]), unnest($68::int[]),
                          json_array_elements($69::json))
-                     AS v(id, idempotency_key, member_id, type, occurred_at, amount, order_id, properties, source, program_version, result)
+                     AS v(id, idempotency_key, member_id, type, occurred_ms, amount, order_id, properties, source, program_version, result)
         WHERE v.member_id IN (SELECT id FROM guard)
      ),
      outbox AS (
@@ -145,8 +148,9 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
        ON CONFLICT (job_id) DO NOTHING
      ),
      offer_used AS (
-       SELECT * FROM unnest($78::bigint[], $79::text[], $80::text[], $81::text[], $82::text[], $83::text[], $84::bigint[], $85::timestamptz[])
-                     AS u(grant_id, offer_id, member_id, campaign_id, ref, order_id, points, at)
+       SELECT u.grant_id, u.offer_id, u.member_id, u.campaign_id, u.ref, u.order_id, u.points, ${ts('u.at_ms')} AS at
+         FROM unnest($78::bigint[], $79::text[], $80::text[], $81::text[], $82::text[], $83::text[], $84::bigint[], $85::bigint[])
+              AS u(grant_id, offer_id, member_id, campaign_id, ref, order_id, points, at_ms)
         WHERE u.member_id IN (SELECT id FROM guard)
      ),
      offer_uses AS (
@@ -171,10 +175,10 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
     values: [
       textArray(w.members.map((m) => m.id)),
       scalarArray(w.members.map((m) => m.expectedVersion)),
-      timestampArray(w.members.map((m) => m.lastActivityAt)),
+      epochMsArray(w.members.map((m) => m.lastActivityAt)),
       textArray(w.members.map((m) => m.tier?.tierId ?? null)),
-      timestampArray(w.members.map((m) => m.tier?.startedAt ?? null)),
-      timestampArray(w.members.map((m) => m.tier?.nextReviewAt ?? null)),
+      epochMsArray(w.members.map((m) => m.tier?.startedAt ?? null)),
+      epochMsArray(w.members.map((m) => m.tier?.nextReviewAt ?? null)),
       scalarArray(w.members.map((m) => m.clearGrace)),
       ...lotColumns(w.createdLots),
       textArray(w.changedLots.map((l) => l.id)),
@@ -188,7 +192,7 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
       scalarArray(w.entries.map((e) => e.amount)),
       scalarArray(w.entries.map((e) => e.qualifyingPoints)),
       scalarArray(w.entries.map((e) => e.pending)),
-      timestampArray(w.entries.map((e) => e.at)),
+      epochMsArray(w.entries.map((e) => e.at)),
       textArray(w.entries.map((e) => e.eventId)),
       textArray(w.entries.map((e) => e.ruleId)),
       textArray(w.entries.map((e) => e.component)),
@@ -209,7 +213,7 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
       textArray(w.tierChanges.map((t) => t.fromTier)),
       textArray(w.tierChanges.map((t) => t.toTier)),
       textArray(w.tierChanges.map((t) => t.reason)),
-      timestampArray(w.tierChanges.map((t) => t.at)),
+      epochMsArray(w.tierChanges.map((t) => t.at)),
       scalarArray(w.tierChanges.map((t) => t.programVersion)),
       textArray(w.tierChanges.map((t) => t.reviewKey)),
       textArray(w.orderRefunds.map((r) => r.memberId)),
@@ -219,7 +223,7 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
       textArray(w.events.map((e) => e.idempotencyKey)),
       textArray(w.events.map((e) => e.memberId)),
       textArray(w.events.map((e) => e.type)),
-      timestampArray(w.events.map((e) => e.occurredAt)),
+      epochMsArray(w.events.map((e) => e.occurredAt)),
       scalarArray(w.events.map((e) => e.amount)),
       textArray(w.events.map((e) => e.orderId)),
       // The properties and results (~1 KB each) as ONE JSON array each, stringified natively and
@@ -243,7 +247,7 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
       textArray(w.offerUses.map((u) => u.eventId)),
       textArray(w.offerUses.map((u) => u.orderId)),
       scalarArray(w.offerUses.map((u) => u.points)),
-      timestampArray(w.offerUses.map((u) => u.at)),
+      epochMsArray(w.offerUses.map((u) => u.at)),
     ],
   });
   const written = new Set(rows[0]!.written);
@@ -261,9 +265,9 @@ function lotColumns(list: readonly Lot[]): string[] {
     textArray(list.map((l) => l.memberId)),
     textArray(list.map((l) => l.kind)),
     textArray(list.map((l) => l.status)),
-    timestampArray(list.map((l) => l.earnedAt)),
-    timestampArray(list.map((l) => l.expiresAt)),
-    timestampArray(list.map((l) => l.pendingUntil)),
+    epochMsArray(list.map((l) => l.earnedAt)),
+    epochMsArray(list.map((l) => l.expiresAt)),
+    epochMsArray(list.map((l) => l.pendingUntil)),
     scalarArray(list.map((l) => l.originalPoints)),
     scalarArray(list.map((l) => l.remainingPoints)),
     textArray(list.map((l) => l.orderId)),
