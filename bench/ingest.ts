@@ -414,6 +414,9 @@ async function main(): Promise<void> {
       console.log(`import of ${IMPORT} events from a file`);
       const members = Math.max(1, Math.floor(IMPORT / 10));
       await seedMembers(db, 'i', members, `now() - interval '3 years'`);
+      // The raw baseline writes to members of its own: on the importer's members its pending lots
+      // (due by now) and qualifying points would be read, activated and counted by the import.
+      await seedMembers(db, 'ri', members, `now() - interval '3 years'`);
       await db.query('ANALYZE');
       const file = join(dir, 'events.ndjson');
       const out = createWriteStream(file);
@@ -426,7 +429,7 @@ async function main(): Promise<void> {
       await new Promise<void>((r) => out.end(() => r()));
       const rawImport = await timed(async () => {
         for (let k = 0; k < (SKIP_RAW_IMPORT ? 0 : IMPORT); k += BATCH) {
-          await rawBatch(db, Array.from({ length: Math.min(BATCH, IMPORT - k) }, (_, j) => ({ key: `ri${k + j}`, member: `i${(k + j) % members}`, amount: 300_000 + ((k + j) % 13) * 100_000, at: new Date(start + Math.floor(((k + j) / IMPORT) * span)) })));
+          await rawBatch(db, Array.from({ length: Math.min(BATCH, IMPORT - k) }, (_, j) => ({ key: `ri${k + j}`, member: `ri${(k + j) % members}`, amount: 300_000 + ((k + j) % 13) * 100_000, at: new Date(start + Math.floor(((k + j) / IMPORT) * span)) })));
         }
       });
       const g = SKIP_RAW_IMPORT ? undefined : line('raw same rows, multi-row per 1,000', IMPORT, rawImport);
