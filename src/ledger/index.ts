@@ -9,3 +9,4 @@ export { checkLedger, checkLedgerInvariant, type InvariantViolation, type Ledger
 export { activitySummaries } from './activity.js';
 export { requestAward, requestAwards, requestAwardNow, grantAward, grantAwardIn, createAwardWorker, type AwardRequest, type AwardJob } from './awards.js';
 export { findStoredEvent, type StoredEvent } from './stored-event.js';
+export { resultJson } from './result-json.js';

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from '../db/index.js';
 import { outboxPayload } from '../outbox/index.js';
 import { emptyLedgerWrite, MemberLedger, type LedgerWrite, type Lot, type ReturnPolicy } from './core/index.js';
 import { loadMemberLots } from './lot-rows.js';
+import { resultJson } from './result-json.js';
 import { epochMsArray, instantFromEpochMs as ts, scalarArray, textArray } from '../db/array-literal.js';
 
 /** A member's ledger with its open lots, for a caller that holds the member row lock (redemptions, awards, adjustments). */
@@ -231,7 +232,7 @@ export async function writeLedger(db: Pool | PoolClient, w: LedgerWrite): Promis
       JSON.stringify(w.events.map((e) => e.properties)),
       textArray(w.events.map((e) => e.source)),
       scalarArray(w.events.map((e) => e.programVersion)),
-      JSON.stringify(w.events.map((e) => e.result)),
+      `[${w.events.map((e) => resultJson(e.result as object)).join(',')}]`,
       textArray(w.outbox.map((o) => o.queue)),
       textArray(w.outbox.map((o) => o.name)),
       textArray(w.outbox.map((o) => o.jobId)),

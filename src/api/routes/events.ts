@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../../auth/index.js';
 import { LaurelError } from '../../errors/index.js';
-import { EventInputSchema, MAX_BATCH, ingestBatch, ingestEvent, type IngestOptions } from '../../ledger/index.js';
+import { EventInputSchema, MAX_BATCH, ingestBatch, ingestEvent, resultJson, type IngestOptions } from '../../ledger/index.js';
 import { defineRoute } from '../route.js';
 import { DryRunQuery, IdempotencyKeyHeader } from '../schemas/common.js';
 import { BatchResult, EventResult } from '../schemas/events.js';
@@ -52,8 +52,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     problems: EVENT_PROBLEMS,
     handler: async ({ query, headers, body, principal, reply }) => {
       const result = await ingestEvent(ctx.pool, body, { ...ingestOptions(principal, query.dryRun === 'true'), headerKey: headers['idempotency-key'] });
-      reply.code(result.replayed || result.dryRun ? 200 : 201);
-      return result;
+      // The result's JSON as the write stored it (built once).
+      return reply.code(result.replayed || result.dryRun ? 200 : 201).type('application/json; charset=utf-8').send(resultJson(result)) as never;
     },
   });
 
@@ -75,9 +75,14 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     },
     responses: { 200: BatchResult },
     problems: { ...EVENT_PROBLEMS, 413: ['batch_too_large'] },
-    handler: async ({ query, body, principal }) => {
+    handler: async ({ query, body, principal, reply }) => {
       const results = await ingestBatch(ctx.pool, body.events, ingestOptions(principal, query.dryRun === 'true'));
-      return { results, created: results.filter((r) => !r.replayed && !r.dryRun).length, replayed: results.filter((r) => r.replayed).length };
+      const created = results.filter((r) => !r.replayed && !r.dryRun).length;
+      const replayed = results.filter((r) => r.replayed).length;
+      // Each result's JSON as the write stored it (built once; ~1 KB per event): the same text
+      // JSON.stringify of { results, created, replayed } would give.
+      const text = `{"results":[${results.map(resultJson).join(',')}],"created":${created},"replayed":${replayed}}`;
+      return reply.type('application/json; charset=utf-8').send(text) as never;
     },
   });
 }

@@ -246,6 +246,33 @@ describe('ledger API: members, events, summary, redemptions, adjustments', () =>
     expect(summary.body).toMatchObject({ balance: { available: 150 } });
   });
 
+  it('the answer of a batch and of one event is, result by result, what the events table stored', async () => {
+    await member('m-json-a');
+    await member('m-json-b');
+    const events = [
+      { memberId: 'm-json-a', type: 'purchase', amount: 1_250_000, orderId: 'j-1' },
+      { memberId: 'm-json-b', type: 'purchase', amount: 700_000, orderId: 'j-2', occurredAt: daysAgo(3) },
+      { memberId: 'm-json-a', type: 'referral', idempotencyKey: 'j-ref' },
+    ];
+    const batch = await api.call('POST', '/v1/events/batch', ingest, { events });
+    expect(batch.status).toBe(200);
+    expect(batch.headers['content-type']).toMatch(/^application\/json/);
+    const results = batch.body.results as { eventId: string; replayed: boolean; memberId: string; type: string }[];
+    expect(batch.body).toMatchObject({ created: 3, replayed: 0 });
+    expect(results.map((r) => [r.memberId, r.type])).toEqual(events.map((e) => [e.memberId, e.type]));
+    const one = await api.call('POST', '/v1/events', ingest, { memberId: 'm-json-b', type: 'purchase', amount: 300_000, orderId: 'j-3' });
+    expect(one.status).toBe(201);
+    expect(one.headers['content-type']).toMatch(/^application\/json/);
+    const answered = [...results, one.body as { eventId: string }];
+    const stored = await env.ctx.pool.query<{ id: string; result: unknown }>(`SELECT id, result FROM events WHERE id = ANY($1::text[])`, [answered.map((r) => r.eventId)]);
+    const byId = new Map(stored.rows.map((r) => [r.id, r.result]));
+    expect(answered.map((r) => byId.get(r.eventId))).toEqual(answered);
+    // A replay answers the stored result, marked as a replay.
+    const again = await api.call('POST', '/v1/events/batch', ingest, { events });
+    expect(again.body).toMatchObject({ created: 0, replayed: 3 });
+    expect(again.body.results).toEqual(results.map((r) => ({ ...r, replayed: true })));
+  });
+
   it('PUT /v1/program stores a new version; GET returns the one in force; bad programs name the path', async () => {
     const current = await api.call('GET', '/v1/program', admin);
     const bad = await api.call('PUT', '/v1/program', admin, { ...(current.body.definition as object), tiers: [] });
