@@ -507,3 +507,14 @@ export async function contestParticipantCountMismatches(pool: Pool) {
   );
   return rows;
 }
+
+/** The day × tier counters (report_member_day_tiers, 0038) that differ from the day rows grouped by day and tier at its end, both ways round: none. */
+export async function oracleDayTierMismatches(pool: Pool) {
+  const { rows } = await pool.query(
+    `WITH kept AS (SELECT day::text, tier, n::int FROM (SELECT day, tier, sum(members) AS n FROM report_member_day_tiers GROUP BY 1, 2) t WHERE n <> 0),
+          grouped AS (SELECT day::text, coalesce(tier_end, tier_id, '') AS tier, count(*)::int AS n FROM report_member_days GROUP BY 1, 2)
+     (SELECT 'kept' AS side, * FROM kept EXCEPT ALL SELECT 'kept', * FROM grouped)
+     UNION ALL (SELECT 'grouped', * FROM grouped EXCEPT ALL SELECT 'grouped', * FROM kept)`,
+  );
+  return rows;
+}

@@ -4,6 +4,7 @@ import { upsertMember } from '../../../src/members/index.js';
 import type { ProgramDefinition } from '../../../src/program/index.js';
 import { rebuildReportMemberDays } from '../../../src/reports/rollups.js';
 import { publishExample } from '../../support/ledger-fixture.js';
+import { oracleDayTierMismatches } from '../../support/report-oracle.js';
 import { createTestEnv, type TestEnv } from '../../support/test-env.js';
 
 // report_member_days.tier_end (migration 0036, kept by 0065) is written by two writers: the events
@@ -42,17 +43,6 @@ describe('tier at the day\'s end: an event and a tier change of one member, raci
   const dayRow = async (memberId: string, day: string) =>
     (await env.ctx.pool.query<{ tier_id: string | null; tier_end: string | null }>(`SELECT tier_id, tier_end FROM report_member_days WHERE member_id = $1 AND day = $2::date`, [memberId, day])).rows;
 
-  /** The day × tier counters (0038) = the day rows grouped, both ways round. */
-  const counterMismatches = async () =>
-    (
-      await env.ctx.pool.query(
-        `WITH kept AS (SELECT day::text, tier, n::int FROM (SELECT day, tier, sum(members) AS n FROM report_member_day_tiers GROUP BY 1, 2) t WHERE n <> 0),
-              grouped AS (SELECT day::text, coalesce(tier_end, tier_id, '') AS tier, count(*)::int AS n FROM report_member_days GROUP BY 1, 2)
-         (SELECT 'kept' AS side, * FROM kept EXCEPT ALL SELECT 'kept', * FROM grouped)
-         UNION ALL (SELECT 'grouped', * FROM grouped EXCEPT ALL SELECT 'grouped', * FROM kept)`,
-      )
-    ).rows;
-
   it('the tier change is written first and commits while the event waits: the new day row has the changed tier', async () => {
     const memberId = 'race-tc-first';
     await upsertMember(env.ctx.pool, memberId, { joinedAt: '2025-05-01T08:00:00Z' }, program, 'test');
@@ -71,7 +61,7 @@ describe('tier at the day\'s end: an event and a tier change of one member, raci
     // 2025-06-10 08:00 UTC is 11:30 in Tehran: local day 2025-06-10. The event was decided in bronze
     // (the members row never moved); the tier changes say silver at that day's end.
     expect(await dayRow(memberId, '2025-06-10')).toEqual([{ tier_id: 'bronze', tier_end: 'silver' }]);
-    expect(await counterMismatches()).toEqual([]);
+    expect(await oracleDayTierMismatches(env.ctx.pool)).toEqual([]);
   });
 
   it('the event is written first and commits while the tier change waits: the tier change recomputes the new day row', async () => {
@@ -97,7 +87,7 @@ describe('tier at the day\'s end: an event and a tier change of one member, raci
       holder.release();
     }
     expect(await dayRow(memberId, '2025-06-12')).toEqual([{ tier_id: 'bronze', tier_end: 'gold' }]);
-    expect(await counterMismatches()).toEqual([]);
+    expect(await oracleDayTierMismatches(env.ctx.pool)).toEqual([]);
   });
 
   it('what both triggers wrote equals the rollup rebuilt from the events and tier changes', async () => {
@@ -106,6 +96,6 @@ describe('tier at the day\'s end: an event and a tier change of one member, raci
     expect(written.length).toBeGreaterThan(0);
     await rebuildReportMemberDays(env.ctx.pool, program.timeZone);
     expect(written).toEqual(await rows());
-    expect(await counterMismatches()).toEqual([]);
+    expect(await oracleDayTierMismatches(env.ctx.pool)).toEqual([]);
   });
 });
