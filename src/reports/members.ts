@@ -22,6 +22,47 @@ const TIER_AT = (t: string) => `LEFT JOIN segments sg ON sg.member_id = m.id AND
  * members with tier changes are looked up in the segments, and the members table is not read.
  * Over the rollup (report_member_days) when it is kept in the report's zone, else over the events.
  */
+/** Buckets a member's bigint mask holds (bit b = bucket b; 61 keeps `1 << (hi + 1)` below the sign bit). */
+const MASK_BUCKETS = 61;
+
+/**
+ * Active members of a week or month report by their tier at each bucket's end, over
+ * report_member_days ($1 bounds, $2 zone, $3..$4 days, $5 the buckets' first days), without
+ * grouping the rows by (bucket, member) — millions of groups at 10M that spill to disk — nor
+ * joining each (bucket, member) to the segments by a range:
+ * - `pm`: one row per member: the buckets it was active in as bits of a bigint, its greatest
+ *   tier_id, and `even` when every bucket's greatest tier_id is that one (all its days carry the
+ *   same tier_id, or none does).
+ * - An even member without segments is in `tier` at every bucket end. An even member with segments
+ *   is, at a bucket's end, in the tier of the segment holding that end (`s < bound <= e`): the
+ *   buckets whose end a segment holds are a run of bucket numbers, from width_bucket of its ends;
+ *   buckets no segment holds keep `tier` (the LEFT JOIN's coalesce).
+ * - One pass counts, per tier, the members with each bucket's bit set (`count(*) FILTER`).
+ * - Members that are not even (their days' tier_id differ) are counted as before, per (bucket,
+ *   member) over their own day rows.
+ */
+function activeByMemberMasks(buckets: number, inRange: string, byTierAtBucketEnd: string, marker: string): string {
+  const bit = (b: number | string) => `(1::bigint << ${b})`;
+  const run = `CASE WHEN width_bucket(sg.e, $1::timestamptz[]) - 1 >= greatest(width_bucket(sg.s, $1::timestamptz[]), 1)
+                    THEN ${bit('width_bucket(sg.e, $1::timestamptz[])')} - ${bit('greatest(width_bucket(sg.s, $1::timestamptz[]), 1)')} ELSE 0 END`;
+  const counts = Array.from({ length: buckets }, (_, i) => `count(*) FILTER (WHERE mask & ${bit(i + 1)} <> 0)`).join(', ');
+  return `WITH ${SEGMENTS}, ${coveredCte('$2')},
+    pm AS MATERIALIZED (SELECT member_id, bit_or(${bit('width_bucket(day, $5::date[])')}) AS mask, max(tier_id COLLATE "C") AS tier,
+                               count(tier_id) = 0 OR (min(tier_id COLLATE "C") = max(tier_id COLLATE "C") AND count(tier_id) = count(*)) AS even
+                          FROM report_member_days WHERE ${inRange} GROUP BY member_id),
+    runs AS (SELECT sg.member_id, sg.tier, ${run} AS r FROM segments sg),
+    flat AS (SELECT p.tier, p.mask FROM pm p WHERE p.even AND NOT EXISTS (SELECT FROM segments sg WHERE sg.member_id = p.member_id)
+             UNION ALL
+             SELECT coalesce(r.tier, p.tier), p.mask & r.r FROM pm p JOIN runs r ON r.member_id = p.member_id WHERE p.even
+             UNION ALL
+             SELECT p.tier, p.mask & ~g.r FROM pm p JOIN (SELECT member_id, bit_or(r) AS r FROM runs GROUP BY 1) g ON g.member_id = p.member_id WHERE p.even),
+    act AS (SELECT width_bucket(day, $5::date[]) AS b, member_id, max(tier_id) AS tier FROM report_member_days
+             WHERE ${inRange} AND member_id IN (SELECT member_id FROM pm WHERE NOT even) GROUP BY 1, 2)
+    SELECT u.b::int, w.tier, u.n FROM (SELECT tier, ARRAY[${counts}]::bigint[] AS counts FROM flat GROUP BY tier) w
+      CROSS JOIN unnest(w.counts) WITH ORDINALITY AS u(n, b) WHERE u.n <> 0
+    UNION ALL ${byTierAtBucketEnd} ${marker}`;
+}
+
 function activeStatements(ctx: ReportContext): MemberDaysStatement[] {
   const bounds = ctx.boundaries;
   const { start, end } = ctx.range;
@@ -49,12 +90,14 @@ function activeStatements(ctx: ReportContext): MemberDaysStatement[] {
                   GROUP BY 1, 2 HAVING sum(members) <> 0 ${marker}`,
           values: [zone, fromDay, endDay],
         }
-      : {
-          text: `WITH ${SEGMENTS}, ${coveredCte('$2')},
+      : bounds.length - 1 <= MASK_BUCKETS
+        ? { text: activeByMemberMasks(bounds.length - 1, inRange, byTierAtBucketEnd, marker), values: [bounds, zone, fromDay, endDay, days] }
+        : {
+            text: `WITH ${SEGMENTS}, ${coveredCte('$2')},
                       act AS (SELECT width_bucket(day, $5::date[]) AS b, member_id, max(tier_id) AS tier FROM report_member_days WHERE ${inRange} GROUP BY 1, 2)
                  ${byTierAtBucketEnd} ${marker}`,
-          values: [bounds, zone, fromDay, endDay, days],
-        };
+            values: [bounds, zone, fromDay, endDay, days],
+          };
   return [
     {
       rollup: perBucket,
