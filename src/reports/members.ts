@@ -16,12 +16,6 @@ import type { MembersReport, MembersStock } from './schemas.js';
 const SEGMENTS = `segments AS (SELECT member_id, s, e, tier FROM report_tier_segments)`;
 const TIER_AT = (t: string) => `LEFT JOIN segments sg ON sg.member_id = m.id AND sg.s < ${t} AND ${t} <= sg.e`;
 
-/**
- * Active members by their tier at each interval's end, and over the whole range (`b` = 1): a
- * member that never changed tier has the tier its events were decided in (events.tier_id), so only
- * members with tier changes are looked up in the segments, and the members table is not read.
- * Over the rollup (report_member_days) when it is kept in the report's zone, else over the events.
- */
 /** Buckets a member's bigint mask holds (bit b = bucket b; 61 keeps `1 << (hi + 1)` below the sign bit). */
 const MASK_BUCKETS = 61;
 
@@ -63,6 +57,12 @@ function activeByMemberMasks(buckets: number, inRange: string, byTierAtBucketEnd
     UNION ALL ${byTierAtBucketEnd} ${marker}`;
 }
 
+/**
+ * Active members by their tier at each interval's end, and over the whole range (`b` = 1): a
+ * member that never changed tier has the tier its events were decided in (events.tier_id), so only
+ * members with tier changes are looked up in the segments, and the members table is not read.
+ * Over the rollup (report_member_days) when it is kept in the report's zone, else over the events.
+ */
 function activeStatements(ctx: ReportContext): MemberDaysStatement[] {
   const bounds = ctx.boundaries;
   const { start, end } = ctx.range;
