@@ -346,6 +346,15 @@ describe('every report figure equals a direct sum over the raw tables', () => {
             const expected = await oracleIntervals(env.ctx.pool, { from, to, ...long, timeZone: c.timeZone, weekStartsOn: program.weekStartsOn });
             await checkSales(from, to, long, expected, 'rollups');
           }
+          // Members by week over more than 61 weeks: a range the bucket masks (a bigint a member) cannot
+          // hold, read by the per-(week, member) statement instead; shorter ranges above read the masks.
+          {
+            const long = { offset: 0, span: 0, interval: 'week' as const, calendar: run % 2 === 0 ? ('persian' as const) : ('gregorian' as const) };
+            const [from, to] = [addDays(windowFrom, -400), addDays(windowFrom, WINDOW_DAYS + 40)];
+            const expected = await oracleIntervals(env.ctx.pool, { from, to, interval: long.interval, calendar: long.calendar, timeZone: c.timeZone, weekStartsOn: program.weekStartsOn });
+            expect(expected.length, 'a range of more than 61 weeks').toBeGreaterThan(61);
+            await checkMembersAndSales(from, to, long, expected, 'rollups');
+          }
           // The basket's local day alone, and the days either side: its lines were bought at that day's
           // first instant and some refunded at the next day's, both inside partial UTC days (read from
           // event_items itself since 0066), each in the day it starts and not in the day before.
