@@ -3,14 +3,19 @@ import type { Logger } from '../log/index.js';
 import { PeriodicTask } from '../app/periodic-task.js';
 import { currentProgram } from '../program/store.js';
 
+/** Calls one of the rollups' SQL compaction functions on rows older than `olderThanMs`; the rows it folded. */
+async function compact(pool: Pool, sqlFunction: string, olderThanMs: number, now: Date): Promise<number> {
+  const { rows } = await pool.query<{ folded: number }>(`SELECT ${sqlFunction}($1) AS folded`, [new Date(now.getTime() - olderThanMs)]);
+  return Number(rows[0]!.folded);
+}
+
 /**
  * Folds the per-backend shards of rollup rows older than `olderThanMs` into one row each (the
  * SQL function `compact_report_rollups`, migration 0030). Reports are exact either way; fewer rows
  * make them faster. Safe beside writers and beside another compactor.
  */
 export async function compactReportRollups(pool: Pool, olderThanMs = 15 * 60_000, now = new Date()): Promise<number> {
-  const { rows } = await pool.query<{ folded: number }>(`SELECT compact_report_rollups($1) AS folded`, [new Date(now.getTime() - olderThanMs)]);
-  return Number(rows[0]!.folded);
+  return compact(pool, 'compact_report_rollups', olderThanMs, now);
 }
 
 /**
@@ -18,8 +23,7 @@ export async function compactReportRollups(pool: Pool, olderThanMs = 15 * 60_000
  * than `olderThanMs` into shard 0; a day or month row only once it is over. Exact either way.
  */
 export async function compactSalesRollups(pool: Pool, olderThanMs = 15 * 60_000, now = new Date()): Promise<number> {
-  const { rows } = await pool.query<{ folded: number }>(`SELECT compact_sales_rollups($1) AS folded`, [new Date(now.getTime() - olderThanMs)]);
-  return Number(rows[0]!.folded);
+  return compact(pool, 'compact_sales_rollups', olderThanMs, now);
 }
 
 /**
@@ -28,8 +32,7 @@ export async function compactSalesRollups(pool: Pool, olderThanMs = 15 * 60_000,
  * to 0. Exact either way.
  */
 export async function compactMissionReportRollup(pool: Pool, olderThanMs = 15 * 60_000, now = new Date()): Promise<number> {
-  const { rows } = await pool.query<{ folded: number }>(`SELECT compact_mission_report_rollup($1) AS folded`, [new Date(now.getTime() - olderThanMs)]);
-  return Number(rows[0]!.folded);
+  return compact(pool, 'compact_mission_report_rollup', olderThanMs, now);
 }
 
 /** Recomputes every rollup from the ledger (writers wait meanwhile): after a bulk import, or to prove them. */
